@@ -1,0 +1,1 @@
+"""The service: app factory, WeChat webhook, WeChat API client, CLI."""

@@ -1,0 +1,164 @@
+"""The application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import aiojobs
+import structlog
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot import keys
+from bot.health import healthz
+from bot.inbox import Inbox
+from bot.sandbox import PREFIX as SANDBOX_PREFIX
+from bot.sandbox import SandboxState, create_sandbox_app
+from bot.settings import Settings
+from bot.signing import Cipher
+from bot.wechat_api import WeChatAPI
+from bot.webhook import receive, verify
+from conversations import texts
+from conversations.engine import Engine
+from conversations.flows import FlowRegistry, default_flows
+from conversations.services import AccountInfo, Services
+from conversations.session import SessionStore
+from notifications.late_replies import send_late_reply
+from storage import demo
+from storage.db import open_database
+from storage.locks import PersonLocks
+from storage.redis import open_redis
+from storage.replies import ReplyCache
+
+log = structlog.get_logger(__name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_now() -> datetime:
+    return datetime.now(BEIJING)
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Method, path and status only: WeChat puts the openid and signatures in the query."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+        )
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Run inside the app's database context; never show a stack trace to a caller."""
+    with request.app[keys.DATABASE]:
+        try:
+            response: web.StreamResponse = await handler(request)
+            return response
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("request failed", path=request.path)
+            return web.Response(status=503, text="service temporarily unavailable\n")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = beijing_now,
+    flows: FlowRegistry | None = None,
+) -> web.Application:
+    """Build the service. Resources open in ``cleanup_ctx`` in order, aiojobs last."""
+    app = web.Application(
+        middlewares=[_guard], client_max_size=settings.http.max_body_bytes
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        async with open_database(settings.database_url) as ctx:
+            with ctx:
+                if await demo.load_if_empty():
+                    log.info("demo data set loaded")
+            app[keys.DATABASE] = ctx
+            yield
+
+    async def redis(app: web.Application) -> AsyncIterator[None]:
+        async with open_redis(settings.redis.url, settings.data_dir) as client:
+            app[keys.REDIS] = client
+            yield
+
+    async def wechat(app: web.Application) -> AsyncIterator[None]:
+        wx = settings.wechat
+        assert wx.secret is not None
+        base = wx.api_base_url
+        if wx.sandbox:
+            base = f"http://{_loopback(settings.http.host)}:{settings.http.port}{SANDBOX_PREFIX}"
+        async with aiohttp.ClientSession() as http:
+            app[keys.HTTP] = http
+            app[keys.WECHAT] = WeChatAPI(
+                http, app[keys.REDIS], appid=wx.appid, secret=wx.secret, base_url=base,
+                timeout=wx.api_timeout, attempts=wx.api_attempts,
+            )
+            yield
+
+    async def scheduler(app: web.Application) -> AsyncIterator[None]:
+        conv = settings.conversation
+        async with aiojobs.Scheduler(limit=None, close_timeout=10.0) as jobs:
+            app[keys.SCHEDULER] = jobs
+            services = Services(
+                account=AccountInfo(
+                    settings.account.name, settings.account.hotline,
+                    settings.account.office_hours,
+                ),
+                clock=clock,
+            )
+            engine = Engine(
+                flows=flows or default_flows(),
+                sessions=SessionStore(app[keys.REDIS], keep_seconds=conv.session_timeout_minutes * 60 * 4),
+                services=services,
+                session_timeout=timedelta(minutes=conv.session_timeout_minutes),
+                max_attempts=conv.max_attempts,
+                clock=clock,
+            )
+            api = app[keys.WECHAT]
+
+            async def send_late(openid: str, text: str) -> bool:
+                return await send_late_reply(api, openid, text)
+
+            app[keys.INBOX] = Inbox(
+                engine=engine,
+                locks=PersonLocks(app[keys.REDIS]),
+                replies=ReplyCache(
+                    app[keys.REDIS], keep_seconds=conv.dedupe_seconds,
+                    lease_seconds=settings.wechat.reply_budget + 2.0,
+                ),
+                scheduler=jobs,
+                send_late=send_late,
+                budget=settings.wechat.reply_budget,
+                sorry=texts.SORRY_ERROR.format(hotline=settings.account.hotline),
+            )
+            yield
+
+    app.cleanup_ctx.extend([database, redis, wechat, scheduler])
+
+    if settings.wechat.mode != "plain":
+        assert settings.wechat.token and settings.wechat.aes_key
+        app[keys.CIPHER] = Cipher(settings.wechat.token, settings.wechat.aes_key, settings.wechat.appid)
+    app.router.add_get("/wechat", verify)
+    app.router.add_post("/wechat", receive)
+    app.router.add_get("/healthz", healthz)
+    if settings.wechat.sandbox:
+        assert settings.wechat.secret is not None
+        state = SandboxState(appid=settings.wechat.appid, secret=settings.wechat.secret)
+        app[keys.SANDBOX] = state
+        app.add_subapp(SANDBOX_PREFIX, create_sandbox_app(state))
+    return app
+
+
+def _loopback(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host

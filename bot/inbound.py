@@ -1,0 +1,248 @@
+"""Turning WeChat's XML into one typed message (conversations.messages).
+
+wechatpy parses what it knows; the subscription-notice events and file messages, which
+wechatpy 1.8.18 does not know, are read from the raw fields here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+import wechatpy
+import xmltodict
+from wechatpy import messages as wx_messages
+
+from conversations import messages as m
+
+# WeChat never sends a DTD. Refusing any declaration shuts out external entities (XXE)
+# and entity expansion ("billion laughs") before a parser sees them.
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+
+
+class MalformedMessage(ValueError):
+    """The body is not a message WeChat would send; the text is a short plain reason."""
+
+
+def check_xml(body: bytes) -> None:
+    if _DECLARATION.search(body):
+        raise MalformedMessage("XML declarations (DOCTYPE/ENTITY) are not accepted")
+
+
+def parse_xml(body: bytes) -> dict[str, Any]:
+    """Parse a flat WeChat XML document into its fields."""
+    check_xml(body)
+    try:
+        doc = xmltodict.parse(body, disable_entities=True)
+    except (ExpatError, ValueError) as exc:
+        raise MalformedMessage("body is not well-formed XML") from exc
+    root = doc.get("xml") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        raise MalformedMessage("body has no <xml> root")
+    return root
+
+
+def _str(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MalformedMessage(f"{key} must be text")
+    return value
+
+
+def _require(raw: Mapping[str, Any], key: str) -> str:
+    value = _str(raw, key)
+    if not value:
+        raise MalformedMessage(f"{key} is missing")
+    return value
+
+
+def _float(raw: Mapping[str, Any], key: str, *, required: bool = True) -> float | None:
+    value = _str(raw, key)
+    if value is None or value == "":
+        if required:
+            raise MalformedMessage(f"{key} is missing")
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise MalformedMessage(f"{key} must be a number") from None
+
+
+def _int(raw: Mapping[str, Any], key: str) -> int | None:
+    value = _float(raw, key, required=False)
+    return None if value is None else int(value)
+
+
+def _items(container: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(container, Mapping):
+        return []
+    listed = container.get("List")
+    if isinstance(listed, Mapping):
+        return [listed]
+    if isinstance(listed, list):
+        return [item for item in listed if isinstance(item, Mapping)]
+    return []
+
+
+def parse_inbound(raw_xml: bytes, appid: str) -> m.Inbound:
+    """Parse one decrypted message. Raises :class:`MalformedMessage` on anything off."""
+    raw = parse_xml(raw_xml)
+    openid = _require(raw, "FromUserName")
+    _require(raw, "ToUserName")
+    msg_type = (_require(raw, "MsgType")).lower()
+    create_time = _int(raw, "CreateTime")
+    if create_time is None:
+        raise MalformedMessage("CreateTime is missing")
+    common: dict[str, Any] = {
+        "appid": appid,
+        "account": _str(raw, "ToUserName") or "",
+        "openid": openid,
+        "create_time": create_time,
+        "msg_id": _str(raw, "MsgId") or _str(raw, "MsgID"),
+    }
+    if msg_type == "event":
+        return _parse_event(raw, common)
+    if msg_type == "file":
+        return m.FileMessage(
+            **common,
+            title=_str(raw, "Title"),
+            description=_str(raw, "Description"),
+            file_key=_str(raw, "FileKey"),
+            file_md5=_str(raw, "FileMd5"),
+            file_total_len=_int(raw, "FileTotalLen"),
+        )
+    try:
+        msg = wechatpy.parse_message(raw_xml.decode("utf-8"))
+    except (KeyError, ValueError, TypeError, ExpatError) as exc:
+        raise MalformedMessage("message fields are malformed") from exc
+    if isinstance(msg, wx_messages.TextMessage):
+        return m.TextMessage(**common, content=_str(raw, "Content") or "")
+    if isinstance(msg, wx_messages.ImageMessage):
+        return m.ImageMessage(
+            **common, media_id=_require(raw, "MediaId"), pic_url=_str(raw, "PicUrl")
+        )
+    if isinstance(msg, wx_messages.VoiceMessage):
+        return m.VoiceMessage(
+            **common,
+            media_id=_require(raw, "MediaId"),
+            format=_str(raw, "Format"),
+            recognition=_str(raw, "Recognition"),
+        )
+    if isinstance(msg, wx_messages.VideoMessage | wx_messages.ShortVideoMessage):
+        return m.VideoMessage(
+            **common,
+            media_id=_require(raw, "MediaId"),
+            thumb_media_id=_str(raw, "ThumbMediaId"),
+            short=isinstance(msg, wx_messages.ShortVideoMessage),
+        )
+    if isinstance(msg, wx_messages.LocationMessage):
+        return m.LocationMessage(
+            **common,
+            latitude=_float(raw, "Location_X") or 0.0,
+            longitude=_float(raw, "Location_Y") or 0.0,
+            scale=_int(raw, "Scale"),
+            label=_str(raw, "Label"),
+        )
+    if isinstance(msg, wx_messages.LinkMessage):
+        return m.LinkMessage(
+            **common,
+            title=_str(raw, "Title"),
+            description=_str(raw, "Description"),
+            url=_str(raw, "Url"),
+        )
+    return m.UnknownMessage(**common, msg_type=msg_type)
+
+
+_SUBSCRIBE_MSG = {
+    "subscribe_msg_popup_event": ("popup", "SubscribeMsgPopupEvent"),
+    "subscribe_msg_change_event": ("change", "SubscribeMsgChangeEvent"),
+    "subscribe_msg_sent_event": ("sent", "SubscribeMsgSentEvent"),
+}
+
+
+def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    event = (_require(raw, "Event")).lower()
+    key = _str(raw, "EventKey") or ""
+    # Events have no MsgId (except the job-finish ones, whose MsgID names the job).
+    common = {**common, "msg_id": None}
+    if event == "subscribe":
+        scene = key[len("qrscene_"):] if key.startswith("qrscene_") else None
+        return m.SubscribeEvent(**common, scene=scene or None, ticket=_str(raw, "Ticket"))
+    if event == "unsubscribe":
+        return m.UnsubscribeEvent(**common)
+    if event == "scan":
+        return m.ScanEvent(**common, scene=key, ticket=_str(raw, "Ticket"))
+    if event == "location":
+        return m.LocationReportEvent(
+            **common,
+            latitude=_float(raw, "Latitude") or 0.0,
+            longitude=_float(raw, "Longitude") or 0.0,
+            precision=_float(raw, "Precision", required=False),
+        )
+    if event == "click":
+        return m.ClickEvent(**common, key=key)
+    if event == "view":
+        return m.ViewEvent(**common, url=key)
+    if event in ("scancode_push", "scancode_waitmsg"):
+        info = raw.get("ScanCodeInfo")
+        info = info if isinstance(info, Mapping) else {}
+        return m.ScanCodeEvent(
+            **common,
+            key=key,
+            waitmsg=event == "scancode_waitmsg",
+            scan_type=_str(info, "ScanType"),
+            scan_result=_str(info, "ScanResult"),
+        )
+    if event in ("pic_sysphoto", "pic_photo_or_album", "pic_weixin"):
+        info = raw.get("SendPicsInfo")
+        info = info if isinstance(info, Mapping) else {}
+        return m.PicEvent(
+            **common, key=key, source=event.removeprefix("pic_"), count=_int(info, "Count") or 0
+        )
+    if event == "location_select":
+        info = raw.get("SendLocationInfo")
+        info = info if isinstance(info, Mapping) else {}
+        return m.LocationSelectEvent(
+            **common,
+            key=key,
+            latitude=_float(info, "Location_X", required=False),
+            longitude=_float(info, "Location_Y", required=False),
+            scale=_int(info, "Scale"),
+            label=_str(info, "Label"),
+            poiname=_str(info, "Poiname"),
+        )
+    if event == "templatesendjobfinish":
+        return m.TemplateSendJobFinishEvent(
+            **common, job_msg_id=_require(raw, "MsgID"), status=_str(raw, "Status") or ""
+        )
+    if event == "masssendjobfinish":
+        return m.MassSendJobFinishEvent(
+            **common,
+            job_msg_id=_require(raw, "MsgID"),
+            status=_str(raw, "Status") or "",
+            total_count=_int(raw, "TotalCount") or 0,
+            filter_count=_int(raw, "FilterCount") or 0,
+            sent_count=_int(raw, "SentCount") or 0,
+            error_count=_int(raw, "ErrorCount") or 0,
+        )
+    if event in _SUBSCRIBE_MSG:
+        which, container = _SUBSCRIBE_MSG[event]
+        items = tuple(
+            m.SubscribeMsgItem(
+                template_id=_require(item, "TemplateId"),
+                status=_str(item, "SubscribeStatusString"),
+                popup_scene=_str(item, "PopupScene"),
+                msg_id=_str(item, "MsgID"),
+                error_code=_int(item, "ErrorCode"),
+                error_status=_str(item, "ErrorStatus"),
+            )
+            for item in _items(raw.get(container))
+        )
+        return m.SubscribeMsgEvent(**common, which=which, items=items)
+    return m.UnknownMessage(**common, msg_type="event", event=event)
+
+

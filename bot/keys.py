@@ -1,0 +1,29 @@
+"""Typed keys for everything the application holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import aiohttp
+import aiojobs
+import redis.asyncio as aioredis
+from aiohttp import web
+from tortoise.context import TortoiseContext
+
+from bot.inbox import Inbox
+from bot.sandbox import SandboxState
+from bot.settings import Settings
+from bot.signing import Cipher
+from bot.wechat_api import WeChatAPI
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+DATABASE = web.AppKey("database", TortoiseContext)
+REDIS = web.AppKey("redis", aioredis.Redis)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+WECHAT = web.AppKey("wechat", WeChatAPI)
+CIPHER = web.AppKey("cipher", Cipher)
+SCHEDULER = web.AppKey("scheduler", aiojobs.Scheduler)
+INBOX = web.AppKey("inbox", Inbox)
+SANDBOX = web.AppKey("sandbox", SandboxState)

@@ -1,0 +1,216 @@
+"""Every setting, read from settings.toml with TOWNSHIP_* environment overrides."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "TOWNSHIP_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountSettings(_Section):
+    name: str = Field("吴桥县", min_length=1, max_length=30)
+    hotline: str = "0317-7200000"
+    office_hours: str = "工作日 8:30-12:00，14:30-17:30"
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    max_body_bytes: int = Field(65536, ge=1024, le=10 * 1024 * 1024)
+
+
+class WeChatSettings(_Section):
+    appid: str = Field("wx0000000000sandbox", min_length=1, max_length=32)
+    secret: str | None = None
+    token: str | None = Field(None, min_length=3, max_length=32)
+    aes_key: str | None = None
+    mode: Literal["plain", "compatible", "safe"] = "safe"
+    api_base_url: str = "https://api.weixin.qq.com"
+    sandbox: bool = True
+    timestamp_window: int = Field(300, ge=1)
+    reply_budget: float = Field(4.0, gt=0, le=4.8)
+    api_timeout: float = Field(5.0, gt=0)
+    api_attempts: int = Field(3, ge=1, le=10)
+
+    @field_validator("aes_key")
+    @classmethod
+    def _aes_key_is_43_base64_chars(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            raw = base64.b64decode(value + "=", validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(value) != 43 or len(raw) != 32:
+            raise ValueError("must be the 43-character EncodingAESKey from WeChat's console")
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = ""
+
+
+class RedisSettings(_Section):
+    url: str = ""
+
+
+class ConversationSettings(_Section):
+    session_timeout_minutes: int = Field(30, ge=1, le=24 * 60)
+    max_attempts: int = Field(3, ge=1, le=10)
+    dedupe_seconds: int = Field(300, ge=30)
+
+
+class LoggingSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    json_lines: bool = Field(False, alias="json")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class MenuButton(_Section):
+    name: str = Field(min_length=1, max_length=16)
+    type: Literal["click", "view"] | None = None
+    key: str | None = Field(None, max_length=128)
+    url: str | None = None
+    sub_buttons: list[MenuButton] = Field(default_factory=list, max_length=5)
+
+
+class MenuSettings(_Section):
+    buttons: list[MenuButton] = Field(default_factory=list, max_length=3)
+
+
+class Settings(BaseSettings):
+    """All settings. Build with :func:`load_settings`; never read the environment elsewhere."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path = Path("./data")
+    account: AccountSettings = AccountSettings()
+    http: HttpSettings = HttpSettings()
+    wechat: WeChatSettings = WeChatSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    conversation: ConversationSettings = ConversationSettings()
+    logging: LoggingSettings = LoggingSettings()
+    menu: MenuSettings = MenuSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file (passed in as init values).
+        return (env_settings, init_settings)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite://{(self.data_dir / 'township.sqlite3').resolve()}"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line naming it."""
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = [str(part) for part in error.get("loc", ())]
+    dotted = ".".join(loc) or "(settings)"
+    env = ENV_PREFIX + "__".join(p.upper() for p in loc) if len(loc) > 1 else ENV_PREFIX + dotted.upper()
+    return f"bad setting {dotted} ({env}): {error.get('msg', 'invalid')}"
+
+
+def load_settings(
+    path: Path | str | None = "settings.toml",
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read ``path`` (if it exists), apply ``overrides`` and then the environment.
+
+    Raises :class:`SettingsError` with one line naming the first bad setting.
+    """
+    data: dict[str, Any] = {}
+    if path is not None and Path(path).exists():
+        try:
+            data = tomllib.loads(Path(path).read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"bad settings file {path}: {exc}") from None
+    for key, value in (overrides or {}).items():
+        if isinstance(value, Mapping) and isinstance(data.get(key), Mapping):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc.errors()[0])) from None
+    return with_secrets(settings)
+
+
+def with_secrets(settings: Settings) -> Settings:
+    """Fill in the WeChat secrets.
+
+    In sandbox mode, missing secrets are generated once and kept under data_dir so that
+    `township chat` (which plays WeChat) and the service agree. Outside the sandbox a
+    missing secret stops start-up.
+    """
+    wx = settings.wechat
+    needed = {"token": wx.token, "secret": wx.secret}
+    if wx.mode != "plain":
+        needed["aes_key"] = wx.aes_key
+    missing = [name for name, value in needed.items() if not value]
+    if not missing:
+        return settings
+    if not wx.sandbox:
+        name = missing[0]
+        raise SettingsError(
+            f"bad setting wechat.{name} ({ENV_PREFIX}WECHAT__{name.upper()}): required "
+            "outside the sandbox; set it in the environment"
+        )
+    stored = _sandbox_secrets(settings.data_dir)
+    filled = {name: getattr(wx, name) or stored[name] for name in ("token", "secret", "aes_key")}
+    return settings.model_copy(update={"wechat": wx.model_copy(update=filled)})
+
+
+def _sandbox_secrets(data_dir: Path) -> dict[str, str]:
+    path = data_dir / "sandbox-secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text("utf-8"))
+        return stored
+    data_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "token": secrets.token_urlsafe(18)[:24],
+        "secret": secrets.token_hex(16),
+        "aes_key": base64.b64encode(secrets.token_bytes(32)).decode().rstrip("="),
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(generated), "utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return generated

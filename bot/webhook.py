@@ -1,0 +1,117 @@
+"""GET/POST /wechat: WeChat's server verification and inbound messages.
+
+Every refusal is a 4xx with a short plain reason, logged once without personal data,
+and happens before anything is recorded.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import structlog
+from aiohttp import web
+
+from bot import keys
+from bot.inbound import MalformedMessage, parse_inbound, parse_xml
+from bot.signing import BadSignature, CannotDecrypt, check
+
+log = structlog.get_logger(__name__)
+
+
+def _refuse(status: int, reason: str, request: web.Request) -> web.Response:
+    log.warning("wechat request refused", status=status, reason=reason,
+                method=request.method, peer=request.remote)
+    return web.Response(status=status, text=reason + "\n")
+
+
+def _check_signed(request: web.Request) -> web.Response | None:
+    """Signature and timestamp window; None when the request may go on."""
+    settings = request.app[keys.SETTINGS]
+    q = request.query
+    signature, timestamp, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
+    if not signature or not timestamp or not nonce:
+        return _refuse(400, "missing signature, timestamp or nonce", request)
+    assert settings.wechat.token is not None
+    try:
+        check((settings.wechat.token, timestamp, nonce), signature)
+    except BadSignature:
+        return _refuse(403, "bad signature", request)
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        return _refuse(400, "bad timestamp", request)
+    now = request.app[keys.CLOCK]().timestamp()
+    if abs(now - sent_at) > settings.wechat.timestamp_window:
+        return _refuse(403, "timestamp outside the allowed window", request)
+    return None
+
+
+async def verify(request: web.Request) -> web.Response:
+    """Server verification: echo ``echostr`` when the signature is ours."""
+    refused = _check_signed(request)
+    if refused is not None:
+        return refused
+    echostr = request.query.get("echostr")
+    if not echostr:
+        return _refuse(400, "missing echostr", request)
+    return web.Response(text=echostr)
+
+
+async def receive(request: web.Request) -> web.Response:
+    settings = request.app[keys.SETTINGS]
+    limit = settings.http.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _refuse(413, "body too large", request)
+    refused = _check_signed(request)
+    if refused is not None:
+        return refused
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        return _refuse(413, "body too large", request)
+    if not body.strip():
+        return _refuse(400, "empty body", request)
+
+    q = request.query
+    encrypted = q.get("encrypt_type", "raw").lower() == "aes"
+    mode = settings.wechat.mode
+    if encrypted and mode == "plain":
+        return _refuse(400, "encrypted messages are not configured", request)
+    if not encrypted and mode == "safe":
+        return _refuse(400, "safe mode: messages must be encrypted", request)
+    try:
+        outer = parse_xml(body)
+        if encrypted:
+            token_sig = q.get("msg_signature")
+            cipher_text = outer.get("Encrypt")
+            if not token_sig:
+                return _refuse(400, "missing msg_signature", request)
+            if not isinstance(cipher_text, str) or not cipher_text:
+                return _refuse(400, "missing Encrypt", request)
+            try:
+                inner = request.app[keys.CIPHER].decrypt(
+                    cipher_text, token_sig, q["timestamp"], q["nonce"]
+                )
+            except BadSignature:
+                return _refuse(403, "bad msg_signature", request)
+            except CannotDecrypt as exc:
+                return _refuse(400, str(exc), request)
+        else:
+            inner = body
+        msg = parse_inbound(inner, settings.wechat.appid)
+    except MalformedMessage as exc:
+        return _refuse(400, str(exc), request)
+
+    structlog.contextvars.bind_contextvars(openid=msg.openid)
+    try:
+        reply = await request.app[keys.INBOX].handle(msg)
+    finally:
+        structlog.contextvars.unbind_contextvars("openid")
+    if not reply:
+        return web.Response(text="success")
+    if encrypted:
+        nonce = secrets.token_hex(8)
+        stamp = str(int(time.time()))
+        text = request.app[keys.CIPHER].encrypt(reply.decode("utf-8"), nonce, stamp)
+        return web.Response(text=text, content_type="application/xml")
+    return web.Response(body=reply, content_type="application/xml")

@@ -1,0 +1,274 @@
+"""An async client for WeChat's HTTP API, on aiohttp.
+
+wechatpy's own client is blocking and never runs here. Access tokens come from the
+``stable_token`` endpoint, are shared through Redis, and are fetched by one process at a
+time; a token WeChat rejects (40001/42001) is refreshed once, by one caller, and the call
+retried once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import redis.asyncio as aioredis
+import structlog
+
+log = structlog.get_logger(__name__)
+
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+BUSY = -1
+
+
+class WeChatError(Exception):
+    """WeChat answered with a non-zero errcode."""
+
+    def __init__(self, errcode: int, errmsg: str, path: str) -> None:
+        super().__init__(f"{path}: errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.path = path
+
+
+class WeChatUnavailable(Exception):
+    """WeChat could not be reached or did not answer in time (after the allowed retries)."""
+
+
+@dataclass(frozen=True)
+class Media:
+    content: bytes
+    content_type: str
+
+
+# Deletes the fetch lock only if we still own it.
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class WeChatAPI:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        redis: aioredis.Redis,
+        *,
+        appid: str,
+        secret: str,
+        base_url: str,
+        timeout: float = 5.0,
+        attempts: int = 3,
+        backoff: float = 0.2,
+    ) -> None:
+        self._http = http
+        self._redis = redis
+        self._appid = appid
+        self._secret = secret
+        self._base = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._attempts = attempts
+        self._backoff = backoff
+        self._unlock = redis.register_script(_UNLOCK)
+        self._token_key = f"wx:token:{appid}"
+        self._lock_key = f"wx:token-lock:{appid}"
+
+    # Access tokens -----------------------------------------------------------------
+
+    async def access_token(self) -> str:
+        cached = await self._redis.get(self._token_key)
+        if cached:
+            return str(cached.decode())
+        return await self._fetch_token(stale=None)
+
+    async def _fetch_token(self, stale: str | None) -> str:
+        """Fetch a token, one process at a time. With ``stale``, force a refresh only if
+        the shared token is still the one WeChat rejected (someone else may have fixed it)."""
+        owner = secrets.token_hex(8)
+        deadline = time.monotonic() + self._timeout.total * (self._attempts + 1)  # type: ignore[operator]
+        delay = 0.01
+        while True:
+            cached = await self._redis.get(self._token_key)
+            current = cached.decode() if cached else None
+            if current and current != stale:
+                return current
+            if await self._redis.set(self._lock_key, owner, nx=True, px=15_000):
+                try:
+                    cached = await self._redis.get(self._token_key)
+                    current = cached.decode() if cached else None
+                    if current and current != stale:
+                        return current
+                    body = await self._request(
+                        "POST",
+                        "/cgi-bin/stable_token",
+                        json_body={
+                            "grant_type": "client_credential",
+                            "appid": self._appid,
+                            "secret": self._secret,
+                            "force_refresh": stale is not None,
+                        },
+                    )
+                    token = str(body["access_token"])
+                    ttl = max(int(body.get("expires_in", 7200)) - 300, 30)
+                    await self._redis.set(self._token_key, token, ex=ttl)
+                    log.info("access token fetched", forced=stale is not None, ttl=ttl)
+                    return token
+                finally:
+                    await self._unlock(keys=[self._lock_key], args=[owner])
+            if time.monotonic() > deadline:
+                raise WeChatUnavailable("timed out waiting for another process's token fetch")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+    # Calls -------------------------------------------------------------------------
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Call an API that needs the access token; refresh it once if WeChat rejects it."""
+        token = await self.access_token()
+        try:
+            return await self._request(method, path, json_body=json_body, params=params, token=token)
+        except WeChatError as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            token = await self._fetch_token(stale=token)
+            return await self._request(method, path, json_body=json_body, params=params, token=token)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+        token: str | None = None,
+        binary: bool = False,
+    ) -> dict[str, Any]:
+        """One call with bounded, jittered retries on errcode -1, 5xx and network errors."""
+        query = dict(params or {})
+        if token is not None:
+            query["access_token"] = token
+        data = None
+        if json_body is not None:
+            data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+        last: Exception | None = None
+        for attempt in range(self._attempts):
+            if attempt:
+                await asyncio.sleep(self._backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+            try:
+                async with self._http.request(
+                    method,
+                    self._base + path,
+                    params=query,
+                    data=data,
+                    headers={"Content-Type": "application/json; charset=utf-8"} if data else None,
+                    timeout=self._timeout,
+                ) as resp:
+                    if resp.status >= 500:
+                        last = WeChatUnavailable(f"{path}: HTTP {resp.status}")
+                        continue
+                    if resp.status != 200:
+                        raise WeChatUnavailable(f"{path}: HTTP {resp.status}")
+                    if binary and not resp.content_type.endswith(("json", "plain")):
+                        return {"_media": Media(await resp.read(), resp.content_type)}
+                    payload = json.loads(await resp.read())
+            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                last = WeChatUnavailable(f"{path}: {type(exc).__name__}")
+                continue
+            errcode = int(payload.get("errcode", 0) or 0)
+            if errcode == BUSY:
+                last = WeChatError(errcode, str(payload.get("errmsg", "")), path)
+                continue
+            if errcode:
+                raise WeChatError(errcode, str(payload.get("errmsg", "")), path)
+            return dict(payload)
+        assert last is not None
+        raise last
+
+    # What the service sends and asks -----------------------------------------------
+
+    async def send_text(self, openid: str, content: str) -> None:
+        """A customer-service text message (only inside WeChat's window after they wrote)."""
+        await self.call(
+            "POST",
+            "/cgi-bin/message/custom/send",
+            json_body={"touser": openid, "msgtype": "text", "text": {"content": content}},
+        )
+
+    async def send_template(
+        self,
+        openid: str,
+        template_id: str,
+        data: Mapping[str, str],
+        *,
+        url: str | None = None,
+        client_msg_id: str | None = None,
+    ) -> int:
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {k: {"value": v} for k, v in data.items()},
+        }
+        if url:
+            body["url"] = url
+        if client_msg_id:
+            # WeChat drops a second send with the same id: safe to retry a lost answer.
+            body["client_msg_id"] = client_msg_id
+        result = await self.call("POST", "/cgi-bin/message/template/send", json_body=body)
+        return int(result.get("msgid", 0))
+
+    async def send_subscribe(
+        self,
+        openid: str,
+        template_id: str,
+        data: Mapping[str, str],
+        *,
+        page: str | None = None,
+    ) -> None:
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {k: {"value": v} for k, v in data.items()},
+        }
+        if page:
+            body["page"] = page
+        await self.call("POST", "/cgi-bin/message/subscribe/bizsend", json_body=body)
+
+    async def user_info(self, openid: str) -> dict[str, Any]:
+        return await self.call(
+            "GET", "/cgi-bin/user/info", params={"openid": openid, "lang": "zh_CN"}
+        )
+
+    async def download_media(self, media_id: str) -> Media:
+        token = await self.access_token()
+        for retry in (False, True):
+            try:
+                result = await self._request(
+                    "GET", "/cgi-bin/media/get", params={"media_id": media_id},
+                    token=token, binary=True,
+                )
+            except WeChatError as exc:
+                if retry or exc.errcode not in TOKEN_ERRORS:
+                    raise
+                token = await self._fetch_token(stale=token)
+                continue
+            media = result.get("_media")
+            if not isinstance(media, Media):
+                raise WeChatError(0, "media answer was not a file", "/cgi-bin/media/get")
+            return media
+        raise AssertionError("unreachable")
+
+    async def create_menu(self, menu: Mapping[str, Any]) -> None:
+        await self.call("POST", "/cgi-bin/menu/create", json_body=menu)

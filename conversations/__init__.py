@@ -1,0 +1,1 @@
+"""Conversations as declared state machines: the engine, the flows, the session state."""

@@ -1,0 +1,282 @@
+"""The engine: one conversation step per inbound message.
+
+The caller holds the person's lock for the whole call; the engine loads the session,
+applies global commands or the current step, and saves the session before returning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from conversations import texts
+from conversations.flow import (
+    Finish,
+    Flow,
+    Invalid,
+    Next,
+    Outcome,
+    StartFlow,
+    Step,
+    StepContext,
+    normalise,
+)
+from conversations.flows import FlowRegistry
+from conversations.flows import menu as main_menu
+from conversations.messages import (
+    ClickEvent,
+    Event,
+    Inbound,
+    Kind,
+    ScanEvent,
+    SubscribeEvent,
+    UnknownMessage,
+    UnsubscribeEvent,
+)
+from conversations.services import Services
+from conversations.session import Session, SessionStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A passive text reply. ``None`` from the engine means: answer nothing ("success")."""
+
+    text: str
+
+
+_COMMANDS: dict[str, str] = {
+    **{normalise(w): "menu" for w in texts.CMD_MENU},
+    **{normalise(w): "cancel" for w in texts.CMD_CANCEL},
+    **{normalise(w): "back" for w in texts.CMD_BACK},
+    **{normalise(w): "help" for w in texts.CMD_HELP},
+    **{normalise(w): "human" for w in texts.CMD_HUMAN},
+}
+
+_HELP_CLICK = "MENU_HELP"
+
+
+def _join(*parts: str | None) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _kinds(msg: Inbound) -> set[Kind]:
+    kinds = {msg.kind}
+    if msg.text is not None:
+        kinds.add(Kind.TEXT)
+    return kinds
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        flows: FlowRegistry,
+        sessions: SessionStore,
+        services: Services,
+        session_timeout: timedelta,
+        max_attempts: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._flows = flows
+        self._sessions = sessions
+        self._services = services
+        self._timeout = session_timeout
+        self._max_attempts = max_attempts
+        self._clock = clock
+
+    # Entry point -----------------------------------------------------------------
+
+    async def step(self, msg: Inbound) -> Reply | None:
+        """Handle one message. Must be called with the person's lock held."""
+        if isinstance(msg, Event):
+            return await self._event(msg)
+        session, loaded, preface = await self._load(msg)
+        if isinstance(msg, UnknownMessage):
+            return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
+        command = _COMMANDS.get(normalise(msg.text)) if msg.text else None
+        if command is not None:
+            return await self._command(command, msg, session, loaded, preface)
+        if preface is not None:
+            # The old conversation ended under them: say so and show the menu rather than
+            # reading this answer as an answer to a question they can no longer see.
+            return await self._to_menu(msg, session, loaded, preface)
+        if not session.active:
+            session = self._begin(main_menu.FLOW)
+        flow = self._flows.get(session.flow)
+        assert flow is not None  # _load guarantees a known flow for an active session
+        step = flow.step(session.step)
+        assert step is not None
+        ctx = self._context(msg, session)
+        outcome: Outcome
+        if Kind.TEXT in step.accepts and msg.kind is Kind.VOICE and msg.text is None:
+            outcome = Invalid(texts.VOICE_NOT_RECOGNISED)
+        elif not (_kinds(msg) & step.accepts):
+            outcome = Invalid(texts.NEED_TEXT)
+        else:
+            outcome = await step.handle(ctx, msg)
+        return await self._apply(outcome, msg, flow, step, session, loaded)
+
+    # Sessions --------------------------------------------------------------------
+
+    async def _load(self, msg: Inbound) -> tuple[Session, int, str | None]:
+        """The session, the revision it was loaded at, and why it was reset (if it was)."""
+        session, unreadable = await self._sessions.load(msg.appid, msg.openid)
+        loaded = session.revision
+        if unreadable:
+            log.warning("session unreadable; cleared", extra={"openid": msg.openid})
+            return Session(revision=loaded), loaded, texts.FLOW_CHANGED
+        if not session.active:
+            return session, loaded, None
+        flow = self._flows.get(session.flow)
+        if flow is None or flow.version != session.version or flow.step(session.step) is None:
+            log.info(
+                "session from another flow version; cleared",
+                extra={"flow": session.flow, "version": session.version},
+            )
+            return Session(revision=loaded), loaded, texts.FLOW_CHANGED
+        idle = self._clock().timestamp() - session.updated_at
+        if idle > self._timeout.total_seconds():
+            was_menu = session.flow == main_menu.FLOW_ID
+            minutes = int(self._timeout.total_seconds() // 60)
+            note = None if was_menu else texts.SESSION_EXPIRED.format(minutes=minutes)
+            return Session(revision=loaded), loaded, note
+        return session, loaded, None
+
+    def _begin(self, flow: Flow) -> Session:
+        now = self._clock().timestamp()
+        return Session(
+            flow=flow.id, version=flow.version, step=flow.first.name,
+            started_at=now, updated_at=now,
+        )
+
+    async def _save(self, msg: Inbound, session: Session, loaded: int) -> None:
+        session.revision = loaded + 1
+        session.updated_at = self._clock().timestamp()
+        await self._sessions.save(msg.appid, msg.openid, session, loaded)
+
+    def _context(self, msg: Inbound, session: Session) -> StepContext:
+        return StepContext(msg.appid, msg.openid, session.data, self._services)
+
+    async def _question(self, msg: Inbound, session: Session) -> str:
+        flow = self._flows.get(session.flow)
+        step = flow.step(session.step) if flow else None
+        if step is None:
+            return main_menu.render()
+        question = await step.ask(self._context(msg, session))
+        return question.render()
+
+    async def _to_menu(
+        self, msg: Inbound, session: Session, loaded: int, preface: str | None
+    ) -> Reply:
+        await self._save(msg, Session(), loaded)
+        return Reply(main_menu.render(preface))
+
+    # Outcomes --------------------------------------------------------------------
+
+    async def _apply(
+        self, outcome: Outcome, msg: Inbound, flow: Flow, step: Step, session: Session,
+        loaded: int,
+    ) -> Reply:
+        if isinstance(outcome, Invalid):
+            session.attempts += 1
+            question = await self._question(msg, session)
+            extra = texts.TOO_MANY_MISSES if session.attempts >= self._max_attempts else None
+            await self._save(msg, session, loaded)
+            return Reply(_join(outcome.reason, question, extra))
+        if isinstance(outcome, Next):
+            session.history.append((step.name, dict(session.data)))
+            del session.history[: -10]
+            session.data.update(outcome.data)
+            session.step = outcome.step
+            session.attempts = 0
+            question = await self._question(msg, session)
+            await self._save(msg, session, loaded)
+            return Reply(_join(outcome.note, question))
+        if isinstance(outcome, StartFlow):
+            target = self._flows.get(outcome.flow)
+            if target is None:
+                raise LookupError(f"no flow {outcome.flow!r}")
+            fresh = self._begin(target)
+            question = await self._question(msg, fresh)
+            await self._save(msg, fresh, loaded)
+            return Reply(_join(outcome.note, question))
+        assert isinstance(outcome, Finish)
+        await self._save(msg, Session(), loaded)
+        return Reply(main_menu.render(outcome.text) if outcome.menu else outcome.text)
+
+    # Global commands -------------------------------------------------------------
+
+    async def _command(
+        self, command: str, msg: Inbound, session: Session, loaded: int, preface: str | None
+    ) -> Reply:
+        in_flow = session.active and session.flow != main_menu.FLOW_ID
+        if command == "menu":
+            return await self._to_menu(msg, session, loaded, preface)
+        if command == "cancel":
+            said = texts.CANCELLED if in_flow else texts.NOTHING_TO_CANCEL
+            return await self._to_menu(msg, session, loaded, _join(preface, said))
+        if command == "back":
+            if not in_flow:
+                return await self._to_menu(msg, session, loaded, _join(preface, texts.BACK_AT_START))
+            if not session.history:
+                return await self._to_menu(msg, session, loaded, preface)
+            session.step, session.data = session.history.pop()
+            session.attempts = 0
+            question = await self._question(msg, session)
+            await self._save(msg, session, loaded)
+            return Reply(question)
+        words = (
+            texts.HELP
+            if command == "help"
+            else texts.HUMAN.format(
+                account=self._services.account.name,
+                hotline=self._services.account.hotline,
+                office_hours=self._services.account.office_hours,
+            )
+        )
+        if in_flow:
+            flow = self._flows.get(session.flow)
+            extra = flow.help if flow and command == "help" else None
+            question = await self._question(msg, session)
+            await self._save(msg, session, loaded)
+            return Reply(_join(preface, words, extra, texts.CONTINUE_HINT, question))
+        return await self._to_menu(msg, session, loaded, _join(preface, words))
+
+    # Events ----------------------------------------------------------------------
+
+    async def _event(self, msg: Event) -> Reply | None:
+        records = self._services.residents
+        if isinstance(msg, SubscribeEvent):
+            await records.record_subscribe(msg.appid, msg.openid, self._clock(), msg.scene)
+            _, loaded, _ = await self._load(msg)
+            welcome = texts.WELCOME.format(account=self._services.account.name)
+            return await self._to_menu(msg, Session(), loaded, welcome)
+        if isinstance(msg, UnsubscribeEvent):
+            await records.record_unsubscribe(msg.appid, msg.openid, self._clock())
+            _, loaded, _ = await self._load(msg)
+            await self._save(msg, Session(), loaded)
+            return None
+        if isinstance(msg, ClickEvent):
+            return await self._click(msg)
+        if isinstance(msg, ScanEvent):
+            # An existing follower scanned one of our QR codes: greet them with the menu.
+            _, loaded, _ = await self._load(msg)
+            return await self._to_menu(msg, Session(), loaded, None)
+        # Job reports, location reports, menu views, picture/scan/location pickers and
+        # subscription-notice events carry no question to answer; later rooms record them.
+        return None
+
+    async def _click(self, msg: ClickEvent) -> Reply:
+        session, loaded, preface = await self._load(msg)
+        if msg.key == _HELP_CLICK:
+            return await self._command("help", msg, session, loaded, preface)
+        choice = main_menu.CLICK_KEYS.get(msg.key)
+        if choice is None:
+            return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
+        outcome = main_menu.choose(choice, self._services.account.hotline)
+        fresh = self._begin(main_menu.FLOW)
+        return await self._apply(outcome, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded)

@@ -1,0 +1,23 @@
+"""The flows this account offers, by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from conversations.flow import Flow
+from conversations.flows import menu, mine
+
+
+class FlowRegistry:
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self._flows = {flow.id: flow for flow in flows}
+
+    def get(self, flow_id: str | None) -> Flow | None:
+        return self._flows.get(flow_id) if flow_id else None
+
+    def __contains__(self, flow_id: str) -> bool:
+        return flow_id in self._flows
+
+
+def default_flows() -> FlowRegistry:
+    return FlowRegistry([menu.FLOW, mine.FLOW])

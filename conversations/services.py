@@ -1,0 +1,27 @@
+"""What flows may use from the outside world, handed to every step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import ModuleType
+from typing import ClassVar
+
+from storage import residents
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    name: str
+    hotline: str
+    office_hours: str
+
+
+@dataclass(frozen=True)
+class Services:
+    """The account's details, the clock, and the record (storage queries)."""
+
+    account: AccountInfo
+    clock: Callable[[], datetime]
+    residents: ClassVar[ModuleType] = residents

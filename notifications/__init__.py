@@ -1,0 +1,1 @@
+"""Everything that leaves the system on its own, run under aiojobs."""

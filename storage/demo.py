@@ -1,0 +1,40 @@
+"""Loading a jurisdiction data set (county -> townships -> villages) from a JSON file."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from storage.models import Township, Village
+
+DEMO_DATA = "wuqiao.json"
+
+
+def read_data_set(path: Path | None = None) -> dict[str, Any]:
+    if path is None:
+        text = resources.files("storage").joinpath("data", DEMO_DATA).read_text("utf-8")
+    else:
+        text = path.read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+async def load_if_empty(path: Path | None = None) -> bool:
+    """Load the data set when no township exists yet. Returns whether it loaded."""
+    if await Township.exists():
+        return False
+    data = read_data_set(path)
+    async with in_transaction():
+        for item in data["townships"]:
+            township = await Township.create(
+                code=item["code"], name=item["name"], county=data["county"]
+            )
+            for v_index, name in enumerate(item["villages"], start=1):
+                await Village.create(
+                    code=f"{item['code']}{v_index:03d}", name=name, township=township
+                )
+    return True

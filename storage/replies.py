@@ -1,0 +1,74 @@
+"""Recognising WeChat's retries and answering them with the first attempt's reply.
+
+One key per inbound message: ``msg:{appid}:{message key}``. The first attempt claims it
+(SET NX) with a short lease; when it has a reply the key holds the reply for a few
+minutes. A retry waits for that reply instead of running the step a second time. If the
+first attempt's process died, its lease runs out and the retry takes over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+_PENDING = b"p"
+_LATE = b"l"
+_DONE = b"d"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a retry learns: a reply (XML, possibly empty) or that it went out late."""
+
+    reply: bytes | None
+    late: bool
+
+
+class ReplyCache:
+    def __init__(
+        self, redis: aioredis.Redis, *, keep_seconds: int, lease_seconds: float
+    ) -> None:
+        self._redis = redis
+        self._keep = keep_seconds
+        self._lease_ms = int(lease_seconds * 1000)
+
+    @staticmethod
+    def key(appid: str, message_key: str) -> str:
+        return f"msg:{appid}:{message_key}"
+
+    async def claim(self, key: str) -> bool:
+        """True for the first attempt at this message (or a takeover after a crash)."""
+        return bool(await self._redis.set(key, _PENDING, nx=True, px=self._lease_ms))
+
+    async def done(self, key: str, reply: bytes) -> None:
+        await self._redis.set(key, _DONE + reply, ex=self._keep)
+
+    async def late(self, key: str) -> None:
+        """The first attempt answered "success"; its reply goes out as a customer-service
+        message, so retries must answer "success" too."""
+        await self._redis.set(key, _LATE, ex=self._keep)
+
+    async def forget(self, key: str) -> None:
+        """The first attempt failed before doing anything: let a retry try again."""
+        await self._redis.delete(key)
+
+    async def wait(self, key: str, timeout: float) -> Outcome | None:
+        """Wait up to ``timeout`` for the first attempt. None: it vanished (crashed) and
+        this attempt should claim the message itself; late=True with no reply on timeout."""
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            value = await self._redis.get(key)
+            if value is None:
+                return None
+            if value.startswith(_DONE):
+                return Outcome(value[len(_DONE):], late=False)
+            if value == _LATE:
+                return Outcome(None, late=True)
+            if time.monotonic() >= deadline:
+                return Outcome(None, late=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)

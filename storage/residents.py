@@ -1,0 +1,82 @@
+"""Queries about residents and where they live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from storage.models import Resident, Township, Village
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    name: str
+
+
+async def record_subscribe(appid: str, openid: str, at: datetime, scene: str | None) -> None:
+    """关注: create the resident or mark them subscribed again."""
+    async with in_transaction():
+        resident = await Resident.select_for_update().get_or_none(appid=appid, openid=openid)
+        if resident is None:
+            await Resident.create(
+                appid=appid, openid=openid, subscribed=True, subscribed_at=at,
+                subscribe_scene=scene,
+            )
+            return
+        resident.subscribed = True
+        resident.subscribed_at = at
+        if scene:
+            resident.subscribe_scene = scene
+        await resident.save(update_fields=["subscribed", "subscribed_at", "subscribe_scene"])
+
+
+async def record_unsubscribe(appid: str, openid: str, at: datetime) -> None:
+    """取消关注: keep the record (their tickets stay theirs), stop counting them as followers."""
+    updated = await Resident.filter(appid=appid, openid=openid).update(
+        subscribed=False, unsubscribed_at=at
+    )
+    if not updated:
+        await Resident.create(
+            appid=appid, openid=openid, subscribed=False, unsubscribed_at=at
+        )
+
+
+async def ensure_resident(appid: str, openid: str) -> Resident:
+    """Someone can write before we ever saw their 关注 (followers from before we started)."""
+    resident, _ = await Resident.get_or_create(appid=appid, openid=openid)
+    return resident
+
+
+async def village_of(appid: str, openid: str) -> tuple[str, str] | None:
+    """(township name, village name) where the resident lives, if they told us."""
+    resident = await Resident.get_or_none(appid=appid, openid=openid).select_related(
+        "village__township"
+    )
+    if resident is None or resident.village is None:
+        return None
+    return resident.village.township.name, resident.village.name
+
+
+async def set_village(appid: str, openid: str, village_id: int) -> None:
+    resident = await ensure_resident(appid, openid)
+    resident.village_id = village_id  # type: ignore[attr-defined]
+    await resident.save(update_fields=["village_id"])
+
+
+async def townships() -> list[Place]:
+    return [Place(t.id, t.name) for t in await Township.all().order_by("id")]
+
+
+async def villages(township_id: int) -> list[Place]:
+    rows = await Village.filter(township_id=township_id).order_by("id")
+    return [Place(v.id, v.name) for v in rows]
+
+
+async def place_names(village_id: int) -> tuple[str, str] | None:
+    village = await Village.get_or_none(id=village_id).select_related("township")
+    if village is None:
+        return None
+    return village.township.name, village.name
