@@ -20,8 +20,8 @@ from bot.sandbox import PREFIX as SANDBOX_PREFIX
 from bot.sandbox import SandboxState, create_sandbox_app
 from bot.settings import Settings
 from bot.signing import Cipher
-from bot.wechat_api import WeChatAPI
 from bot.webhook import receive, verify
+from bot.wechat_api import WeChatAPI
 from conversations import texts
 from conversations.engine import Engine
 from conversations.flows import FlowRegistry, default_flows
@@ -29,7 +29,7 @@ from conversations.services import AccountInfo, Services
 from conversations.session import SessionStore
 from notifications.late_replies import send_late_reply
 from storage import demo
-from storage.db import open_database
+from storage.db import open_database, use
 from storage.locks import PersonLocks
 from storage.redis import open_redis
 from storage.replies import ReplyCache
@@ -55,7 +55,7 @@ class AccessLogger(AbstractAccessLogger):
 @web.middleware
 async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
     """Run inside the app's database context; never show a stack trace to a caller."""
-    with request.app[keys.DATABASE]:
+    with use(request.app[keys.DATABASE]):
         try:
             response: web.StreamResponse = await handler(request)
             return response
@@ -73,15 +73,14 @@ def create_app(
     flows: FlowRegistry | None = None,
 ) -> web.Application:
     """Build the service. Resources open in ``cleanup_ctx`` in order, aiojobs last."""
-    app = web.Application(
-        middlewares=[_guard], client_max_size=settings.http.max_body_bytes
-    )
+    app = web.Application(middlewares=[_guard], client_max_size=settings.http.max_body_bytes)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
 
     async def database(app: web.Application) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with open_database(settings.database_url) as ctx:
-            with ctx:
+            with use(ctx):
                 if await demo.load_if_empty():
                     log.info("demo data set loaded")
             app[keys.DATABASE] = ctx
@@ -101,8 +100,13 @@ def create_app(
         async with aiohttp.ClientSession() as http:
             app[keys.HTTP] = http
             app[keys.WECHAT] = WeChatAPI(
-                http, app[keys.REDIS], appid=wx.appid, secret=wx.secret, base_url=base,
-                timeout=wx.api_timeout, attempts=wx.api_attempts,
+                http,
+                app[keys.REDIS],
+                appid=wx.appid,
+                secret=wx.secret,
+                base_url=base,
+                timeout=wx.api_timeout,
+                attempts=wx.api_attempts,
             )
             yield
 
@@ -112,14 +116,17 @@ def create_app(
             app[keys.SCHEDULER] = jobs
             services = Services(
                 account=AccountInfo(
-                    settings.account.name, settings.account.hotline,
+                    settings.account.name,
+                    settings.account.hotline,
                     settings.account.office_hours,
                 ),
                 clock=clock,
             )
             engine = Engine(
                 flows=flows or default_flows(),
-                sessions=SessionStore(app[keys.REDIS], keep_seconds=conv.session_timeout_minutes * 60 * 4),
+                sessions=SessionStore(
+                    app[keys.REDIS], keep_seconds=conv.session_timeout_minutes * 60 * 4
+                ),
                 services=services,
                 session_timeout=timedelta(minutes=conv.session_timeout_minutes),
                 max_attempts=conv.max_attempts,
@@ -134,7 +141,8 @@ def create_app(
                 engine=engine,
                 locks=PersonLocks(app[keys.REDIS]),
                 replies=ReplyCache(
-                    app[keys.REDIS], keep_seconds=conv.dedupe_seconds,
+                    app[keys.REDIS],
+                    keep_seconds=conv.dedupe_seconds,
                     lease_seconds=settings.wechat.reply_budget + 2.0,
                 ),
                 scheduler=jobs,
@@ -148,7 +156,9 @@ def create_app(
 
     if settings.wechat.mode != "plain":
         assert settings.wechat.token and settings.wechat.aes_key
-        app[keys.CIPHER] = Cipher(settings.wechat.token, settings.wechat.aes_key, settings.wechat.appid)
+        app[keys.CIPHER] = Cipher(
+            settings.wechat.token, settings.wechat.aes_key, settings.wechat.appid
+        )
     app.router.add_get("/wechat", verify)
     app.router.add_post("/wechat", receive)
     app.router.add_get("/healthz", healthz)

@@ -27,5 +27,8 @@ async def _redis_ok(app: web.Application) -> bool:
 
 async def healthz(request: web.Request) -> web.Response:
     database, redis = await asyncio.gather(_database_ok(), _redis_ok(request.app))
-    body = {"database": "ok" if database else "unreachable", "redis": "ok" if redis else "unreachable"}
+    body = {
+        "database": "ok" if database else "unreachable",
+        "redis": "ok" if redis else "unreachable",
+    }
     return web.json_response(body, status=200 if database and redis else 503)

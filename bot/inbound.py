@@ -170,7 +170,7 @@ def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
     # Events have no MsgId (except the job-finish ones, whose MsgID names the job).
     common = {**common, "msg_id": None}
     if event == "subscribe":
-        scene = key[len("qrscene_"):] if key.startswith("qrscene_") else None
+        scene = key[len("qrscene_") :] if key.startswith("qrscene_") else None
         return m.SubscribeEvent(**common, scene=scene or None, ticket=_str(raw, "Ticket"))
     if event == "unsubscribe":
         return m.UnsubscribeEvent(**common)
@@ -244,5 +244,3 @@ def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
         )
         return m.SubscribeMsgEvent(**common, which=which, items=items)
     return m.UnknownMessage(**common, msg_type="event", event=event)
-
-

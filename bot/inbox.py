@@ -26,10 +26,14 @@ def message_key(msg: Inbound) -> str:
     """MsgId for messages; FromUserName + CreateTime + Event for events (which have none)."""
     if msg.msg_id and not isinstance(msg, Event):
         return msg.msg_id
-    kind = msg.event if isinstance(msg, Event) else (
-        msg.msg_type if isinstance(msg, UnknownMessage) else msg.kind.value
+    kind = (
+        msg.event
+        if isinstance(msg, Event)
+        else (msg.msg_type if isinstance(msg, UnknownMessage) else msg.kind.value)
     )
-    return f"{msg.openid}:{msg.create_time}:{kind}"
+    # Two different menu clicks in one second are two messages; a retry repeats the key.
+    key = getattr(msg, "key", "")
+    return f"{msg.openid}:{msg.create_time}:{kind}:{key}"
 
 
 def render(msg: Inbound, reply: Reply | None) -> bytes:
@@ -90,8 +94,10 @@ class Inbox:
             # No awaits between the check above and this flag: _run sees it either way.
             attempt.late = True
             await self._replies.late(key)
-            log.info("step over budget; reply will follow as a customer-service message",
-                     openid=msg.openid)
+            log.info(
+                "step over budget; reply will follow as a customer-service message",
+                openid=msg.openid,
+            )
             return b""
 
     async def _run(self, msg: Inbound, key: str, attempt: _Attempt) -> None:
@@ -110,5 +116,3 @@ class Inbox:
         await self._replies.done(key, xml)
         if not attempt.future.done():
             attempt.future.set_result(xml)
-
-

@@ -18,7 +18,7 @@ from bot.signing import Cipher
 from bot.wechat_api import WeChatAPI
 
 SETTINGS = web.AppKey("settings", Settings)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+CLOCK = web.AppKey[Callable[[], datetime]]("clock")
 DATABASE = web.AppKey("database", TortoiseContext)
 REDIS = web.AppKey("redis", aioredis.Redis)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

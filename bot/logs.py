@@ -12,6 +12,8 @@ import structlog
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# WeChat openids are 28 characters of [A-Za-z0-9_-], most starting with "o".
+_OPENID = re.compile(r"(?<![\w-])(o[\w-]{3})[\w-]{17,36}([\w-]{3})(?![\w-])")
 _OPENID_KEYS = {"openid", "to", "touser", "user"}
 
 
@@ -24,6 +26,7 @@ def short_openid(openid: str) -> str:
 
 def mask_text(text: str) -> str:
     text = _ID_NUMBER.sub(r"\1********\2", text)
+    text = _OPENID.sub(r"\1…\2", text)
     return _PHONE.sub(r"\1****\2", text)
 
 
@@ -71,5 +74,6 @@ def configure(level: str = "info", json_lines: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # aiohttp's access log line carries the query string (signatures, openids in safe mode).
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Database drivers log SQL with its parameters at debug level: personal data.
+    for name in ("tortoise", "tortoise.db_client", "aiosqlite", "asyncpg"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

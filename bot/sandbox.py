@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import secrets
 import time
 from collections import deque
@@ -40,6 +41,8 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    # What the stand-in answered: 0 for success, the errcode, or -HTTP status for a fault.
+    errcode: int = 0
 
 
 @dataclass
@@ -58,8 +61,16 @@ class SandboxState:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _media_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def fail(self, path: str, errcode: int | None = None, *, times: int = 1,
-             status: int = 200, delay: float = 0.0, drop: bool = False) -> None:
+    def fail(
+        self,
+        path: str,
+        errcode: int | None = None,
+        *,
+        times: int = 1,
+        status: int = 200,
+        delay: float = 0.0,
+        drop: bool = False,
+    ) -> None:
         """Make the next ``times`` calls to ``path`` (e.g. "/cgi-bin/message/custom/send")
         fail with ``errcode`` or HTTP ``status``, or stall (``drop``)."""
         self.faults.setdefault(path, deque()).append(
@@ -76,7 +87,12 @@ class SandboxState:
         return media_id
 
     def sent(self, path: str | None = None) -> list[Call]:
+        """Every call made, accepted or not."""
         return [c for c in self.calls if path is None or c.path == path]
+
+    def delivered(self, path: str | None = None) -> list[Call]:
+        """Calls WeChat would have carried out (answered errcode 0)."""
+        return [c for c in self.sent(path) if c.errcode == 0]
 
     def _next_fault(self, path: str) -> Fault | None:
         queue = self.faults.get(path)
@@ -110,27 +126,36 @@ async def _record_and_inject(request: web.Request, handler: Any) -> web.StreamRe
             body = await request.json()
         except ValueError:
             return _error(47001, "data format error")
-    state.calls.append(
-        Call(next(state._seq), time.time(), request.method, path, dict(request.query), body)
-    )
+    call = Call(next(state._seq), time.time(), request.method, path, dict(request.query), body)
+    state.calls.append(call)
     fault = state._next_fault(path)
     if fault is not None:
         if fault.drop:
+            call.errcode = -504
             await asyncio.sleep(3600)
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.status != 200:
+            call.errcode = -fault.status
             return web.Response(status=fault.status, text="sandbox fault")
         if fault.errcode is not None:
+            call.errcode = fault.errcode
             return _error(fault.errcode, "sandbox fault")
     if path != "/cgi-bin/stable_token" and path.startswith("/cgi-bin/"):
         token = request.query.get("access_token", "")
         expires = state.tokens.get(token)
         if expires is None:
+            call.errcode = 40001
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         if expires < time.time():
+            call.errcode = 42001
             return _error(42001, "access_token expired")
     result = await handler(request)
+    if isinstance(result, web.Response) and result.content_type == "application/json":
+        try:
+            call.errcode = int(json.loads(result.body or b"{}").get("errcode", 0))  # type: ignore[arg-type]
+        except (ValueError, AttributeError):
+            pass
     return result
 
 
@@ -166,8 +191,13 @@ async def _template_send(request: web.Request) -> web.Response:
 async def _user_info(request: web.Request) -> web.Response:
     openid = request.query.get("openid", "")
     return web.json_response(
-        {"subscribe": 1, "openid": openid, "language": "zh_CN", "subscribe_time": 0,
-         "subscribe_scene": "ADD_SCENE_QR_CODE"}
+        {
+            "subscribe": 1,
+            "openid": openid,
+            "language": "zh_CN",
+            "subscribe_time": 0,
+            "subscribe_scene": "ADD_SCENE_QR_CODE",
+        }
     )
 
 
@@ -206,7 +236,7 @@ async def _sandbox_sent(request: web.Request) -> web.Response:
     touser = request.query.get("touser")
     items = []
     for call in state.calls:
-        if call.seq <= after or not isinstance(call.body, dict):
+        if call.seq <= after or call.errcode != 0 or not isinstance(call.body, dict):
             continue
         if touser and call.body.get("touser") != touser:
             continue

@@ -142,7 +142,11 @@ class SettingsError(Exception):
 def _describe(error: Mapping[str, Any]) -> str:
     loc = [str(part) for part in error.get("loc", ())]
     dotted = ".".join(loc) or "(settings)"
-    env = ENV_PREFIX + "__".join(p.upper() for p in loc) if len(loc) > 1 else ENV_PREFIX + dotted.upper()
+    env = (
+        ENV_PREFIX + "__".join(p.upper() for p in loc)
+        if len(loc) > 1
+        else ENV_PREFIX + dotted.upper()
+    )
     return f"bad setting {dotted} ({env}): {error.get('msg', 'invalid')}"
 
 

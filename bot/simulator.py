@@ -9,7 +9,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 import aiohttp
 import xmltodict
@@ -76,8 +75,14 @@ class Simulator:
             "MsgType": msg_type,
         }
 
-    def message(self, openid: str, msg_type: str, created: int | None = None,
-                msg_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    def message(
+        self,
+        openid: str,
+        msg_type: str,
+        created: int | None = None,
+        msg_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         doc = self._base(openid, msg_type, created)
         doc.update(fields)
         doc["MsgId"] = msg_id or str(next(self._ids))
@@ -86,22 +91,27 @@ class Simulator:
     def text(self, openid: str, content: str, **kw: Any) -> dict[str, Any]:
         return self.message(openid, "text", Content=content, **kw)
 
-    def voice(self, openid: str, recognition: str | None, media_id: str = "voice-media",
-              **kw: Any) -> dict[str, Any]:
-        extra = {"Recognition": recognition} if recognition is not None else {}
+    def voice(
+        self, openid: str, recognition: str | None, media_id: str = "voice-media", **kw: Any
+    ) -> dict[str, Any]:
+        extra: dict[str, Any] = {"Recognition": recognition} if recognition is not None else {}
         return self.message(openid, "voice", MediaId=media_id, Format="amr", **extra, **kw)
 
-    def image(self, openid: str, media_id: str, pic_url: str = "http://mmbiz.example/pic",
-              **kw: Any) -> dict[str, Any]:
+    def image(
+        self, openid: str, media_id: str, pic_url: str = "http://mmbiz.example/pic", **kw: Any
+    ) -> dict[str, Any]:
         return self.message(openid, "image", PicUrl=pic_url, MediaId=media_id, **kw)
 
-    def location(self, openid: str, lat: float, lng: float, label: str, scale: int = 15,
-                 **kw: Any) -> dict[str, Any]:
-        return self.message(openid, "location", Location_X=lat, Location_Y=lng, Scale=scale,
-                            Label=label, **kw)
+    def location(
+        self, openid: str, lat: float, lng: float, label: str, scale: int = 15, **kw: Any
+    ) -> dict[str, Any]:
+        return self.message(
+            openid, "location", Location_X=lat, Location_Y=lng, Scale=scale, Label=label, **kw
+        )
 
-    def event(self, openid: str, event: str, created: int | None = None,
-              **fields: Any) -> dict[str, Any]:
+    def event(
+        self, openid: str, event: str, created: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
         doc = self._base(openid, "event", created)
         doc["Event"] = event
         doc.update(fields)
@@ -109,18 +119,23 @@ class Simulator:
 
     # Signing, encryption, posting -------------------------------------------------
 
-    def signed_query(self, timestamp: str | None = None, nonce: str | None = None,
-                     openid: str | None = None) -> dict[str, str]:
+    def signed_query(
+        self, timestamp: str | None = None, nonce: str | None = None, openid: str | None = None
+    ) -> dict[str, str]:
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or secrets.token_hex(5)
-        query = {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp,
-                 "nonce": nonce}
+        query = {
+            "signature": sign(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
         if openid:
             query["openid"] = openid
         return query
 
-    def envelope(self, fields: Mapping[str, Any], *, timestamp: str | None = None,
-                 nonce: str | None = None) -> tuple[dict[str, str], bytes]:
+    def envelope(
+        self, fields: Mapping[str, Any], *, timestamp: str | None = None, nonce: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
         """The query string and body WeChat would post for ``fields`` in this mode."""
         query = self.signed_query(timestamp, nonce, openid=str(fields.get("FromUserName", "")))
         plain = to_xml(fields)
@@ -150,11 +165,13 @@ class Simulator:
         content = doc.get("Content")
         return str(content) if content is not None else None
 
-    async def post(self, http: aiohttp.ClientSession, url: str, fields: Mapping[str, Any],
-                   **envelope: Any) -> Posted:
+    async def post(
+        self, http: aiohttp.ClientSession, url: str, fields: Mapping[str, Any], **envelope: Any
+    ) -> Posted:
         query, body = self.envelope(fields, **envelope)
-        async with http.post(url, params=query, data=body,
-                             headers={"Content-Type": "text/xml"}) as resp:
+        async with http.post(
+            url, params=query, data=body, headers={"Content-Type": "text/xml"}
+        ) as resp:
             raw = await resp.read()
         text = self.read_reply(raw) if resp.status == 200 else None
         return Posted(resp.status, raw, text)

@@ -20,8 +20,13 @@ log = structlog.get_logger(__name__)
 
 
 def _refuse(status: int, reason: str, request: web.Request) -> web.Response:
-    log.warning("wechat request refused", status=status, reason=reason,
-                method=request.method, peer=request.remote)
+    log.warning(
+        "wechat request refused",
+        status=status,
+        reason=reason,
+        method=request.method,
+        peer=request.remote,
+    )
     return web.Response(status=status, text=reason + "\n")
 
 

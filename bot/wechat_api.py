@@ -47,6 +47,10 @@ class Media:
     content_type: str
 
 
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 # Deletes the fetch lock only if we still own it.
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -82,9 +86,9 @@ class WeChatAPI:
     # Access tokens -----------------------------------------------------------------
 
     async def access_token(self) -> str:
-        cached = await self._redis.get(self._token_key)
+        cached = _text(await self._redis.get(self._token_key))
         if cached:
-            return str(cached.decode())
+            return cached
         return await self._fetch_token(stale=None)
 
     async def _fetch_token(self, stale: str | None) -> str:
@@ -94,14 +98,12 @@ class WeChatAPI:
         deadline = time.monotonic() + self._timeout.total * (self._attempts + 1)  # type: ignore[operator]
         delay = 0.01
         while True:
-            cached = await self._redis.get(self._token_key)
-            current = cached.decode() if cached else None
+            current = _text(await self._redis.get(self._token_key))
             if current and current != stale:
                 return current
             if await self._redis.set(self._lock_key, owner, nx=True, px=15_000):
                 try:
-                    cached = await self._redis.get(self._token_key)
-                    current = cached.decode() if cached else None
+                    current = _text(await self._redis.get(self._token_key))
                     if current and current != stale:
                         return current
                     body = await self._request(
@@ -139,12 +141,16 @@ class WeChatAPI:
         """Call an API that needs the access token; refresh it once if WeChat rejects it."""
         token = await self.access_token()
         try:
-            return await self._request(method, path, json_body=json_body, params=params, token=token)
+            return await self._request(
+                method, path, json_body=json_body, params=params, token=token
+            )
         except WeChatError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
             token = await self._fetch_token(stale=token)
-            return await self._request(method, path, json_body=json_body, params=params, token=token)
+            return await self._request(
+                method, path, json_body=json_body, params=params, token=token
+            )
 
     async def _request(
         self,
@@ -256,8 +262,11 @@ class WeChatAPI:
         for retry in (False, True):
             try:
                 result = await self._request(
-                    "GET", "/cgi-bin/media/get", params={"media_id": media_id},
-                    token=token, binary=True,
+                    "GET",
+                    "/cgi-bin/media/get",
+                    params={"media_id": media_id},
+                    token=token,
+                    binary=True,
                 )
             except WeChatError as exc:
                 if retry or exc.errcode not in TOKEN_ERRORS:

@@ -149,8 +149,11 @@ class Engine:
     def _begin(self, flow: Flow) -> Session:
         now = self._clock().timestamp()
         return Session(
-            flow=flow.id, version=flow.version, step=flow.first.name,
-            started_at=now, updated_at=now,
+            flow=flow.id,
+            version=flow.version,
+            step=flow.first.name,
+            started_at=now,
+            updated_at=now,
         )
 
     async def _save(self, msg: Inbound, session: Session, loaded: int) -> None:
@@ -178,7 +181,12 @@ class Engine:
     # Outcomes --------------------------------------------------------------------
 
     async def _apply(
-        self, outcome: Outcome, msg: Inbound, flow: Flow, step: Step, session: Session,
+        self,
+        outcome: Outcome,
+        msg: Inbound,
+        flow: Flow,
+        step: Step,
+        session: Session,
         loaded: int,
     ) -> Reply:
         if isinstance(outcome, Invalid):
@@ -189,7 +197,7 @@ class Engine:
             return Reply(_join(outcome.reason, question, extra))
         if isinstance(outcome, Next):
             session.history.append((step.name, dict(session.data)))
-            del session.history[: -10]
+            del session.history[:-10]
             session.data.update(outcome.data)
             session.step = outcome.step
             session.attempts = 0
@@ -221,7 +229,9 @@ class Engine:
             return await self._to_menu(msg, session, loaded, _join(preface, said))
         if command == "back":
             if not in_flow:
-                return await self._to_menu(msg, session, loaded, _join(preface, texts.BACK_AT_START))
+                return await self._to_menu(
+                    msg, session, loaded, _join(preface, texts.BACK_AT_START)
+                )
             if not session.history:
                 return await self._to_menu(msg, session, loaded, preface)
             session.step, session.data = session.history.pop()

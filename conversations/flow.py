@@ -121,8 +121,21 @@ class Flow:
 
 # Reading a choice ------------------------------------------------------------------
 
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUMBER = re.compile(r"^(?:第)?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|项|号|条)?[.、．:：]?$")
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_NUMBER = re.compile(
+    r"^(?:第)?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|项|号|条)?[.、．:：]?$"
+)
 _NOISE = re.compile(r"[\s，。,.!！?？、：:“”\"'；;]+")
 
 
@@ -149,7 +162,7 @@ def _chinese_number(word: str) -> int | None:
 
 
 def read_number(text: str) -> int | None:
-    """"3", "３", "3.", "三", "第三个" -> 3; anything else -> None."""
+    """ "3", "３", "3.", "三", "第三个" -> 3; anything else -> None."""
     match = _NUMBER.match(unicodedata.normalize("NFKC", text).strip())
     if not match:
         return None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from tortoise.context import TortoiseContext
+from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate
 
 MODELS = ["storage.models"]
@@ -50,9 +50,23 @@ async def open_database(url: str) -> AsyncIterator[TortoiseContext]:
     """Migrate, then yield a tortoise context the caller enters around its queries."""
     await apply_migrations(url)
     ctx = TortoiseContext()
-    with ctx:
+    with use(ctx):
         await ctx.init(config=tortoise_config(url))
     try:
         yield ctx
     finally:
         await ctx.close_connections()
+
+
+@contextlib.contextmanager
+def use(ctx: TortoiseContext) -> Iterator[None]:
+    """Make ``ctx`` the current tortoise context for this task only.
+
+    ``with ctx:`` keeps its reset token on the shared context object, so overlapping
+    requests overwrite each other's token; here each caller keeps its own.
+    """
+    token = _current_context.set(ctx)
+    try:
+        yield
+    finally:
+        _current_context.reset(token)

@@ -19,6 +19,10 @@ _LATE = b"l"
 _DONE = b"d"
 
 
+def _as_bytes(value: bytes | str | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a retry learns: a reply (XML, possibly empty) or that it went out late."""
@@ -28,9 +32,7 @@ class Outcome:
 
 
 class ReplyCache:
-    def __init__(
-        self, redis: aioredis.Redis, *, keep_seconds: int, lease_seconds: float
-    ) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keep_seconds: int, lease_seconds: float) -> None:
         self._redis = redis
         self._keep = keep_seconds
         self._lease_ms = int(lease_seconds * 1000)
@@ -61,11 +63,11 @@ class ReplyCache:
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
-            value = await self._redis.get(key)
+            value = _as_bytes(await self._redis.get(key))
             if value is None:
                 return None
             if value.startswith(_DONE):
-                return Outcome(value[len(_DONE):], late=False)
+                return Outcome(value[len(_DONE) :], late=False)
             if value == _LATE:
                 return Outcome(None, late=True)
             if time.monotonic() >= deadline:

