@@ -26,13 +26,13 @@ from conversations import texts
 from conversations.engine import Engine
 from conversations.flows import FlowRegistry, default_flows
 from conversations.services import AccountInfo, Services
-from conversations.session import SessionStore
 from notifications.late_replies import send_late_reply
 from storage import demo
 from storage.db import open_database, use
 from storage.locks import PersonLocks
 from storage.redis import open_redis
 from storage.replies import ReplyCache
+from storage.turns import Turns
 
 log = structlog.get_logger(__name__)
 
@@ -124,9 +124,6 @@ def create_app(
             )
             engine = Engine(
                 flows=flows or default_flows(),
-                sessions=SessionStore(
-                    app[keys.REDIS], keep_seconds=conv.session_timeout_minutes * 60 * 4
-                ),
                 services=services,
                 session_timeout=timedelta(minutes=conv.session_timeout_minutes),
                 max_attempts=conv.max_attempts,
@@ -137,17 +134,23 @@ def create_app(
             async def send_late(openid: str, text: str) -> bool:
                 return await send_late_reply(api, openid, text)
 
+            redis = app[keys.REDIS]
+            budget = settings.wechat.reply_budget
             app[keys.INBOX] = Inbox(
                 engine=engine,
-                locks=PersonLocks(app[keys.REDIS]),
-                replies=ReplyCache(
-                    app[keys.REDIS],
-                    keep_seconds=conv.dedupe_seconds,
-                    lease_seconds=settings.wechat.reply_budget + 2.0,
+                turns=Turns(
+                    redis,
+                    PersonLocks(redis),
+                    message_lease_seconds=budget + 2.0,
+                    message_keep_seconds=conv.dedupe_seconds,
+                    # Kept well past the idle timeout so an expired conversation can be
+                    # recognised and the person told, not silently restarted.
+                    session_keep_seconds=conv.session_timeout_minutes * 60 * 4,
                 ),
+                replies=ReplyCache(redis, keep_seconds=conv.dedupe_seconds),
                 scheduler=jobs,
                 send_late=send_late,
-                budget=settings.wechat.reply_budget,
+                budget=budget,
                 sorry=texts.SORRY_ERROR.format(hotline=settings.account.hotline),
             )
             yield

@@ -14,8 +14,10 @@ from wechatpy.replies import TextReply
 
 from conversations.engine import Engine, Reply
 from conversations.messages import Event, Inbound, UnknownMessage
-from storage.locks import PersonLocks
-from storage.replies import ReplyCache
+from conversations.session import TurnSessions, session_key
+from storage.locks import lock_key
+from storage.replies import DONE, LATE, Outcome, ReplyCache
+from storage.turns import Began, Turn, Turns
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +59,7 @@ class Inbox:
         self,
         *,
         engine: Engine,
-        locks: PersonLocks,
+        turns: Turns,
         replies: ReplyCache,
         scheduler: aiojobs.Scheduler,
         send_late: LateSender,
@@ -65,7 +67,7 @@ class Inbox:
         sorry: str,
     ) -> None:
         self._engine = engine
-        self._locks = locks
+        self._turns = turns
         self._replies = replies
         self._scheduler = scheduler
         self._send_late = send_late
@@ -76,14 +78,27 @@ class Inbox:
         """The reply XML (plain, before encryption); empty means answer "success"."""
         deadline = time.monotonic() + self._budget
         key = self._replies.key(msg.appid, message_key(msg))
-        while not await self._replies.claim(key):
+        locks, sessions = lock_key(msg.appid, msg.openid), session_key(msg.appid, msg.openid)
+        while True:
+            # Bounded: a Redis that stopped answering must not hold WeChat's request open.
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.05)):
+                began, value = await self._turns.begin(key, locks, sessions)
+            if isinstance(value, Turn):
+                turn = value
+                break
             # A retry: the first attempt is running or has answered.
-            outcome = await self._replies.wait(key, max(deadline - time.monotonic(), 0.0))
+            if isinstance(value, bytes) and value.startswith(DONE):
+                outcome: Outcome | None = Outcome(value[len(DONE) :], late=False)
+            elif value == LATE:
+                outcome = Outcome(None, late=True)
+            else:
+                outcome = await self._replies.wait(key, max(deadline - time.monotonic(), 0.0))
             if outcome is not None:
                 log.info("retry answered from the first attempt", openid=msg.openid)
                 return outcome.reply or b""
+            # The first attempt's lease ran out (its process died): claim it ourselves.
         attempt = _Attempt()
-        await self._scheduler.spawn(self._run(msg, key, attempt))
+        await self._scheduler.spawn(self._run(msg, turn, began, attempt))
         try:
             return await asyncio.wait_for(
                 asyncio.shield(attempt.future), max(deadline - time.monotonic(), 0.0)
@@ -100,19 +115,41 @@ class Inbox:
             )
             return b""
 
-    async def _run(self, msg: Inbound, key: str, attempt: _Attempt) -> None:
+    async def _run(self, msg: Inbound, turn: Turn, began: Began, attempt: _Attempt) -> None:
+        sessions: TurnSessions | None = None
         try:
-            async with self._locks.hold(msg.appid, msg.openid):
-                reply = await self._engine.step(msg)
+            if began is Began.QUEUED:
+                await self._turns.wait(turn)
+            sessions = TurnSessions(turn.session)
+            reply = await self._engine.step(msg, sessions)
         except Exception:
             log.exception("conversation step failed", openid=msg.openid)
             reply = Reply(self._sorry)
+            sessions = None  # keep the session as it was; nothing half-written
         if attempt.late:
+            await self._finish(msg, turn, sessions, None)
             if reply is not None:
                 await self._send_late(msg.openid, reply.text)
             return
         xml = render(msg, reply)
         attempt.reply = xml
-        await self._replies.done(key, xml)
+        await self._finish(msg, turn, sessions, xml)
         if not attempt.future.done():
             attempt.future.set_result(xml)
+
+    async def _finish(
+        self, msg: Inbound, turn: Turn, sessions: TurnSessions | None, xml: bytes | None
+    ) -> None:
+        try:
+            await asyncio.shield(
+                self._turns.finish(
+                    turn,
+                    session_payload=sessions.payload if sessions else None,
+                    loaded_revision=sessions.loaded_revision if sessions else 0,
+                    reply=xml,
+                )
+            )
+        except Exception:
+            # Redis went away mid-turn: the lock lease and message lease run out by
+            # themselves, so the person is not stuck; WeChat's retry will be answered.
+            log.exception("could not record the end of a step", openid=msg.openid)

@@ -41,8 +41,9 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
-    # What the stand-in answered: 0 for success, the errcode, or -HTTP status for a fault.
-    errcode: int = 0
+    # What the stand-in answered: 0 for success, the errcode, or -HTTP status for a fault;
+    # None while the call is still being answered.
+    errcode: int | None = None
 
 
 @dataclass
@@ -151,6 +152,7 @@ async def _record_and_inject(request: web.Request, handler: Any) -> web.StreamRe
             call.errcode = 42001
             return _error(42001, "access_token expired")
     result = await handler(request)
+    call.errcode = 0
     if isinstance(result, web.Response) and result.content_type == "application/json":
         try:
             call.errcode = int(json.loads(result.body or b"{}").get("errcode", 0))  # type: ignore[arg-type]

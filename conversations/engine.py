@@ -6,10 +6,12 @@ applies global commands or the current step, and saves the session before return
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+
+import structlog
 
 from conversations import texts
 from conversations.flow import (
@@ -36,9 +38,9 @@ from conversations.messages import (
     UnsubscribeEvent,
 )
 from conversations.services import Services
-from conversations.session import Session, SessionStore
+from conversations.session import Session
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,28 +72,54 @@ def _kinds(msg: Inbound) -> set[Kind]:
     return kinds
 
 
+class SessionIO(Protocol):
+    """Loads and saves one person's session; see conversations.session."""
+
+    async def load(self, appid: str, openid: str) -> tuple[Session, bool]: ...
+
+    async def save(
+        self, appid: str, openid: str, session: Session, loaded_revision: int
+    ) -> None: ...
+
+
 class Engine:
+    """Runs conversation steps. Holds no per-person state: that lives in the session."""
+
     def __init__(
         self,
         *,
         flows: FlowRegistry,
-        sessions: SessionStore,
         services: Services,
         session_timeout: timedelta,
         max_attempts: int,
         clock: Callable[[], datetime],
     ) -> None:
-        self._flows = flows
+        self.flows = flows
+        self.services = services
+        self.session_timeout = session_timeout
+        self.max_attempts = max_attempts
+        self.clock = clock
+
+    async def step(self, msg: Inbound, sessions: SessionIO) -> Reply | None:
+        """Handle one message. Call with the person's lock held; ``sessions`` loads and
+        saves their session (the caller may batch those round trips with others)."""
+        return await _Turn(self, sessions).run(msg)
+
+
+class _Turn:
+    """One message's step: the engine's rules applied to one person's session."""
+
+    def __init__(self, engine: Engine, sessions: SessionIO) -> None:
+        self._flows = engine.flows
         self._sessions = sessions
-        self._services = services
-        self._timeout = session_timeout
-        self._max_attempts = max_attempts
-        self._clock = clock
+        self._services = engine.services
+        self._timeout = engine.session_timeout
+        self._max_attempts = engine.max_attempts
+        self._clock = engine.clock
 
     # Entry point -----------------------------------------------------------------
 
-    async def step(self, msg: Inbound) -> Reply | None:
-        """Handle one message. Must be called with the person's lock held."""
+    async def run(self, msg: Inbound) -> Reply | None:
         if isinstance(msg, Event):
             return await self._event(msg)
         session, loaded, preface = await self._load(msg)
@@ -127,7 +155,7 @@ class Engine:
         session, unreadable = await self._sessions.load(msg.appid, msg.openid)
         loaded = session.revision
         if unreadable:
-            log.warning("session unreadable; cleared", extra={"openid": msg.openid})
+            log.warning("session unreadable; cleared", openid=msg.openid)
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
         if not session.active:
             return session, loaded, None
@@ -135,7 +163,8 @@ class Engine:
         if flow is None or flow.version != session.version or flow.step(session.step) is None:
             log.info(
                 "session from another flow version; cleared",
-                extra={"flow": session.flow, "version": session.version},
+                flow=session.flow,
+                version=session.version,
             )
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
         idle = self._clock().timestamp() - session.updated_at

@@ -6,8 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import redis.asyncio as aioredis
-
 SCHEMA = 1
 HISTORY_LIMIT = 10
 
@@ -49,59 +47,34 @@ class Session:
             return None
 
 
-class StaleSession(Exception):
-    """Someone else saved the session since it was loaded (should not happen under the lock)."""
+class TurnSessions:
+    """The session as read at the start of a turn, and what to write at its end.
 
+    The inbox reads the session in the same Redis round trip that claims the message and
+    takes the person's lock, and writes it back in the one that stores the reply and
+    releases the lock (storage.turns); the engine sees only load and save.
+    """
 
-# Save only if the stored revision is the one we loaded: a guard, beside the per-user lock,
-# against ever overwriting a newer conversation with an older one.
-_SAVE = """
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, doc = pcall(cjson.decode, current)
-  if ok and type(doc) == 'table' and doc['revision'] ~= nil
-     and tonumber(doc['revision']) ~= tonumber(ARGV[2]) then
-    return 0
-  end
-end
-if ARGV[1] == '' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-end
-return 1
-"""
-
-
-class SessionStore:
-    """Loads and saves sessions. Keys carry the AppID: ``conv:{appid}:{openid}``."""
-
-    def __init__(self, redis: aioredis.Redis, *, keep_seconds: int) -> None:
-        self._redis = redis
-        # Kept well past the idle timeout so an expired session can still be recognised
-        # and the person told, instead of silently starting over.
-        self._keep = keep_seconds
-        self._save = redis.register_script(_SAVE)
-
-    @staticmethod
-    def key(appid: str, openid: str) -> str:
-        return f"conv:{appid}:{openid}"
+    def __init__(self, stored: bytes | None) -> None:
+        self._stored = stored
+        self.payload: str | None = None  # None: leave as is; "": delete
+        self.loaded_revision = 0
 
     async def load(self, appid: str, openid: str) -> tuple[Session, bool]:
         """The session (a fresh one if none), and whether a stored one was unreadable."""
-        raw = await self._redis.get(self.key(appid, openid))
-        if raw is None:
+        if self._stored is None:
             return Session(), False
-        session = Session.from_json(raw)
+        session = Session.from_json(self._stored)
         if session is None:
             return Session(), True
         return session, False
 
     async def save(self, appid: str, openid: str, session: Session, loaded_revision: int) -> None:
-        """Save (or delete, when the session is idle and empty) if nobody saved in between."""
-        payload = "" if not session.active else session.to_json()
-        ok = await self._save(
-            keys=[self.key(appid, openid)], args=[payload, loaded_revision, self._keep]
-        )
-        if not ok:
-            raise StaleSession(self.key(appid, openid))
+        """Idle sessions are deleted rather than kept."""
+        self.payload = session.to_json() if session.active else ""
+        self.loaded_revision = loaded_revision
+
+
+def session_key(appid: str, openid: str) -> str:
+    """Keys carry the AppID, so one deployment can serve several accounts."""
+    return f"conv:{appid}:{openid}"

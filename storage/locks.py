@@ -1,9 +1,9 @@
 """A per-person lock in Redis that serves waiters in arrival order, across processes.
 
-Each acquirer appends a token to a queue and waits until its token is at the head. A
-token stays alive only while its owner keeps refreshing ``alive:<token>``; a process that
-dies (or a request that is abandoned) stops refreshing, and the next acquirer removes the
-dead head, so one crash never blocks a person for long.
+Each acquirer appends a token to the person's queue and waits until its token is at the
+head. A token stays alive only while its owner keeps refreshing ``alive:<token>``; a
+process that dies stops refreshing, and the next acquirer removes the dead head, so one
+crash never blocks a person for longer than the lease.
 """
 
 from __future__ import annotations
@@ -15,81 +15,121 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 
-# KEYS[1] queue; ARGV[1] token, ARGV[2] lease ms, ARGV[3] 1 to enqueue.
-# Returns 1 when the token holds the lock.
-_ACQUIRE = """
-if ARGV[3] == '1' then
-  redis.call('RPUSH', KEYS[1], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], 600000)
-end
-redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2])
+LEASE_SECONDS = 10.0
+QUEUE_TTL_MS = 600_000
+
+# Lua, shared with storage.turns: with KEYS[lock] the queue and ARGV[token] our token,
+# drop dead heads and set `acquired` when our token is at the head.
+ACQUIRE_BODY = """
+local acquired = false
 while true do
-  local head = redis.call('LINDEX', KEYS[1], 0)
-  if not head then
-    return 0
-  end
-  if head == ARGV[1] then
-    return 1
-  end
-  if redis.call('EXISTS', 'alive:' .. head) == 1 then
-    return 0
-  end
-  redis.call('LPOP', KEYS[1])
+  local head = redis.call('LINDEX', {queue}, 0)
+  if not head then break end
+  if head == {token} then acquired = true break end
+  if redis.call('EXISTS', 'alive:' .. head) == 1 then break end
+  redis.call('LPOP', {queue})
 end
 """
 
-# KEYS[1] queue; ARGV[1] token.
-_RELEASE = """
-redis.call('LREM', KEYS[1], 1, ARGV[1])
-redis.call('DEL', 'alive:' .. ARGV[1])
-local head = redis.call('LINDEX', KEYS[1], 0)
-if head then
-  redis.call('PUBLISH', KEYS[1], 'next')
-end
-return 1
+RELEASE_BODY = """
+redis.call('LREM', {queue}, 1, {token})
+redis.call('DEL', 'alive:' .. {token})
 """
+
+_ENQUEUE = """
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], {ttl})
+redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2])
+""".replace("{ttl}", str(QUEUE_TTL_MS))
+
+# KEYS[1] queue; ARGV[1] token, ARGV[2] lease ms, ARGV[3] 1 to enqueue. 1 when held.
+_ACQUIRE = (
+    "if ARGV[3] == '1' then\n"
+    + _ENQUEUE
+    + "else redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2]) end\n"
+    + ACQUIRE_BODY.format(queue="KEYS[1]", token="ARGV[1]")
+    + "if acquired then return 1 end\n"
+    + "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    + "return 0\n"
+)
+
+_RELEASE = RELEASE_BODY.format(queue="KEYS[1]", token="ARGV[1]") + "return 1\n"
 
 
 class LockLost(Exception):
-    """Our token vanished from the queue (Redis lost it); the step must not trust the lock."""
+    """Our token vanished from the queue (Redis lost it); the step must not go on."""
+
+
+def lock_key(appid: str, openid: str) -> str:
+    return f"lock:{appid}:{openid}"
 
 
 class PersonLocks:
-    def __init__(self, redis: aioredis.Redis, *, lease_seconds: float = 10.0) -> None:
+    def __init__(self, redis: aioredis.Redis, *, lease_seconds: float = LEASE_SECONDS) -> None:
         self._redis = redis
-        self._lease_ms = int(lease_seconds * 1000)
+        self.lease_ms = int(lease_seconds * 1000)
         self._acquire = redis.register_script(_ACQUIRE)
         self._release = redis.register_script(_RELEASE)
 
-    @staticmethod
-    def key(appid: str, openid: str) -> str:
-        return f"lock:{appid}:{openid}"
+    async def wait_turn(self, key: str, token: str) -> None:
+        """Poll until ``token`` (already queued) is at the head of ``key``'s queue."""
+        delay = 0.002
+        while True:
+            got = await self._acquire(keys=[key], args=[token, self.lease_ms, "0"])
+            if got == 1:
+                return
+            if got == -1:
+                raise LockLost(key)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    def keep_alive(self, token: str) -> KeepAlive:
+        return KeepAlive(self._redis, token, self.lease_ms)
 
     @contextlib.asynccontextmanager
     async def hold(self, appid: str, openid: str) -> AsyncIterator[None]:
         """Wait for our turn (arrival order), hold the lock for the block, then release."""
-        key = self.key(appid, openid)
+        key = lock_key(appid, openid)
         token = secrets.token_hex(8)
-        keeper: asyncio.Task[None] | None = None
+        keeper = self.keep_alive(token)
         try:
-            got = await self._acquire(keys=[key], args=[token, self._lease_ms, "1"])
-            keeper = asyncio.create_task(self._keep_alive(token))
-            delay = 0.002
-            while not got:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.05)
-                got = await self._acquire(keys=[key], args=[token, self._lease_ms, "0"])
-                if not got and not await self._redis.exists(key):
-                    raise LockLost(key)
+            got = await self._acquire(keys=[key], args=[token, self.lease_ms, "1"])
+            if got != 1:
+                await self.wait_turn(key, token)
             yield
         finally:
-            if keeper is not None:
-                keeper.cancel()
+            keeper.stop()
             # Release even when cancelled, or the next message waits for the lease to run out.
             await asyncio.shield(self._release(keys=[key], args=[token]))
 
-    async def _keep_alive(self, token: str) -> None:
-        interval = self._lease_ms / 3000
-        while True:
-            await asyncio.sleep(interval)
-            await self._redis.set(f"alive:{token}", "1", px=self._lease_ms)
+
+class KeepAlive:
+    """Refreshes ``alive:<token>`` every third of the lease while a step runs long.
+
+    Scheduled with call_later, so the usual few-millisecond step creates no task at all.
+    """
+
+    def __init__(self, redis: aioredis.Redis, token: str, lease_ms: int) -> None:
+        self._redis = redis
+        self._token = token
+        self._lease_ms = lease_ms
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task[None] | None = None
+        self._handle: asyncio.TimerHandle | None = self._loop.call_later(
+            lease_ms / 3000, self._fire
+        )
+
+    def _fire(self) -> None:
+        self._task = self._loop.create_task(self._refresh())
+
+    async def _refresh(self) -> None:
+        await self._redis.set(f"alive:{self._token}", "1", px=self._lease_ms)
+        if self._handle is not None:
+            self._handle = self._loop.call_later(self._lease_ms / 3000, self._fire)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self._task is not None:
+            self._task.cancel()

@@ -1,9 +1,10 @@
 """Recognising WeChat's retries and answering them with the first attempt's reply.
 
 One key per inbound message: ``msg:{appid}:{message key}``. The first attempt claims it
-(SET NX) with a short lease; when it has a reply the key holds the reply for a few
-minutes. A retry waits for that reply instead of running the step a second time. If the
-first attempt's process died, its lease runs out and the retry takes over.
+(SET NX, in storage.turns) with a short lease; when it has a reply the key holds the
+reply for a few minutes. A retry waits for that reply instead of running the step a
+second time. If the first attempt's process died, its lease runs out and the retry
+takes over.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-_PENDING = b"p"
-_LATE = b"l"
-_DONE = b"d"
+PENDING = b"p"
+LATE = b"l"
+DONE = b"d"
 
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:
@@ -32,30 +33,18 @@ class Outcome:
 
 
 class ReplyCache:
-    def __init__(self, redis: aioredis.Redis, *, keep_seconds: int, lease_seconds: float) -> None:
+    def __init__(self, redis: aioredis.Redis, *, keep_seconds: int) -> None:
         self._redis = redis
         self._keep = keep_seconds
-        self._lease_ms = int(lease_seconds * 1000)
 
     @staticmethod
     def key(appid: str, message_key: str) -> str:
         return f"msg:{appid}:{message_key}"
 
-    async def claim(self, key: str) -> bool:
-        """True for the first attempt at this message (or a takeover after a crash)."""
-        return bool(await self._redis.set(key, _PENDING, nx=True, px=self._lease_ms))
-
-    async def done(self, key: str, reply: bytes) -> None:
-        await self._redis.set(key, _DONE + reply, ex=self._keep)
-
     async def late(self, key: str) -> None:
         """The first attempt answered "success"; its reply goes out as a customer-service
         message, so retries must answer "success" too."""
-        await self._redis.set(key, _LATE, ex=self._keep)
-
-    async def forget(self, key: str) -> None:
-        """The first attempt failed before doing anything: let a retry try again."""
-        await self._redis.delete(key)
+        await self._redis.set(key, LATE, ex=self._keep)
 
     async def wait(self, key: str, timeout: float) -> Outcome | None:
         """Wait up to ``timeout`` for the first attempt. None: it vanished (crashed) and
@@ -66,9 +55,9 @@ class ReplyCache:
             value = _as_bytes(await self._redis.get(key))
             if value is None:
                 return None
-            if value.startswith(_DONE):
-                return Outcome(value[len(_DONE) :], late=False)
-            if value == _LATE:
+            if value.startswith(DONE):
+                return Outcome(value[len(DONE) :], late=False)
+            if value == LATE:
                 return Outcome(None, late=True)
             if time.monotonic() >= deadline:
                 return Outcome(None, late=True)

@@ -30,6 +30,7 @@ from bot.settings import Settings, load_settings
 from bot.simulator import Posted, Simulator
 from conversations.flows import FlowRegistry
 from storage.locks import PersonLocks
+from storage.redis import stop_embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 APPID = "wxtest00000000001"
@@ -51,7 +52,7 @@ def redis_url() -> Iterator[str]:
     try:
         yield f"unix://{server.socket_file}"
     finally:
-        server.shutdown()
+        stop_embedded(server)
 
 
 @pytest.fixture

@@ -1,0 +1,175 @@
+"""One inbound message's trips to Redis, batched: two round trips for the usual step.
+
+``begin`` claims the message (recognising WeChat's retries), joins the person's lock
+queue and, when the lock is free, reads their session, all in one script. ``finish``
+saves the session (only if nobody saved since it was read), stores the reply for
+retries and releases the lock, again in one script. The keys are those of
+storage.replies, storage.locks and the conversation sessions, so a turn and a
+``PersonLocks.hold`` elsewhere exclude each other.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+import redis.asyncio as aioredis
+import structlog
+
+from storage import replies
+from storage.locks import ACQUIRE_BODY, QUEUE_TTL_MS, RELEASE_BODY, KeepAlive, PersonLocks
+
+log = structlog.get_logger(__name__)
+
+# KEYS: message, lock queue, session. ARGV: token, lock lease ms, message lease ms.
+# Returns {0, value} for a retry, {1, session} when the lock is ours, {2} when queued.
+_BEGIN = (
+    """
+if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[3]) then
+  return {0, redis.call('GET', KEYS[1])}
+end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], """
+    + str(QUEUE_TTL_MS)
+    + """)
+redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2])
+"""
+    + ACQUIRE_BODY.format(queue="KEYS[2]", token="ARGV[1]")
+    + """
+if acquired then
+  return {1, redis.call('GET', KEYS[3])}
+end
+return {2}
+"""
+)
+
+# KEYS: message, lock queue, session.
+# ARGV: token, session payload ('-' leave, '' delete), loaded revision, session keep s,
+#       reply mode ('done' store reply, 'keep' leave the message key, 'forget' delete it),
+#       reply, message keep s.
+# Returns 1, or 0 when the session had been saved by someone else (not overwritten).
+_FINISH = (
+    """
+local saved = 1
+if ARGV[2] ~= '-' then
+  local current = redis.call('GET', KEYS[3])
+  if current then
+    local ok, doc = pcall(cjson.decode, current)
+    if ok and type(doc) == 'table' and doc['revision'] ~= nil
+       and tonumber(doc['revision']) ~= tonumber(ARGV[3]) then
+      saved = 0
+    end
+  end
+  if saved == 1 then
+    if ARGV[2] == '' then
+      redis.call('DEL', KEYS[3])
+    else
+      redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[4])
+    end
+  end
+end
+if ARGV[5] == 'done' then
+  redis.call('SET', KEYS[1], '"""
+    + replies.DONE.decode()
+    + """' .. ARGV[6], 'EX', ARGV[7])
+elseif ARGV[5] == 'forget' then
+  redis.call('DEL', KEYS[1])
+end
+"""
+    + RELEASE_BODY.format(queue="KEYS[2]", token="ARGV[1]")
+    + "return saved\n"
+)
+
+
+class Began(Enum):
+    RETRY = 0
+    HOLDING = 1
+    QUEUED = 2
+
+
+@dataclass
+class Turn:
+    """A claimed message: the lock token, and the session as read when the lock came."""
+
+    message_key: str
+    lock_key: str
+    session_key: str
+    token: str
+    keeper: KeepAlive
+    session: bytes | None = None
+
+
+class Turns:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        locks: PersonLocks,
+        *,
+        message_lease_seconds: float,
+        message_keep_seconds: int,
+        session_keep_seconds: int,
+    ) -> None:
+        self._redis = redis
+        self._locks = locks
+        self._message_lease_ms = int(message_lease_seconds * 1000)
+        self._message_keep = message_keep_seconds
+        self._session_keep = session_keep_seconds
+        self._begin = redis.register_script(_BEGIN)
+        self._finish = redis.register_script(_FINISH)
+
+    async def begin(
+        self, message_key: str, lock_key: str, session_key: str
+    ) -> tuple[Began, Turn | bytes | None]:
+        """Claim the message. RETRY with the stored value when another attempt has it;
+        otherwise a Turn (HOLDING: lock and session in hand; QUEUED: call ``wait``)."""
+        token = secrets.token_hex(8)
+        result = await self._begin(
+            keys=[message_key, lock_key, session_key],
+            args=[token, self._locks.lease_ms, self._message_lease_ms, replies.PENDING],
+        )
+        state = Began(int(result[0]))
+        if state is Began.RETRY:
+            return state, result[1]
+        turn = Turn(message_key, lock_key, session_key, token, self._locks.keep_alive(token))
+        if state is Began.HOLDING:
+            turn.session = result[1]
+        return state, turn
+
+    async def wait(self, turn: Turn) -> None:
+        """Wait for a queued turn's lock, then read the session."""
+        await self._locks.wait_turn(turn.lock_key, turn.token)
+        value = await self._redis.get(turn.session_key)
+        turn.session = value.encode() if isinstance(value, str) else value
+
+    async def finish(
+        self,
+        turn: Turn,
+        *,
+        session_payload: str | None,
+        loaded_revision: int,
+        reply: bytes | None,
+        forget: bool = False,
+    ) -> None:
+        """Save, store the reply (None: the message went out late, leave its key) and
+        release, in one round trip."""
+        turn.keeper.stop()
+        mode = "forget" if forget else ("keep" if reply is None else "done")
+        saved = await self._finish(
+            keys=[turn.message_key, turn.lock_key, turn.session_key],
+            args=[
+                turn.token,
+                "-" if session_payload is None else session_payload,
+                loaded_revision,
+                self._session_keep,
+                mode,
+                reply or b"",
+                self._message_keep,
+            ],
+        )
+        if not saved:
+            log.error("session changed under the lock; this step's session was not saved")
+
+    async def release(self, turn: Turn, *, forget: bool) -> None:
+        """Give the lock back without saving (the step failed)."""
+        await self.finish(turn, session_payload=None, loaded_revision=0, reply=None, forget=forget)

@@ -1,0 +1,300 @@
+"""`township chat` against the real service, each in a process of its own, as a person
+would use them: `township serve` in one terminal, `township chat` in another.
+
+The service runs with the environment as it is, so CI's second pass runs it against
+PostgreSQL and the Redis server too. One service serves the whole module (start-up costs
+a second or two). It does not use conftest's `backends` (which empties the shared
+database for each test): the service migrates and works on whatever schema and rows the
+tests before it left, and every test here speaks as a person of its own (the first as
+chat's default person, who starts over with /event subscribe), so nothing collides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.chat import DEFAULT_OPENID
+from bot.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+MENU_LINES = ["1. 办事", "2. 反映问题", "3. 查进度", "4. 政策通知", "5. 我的"]
+
+
+@dataclass
+class Service:
+    base: str  # http://127.0.0.1:PORT
+    env: dict[str, str]
+    data_dir: Path
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text("utf-8", "replace")
+
+    def pushes_to(self, openid: str) -> list[dict[str, Any]]:
+        url = f"{self.base}/sandbox/_sandbox/sent?after=0&touser={openid}"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            items: list[dict[str, Any]] = json.load(resp)["items"]
+        return items
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    folder = tmp_path_factory.mktemp("chat")
+    data_dir = folder / "data"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TOWNSHIP_DATA_DIR": str(data_dir),
+        "TOWNSHIP_HTTP__PORT": str(port),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    base = f"http://127.0.0.1:{port}"
+    log_path = folder / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not _healthy(base):
+                if proc.poll() is not None:
+                    pytest.fail(
+                        f"the service exited ({proc.returncode}):\n"
+                        + log_path.read_text("utf-8", "replace")
+                    )
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        "the service did not become healthy in 30 s:\n"
+                        + log_path.read_text("utf-8", "replace")
+                    )
+                time.sleep(0.05)
+            yield Service(base, env, data_dir, log_path)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _person() -> str:
+    return f"o_test_chat_{secrets.token_hex(6)}"
+
+
+def _chat(service: Service, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        cwd=ROOT,
+        env=service.env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=30,
+    )
+
+
+def _png() -> bytes:
+    """A valid 1x1 red PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_interactive_conversation_from_a_pipe(service: Service) -> None:
+    # No --as: the default sandbox person. Each line is one message; EOF ends the chat.
+    result = _chat(service, stdin="/event subscribe\n5\n菜单\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = result.stdout
+    assert "/event subscribe" in out.split("我> ")[0]  # the banner says how to start
+    assert DEFAULT_OPENID in out
+    welcome = out.index("公众号> 您好，欢迎关注吴桥县政务服务号")
+    mine = out.index("我的信息")
+    assert welcome < out.index("我> 5") < mine < out.index("我> 菜单")
+    for part in (out[welcome:mine], out[mine:]):  # the menu after the welcome and after 菜单
+        for line in MENU_LINES:
+            assert line in part
+
+
+def test_one_shot_subscribe(service: Service) -> None:
+    result = _chat(service, "--as", _person(), "--event", "subscribe")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("公众号> 您好，欢迎关注吴桥县政务服务号")
+    for line in MENU_LINES:
+        assert line in result.stdout
+
+
+def test_one_shot_image(service: Service, tmp_path: Path) -> None:
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(_png())
+    person = _person()
+    result = _chat(service, "--as", person, "--image", str(picture))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    replies = [line for line in result.stdout.splitlines() if line.startswith("公众号> ")]
+    assert replies, result.stdout
+    # At the main menu a picture is not an answer: the person is asked to type instead.
+    assert "1. 办事" in result.stdout
+    # Nothing went wrong on the service's side: no late reply or apology pushed, no error.
+    assert service.pushes_to(person) == []
+    log = service.log_text()
+    assert "Traceback" not in log
+    assert "request failed" not in log
+
+
+def test_one_shot_errors_are_one_line(service: Service, tmp_path: Path) -> None:
+    missing = _chat(service, "--image", str(tmp_path / "nope.png"))
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "cannot read" in missing.stderr
+
+    down = _chat(service, "--url", f"http://127.0.0.1:{_free_port()}/wechat", "--text", "菜单")
+    assert down.returncode == 1
+    assert down.stdout == ""
+    assert down.stderr.count("\n") == 1 and "cannot reach the service" in down.stderr
+
+
+async def _line_with(stream: asyncio.StreamReader, needle: str, timeout: float) -> str:
+    """Read lines until one contains ``needle``; the lines read, joined."""
+    seen: list[str] = []
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        left = end - loop.time()
+        if left <= 0:
+            raise AssertionError(f"no line with {needle!r} in {timeout} s; got:\n" + "".join(seen))
+        raw = await asyncio.wait_for(stream.readline(), left)
+        if not raw:
+            raise AssertionError(f"output ended before {needle!r}; got:\n" + "".join(seen))
+        line = raw.decode("utf-8")
+        seen.append(line)
+        if needle in line:
+            return "".join(seen)
+
+
+async def test_interactive_chat_prints_pushes(service: Service) -> None:
+    person = _person()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "chat",
+        "--as",
+        person,
+        cwd=ROOT,
+        env=service.env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        # The banner's last line: by then chat follows the pushes.
+        await _line_with(proc.stdout, "第一次用", timeout=10)
+
+        # Push as the service would: a token from the sandbox, then custom/send.
+        settings = load_settings(ROOT / "settings.toml", overrides={"data_dir": service.data_dir})
+        sandbox = f"{service.base}/sandbox/cgi-bin"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                f"{sandbox}/stable_token",
+                json={
+                    "grant_type": "client_credential",
+                    "appid": settings.wechat.appid,
+                    "secret": settings.wechat.secret,
+                },
+            ) as resp:
+                token = (await resp.json())["access_token"]
+            for path, body in [
+                (
+                    "message/custom/send",
+                    {
+                        "touser": "someone-else",
+                        "msgtype": "text",
+                        "text": {"content": "不是给你的"},
+                    },
+                ),
+                (
+                    "message/custom/send",
+                    {
+                        "touser": person,
+                        "msgtype": "text",
+                        "text": {"content": "您的证件已办好，请到窗口领取。"},
+                    },
+                ),
+                (
+                    "message/template/send",
+                    {
+                        "touser": person,
+                        "template_id": "progress",
+                        "data": {
+                            "first": {"value": "办件进度提醒"},
+                            "keyword1": {"value": "已受理"},
+                        },
+                    },
+                ),
+            ]:
+                async with http.post(
+                    f"{sandbox}/{path}", params={"access_token": token}, json=body
+                ) as resp:
+                    assert (await resp.json())["errcode"] == 0
+
+        text_push = await _line_with(proc.stdout, "公众号(推送)> 您的证件已办好", timeout=5)
+        template_push = await _line_with(proc.stdout, "已受理", timeout=5)
+        assert "公众号(推送)> [模板消息] 办件进度提醒" in template_push
+        assert "不是给你的" not in text_push + template_push
+
+        out, err = await asyncio.wait_for(proc.communicate(b"/quit\n"), 10)
+        assert proc.returncode == 0, err.decode()
+        assert "不是给你的" not in out.decode()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
