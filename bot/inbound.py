@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from xml.parsers.expat import ExpatError
+from xml.etree import ElementTree
 
-import xmltodict
 from wechatpy import messages as wx_messages
 
 from conversations import messages as m
@@ -31,16 +30,38 @@ def check_xml(body: bytes) -> None:
 
 
 def parse_xml(body: bytes) -> dict[str, Any]:
-    """Parse a flat WeChat XML document into its fields."""
+    """Parse a WeChat XML document into its fields, shaped as xmltodict (and so wechatpy)
+    shapes them: text or None per element, dicts for nested ones, lists for repeats.
+
+    ElementTree's C parser does this several times faster than xmltodict's SAX handler,
+    which matters on the hot path where every message is parsed twice (envelope, body).
+    """
     check_xml(body)
     try:
-        doc = xmltodict.parse(body, disable_entities=True)
-    except (ExpatError, ValueError) as exc:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
         raise MalformedMessage("body is not well-formed XML") from exc
-    root = doc.get("xml") if isinstance(doc, dict) else None
-    if not isinstance(root, dict):
+    if root.tag != "xml":
         raise MalformedMessage("body has no <xml> root")
-    return root
+    fields = _fields(root)
+    return fields if isinstance(fields, dict) else {}
+
+
+def _fields(element: ElementTree.Element) -> dict[str, Any] | str | None:
+    if len(element) == 0:
+        return element.text if element.text else None
+    out: dict[str, Any] = {}
+    for child in element:
+        value = _fields(child)
+        if child.tag in out:
+            existing = out[child.tag]
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                out[child.tag] = [existing, value]
+        else:
+            out[child.tag] = value
+    return out
 
 
 def _str(raw: Mapping[str, Any], key: str) -> str | None:

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 
-from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 
@@ -34,14 +34,15 @@ class Cipher:
     def __init__(self, token: str, aes_key: str, appid: str) -> None:
         self._token = token
         self._appid = appid
-        self._key = base64.b64decode(aes_key + "=")
-        self._crypto = WeChatCrypto(token, aes_key, appid)
+        # One wechatpy PrpCrypto for the account: its AES cipher object is reusable, and
+        # building it per message was a measurable share of the hot path.
+        self._prp = PrpCrypto(base64.b64decode(aes_key + "="))
 
     def decrypt(self, encrypted: str, msg_signature: str, timestamp: str, nonce: str) -> bytes:
         """Check msg_signature (constant time), then decrypt and check the AppID."""
         check((self._token, timestamp, nonce, encrypted), msg_signature)
         try:
-            plain = PrpCrypto(self._key).decrypt(encrypted, self._appid)
+            plain = self._prp.decrypt(encrypted, self._appid)
         except InvalidAppIdException:
             raise CannotDecrypt("message is for another AppID") from None
         except Exception as exc:  # wechatpy raises bare errors on bad base64/padding/lengths
@@ -49,5 +50,13 @@ class Cipher:
         return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
 
     def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
-        result: str = self._crypto.encrypt_message(xml, nonce, timestamp)
-        return result
+        """The encrypted envelope for a passive reply, as WeChatCrypto.encrypt_message
+        renders it."""
+        encrypted = self._prp.encrypt(xml, self._appid).decode("ascii")
+        signature = sign(self._token, timestamp, nonce, encrypted)
+        return (
+            f"<xml>\n<Encrypt><![CDATA[{encrypted}]]></Encrypt>\n"
+            f"<MsgSignature><![CDATA[{signature}]]></MsgSignature>\n"
+            f"<TimeStamp>{timestamp}</TimeStamp>\n"
+            f"<Nonce><![CDATA[{nonce}]]></Nonce>\n</xml>"
+        )
