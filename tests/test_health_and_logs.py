@@ -70,3 +70,21 @@ async def test_a_conversation_logs_no_full_openid(
     captured = capsys.readouterr()
     assert "retry answered" in captured.err
     assert RESIDENT not in captured.err + captured.out
+
+
+async def test_the_suite_runs_on_the_backends_it_was_asked_for(desk: Desk) -> None:
+    """The CI's second pass must really be on PostgreSQL and a Redis server."""
+    import os
+
+    from tortoise.connection import get_connection
+
+    from bot import keys
+    from storage.db import use
+
+    wanted_db = os.environ.get("TOWNSHIP_DATABASE__URL", "")
+    with use(desk.app[keys.DATABASE]):
+        dialect = get_connection("default").capabilities.dialect
+    assert dialect == ("postgres" if wanted_db.startswith("postgres") else "sqlite")
+    info = await desk.app[keys.REDIS].info("server")
+    wanted_redis = os.environ.get("TOWNSHIP_REDIS__URL", "")
+    assert info["tcp_port"] == (6379 if "6379" in wanted_redis else 0)  # embedded: unix socket
