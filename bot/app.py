@@ -38,6 +38,10 @@ log = structlog.get_logger(__name__)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
+# Sessions are kept long past the idle timeout so that a conversation that ended while
+# the person was away is recognised and they are told, not silently restarted.
+SESSION_KEEP_SECONDS = 7 * 24 * 3600
+
 
 def beijing_now() -> datetime:
     return datetime.now(BEIJING)
@@ -79,10 +83,12 @@ def create_app(
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        async with open_database(settings.database_url) as ctx:
-            with use(ctx):
-                if await demo.load_if_empty():
-                    log.info("demo data set loaded")
+
+        async def seed() -> None:
+            if await demo.load_if_empty():
+                log.info("demo data set loaded")
+
+        async with open_database(settings.database_url, prepare=seed) as ctx:
             app[keys.DATABASE] = ctx
             yield
 
@@ -143,14 +149,13 @@ def create_app(
                     PersonLocks(redis),
                     message_lease_seconds=budget + 2.0,
                     message_keep_seconds=conv.dedupe_seconds,
-                    # Kept well past the idle timeout so an expired conversation can be
-                    # recognised and the person told, not silently restarted.
-                    session_keep_seconds=conv.session_timeout_minutes * 60 * 4,
+                    session_keep_seconds=SESSION_KEEP_SECONDS,
                 ),
                 replies=ReplyCache(redis, keep_seconds=conv.dedupe_seconds),
                 scheduler=jobs,
                 send_late=send_late,
                 budget=budget,
+                step_limit=conv.step_limit_seconds,
                 sorry=texts.SORRY_ERROR.format(hotline=settings.account.hotline),
             )
             yield

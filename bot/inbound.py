@@ -6,6 +6,7 @@ wechatpy 1.8.18 does not know, are read from the raw fields here.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,16 +18,30 @@ from conversations import messages as m
 
 # WeChat never sends a DTD. Refusing any declaration shuts out external entities (XXE)
 # and entity expansion ("billion laughs") before a parser sees them.
-_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+_DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+_PROLOG_ENCODING = re.compile(r"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)", re.IGNORECASE)
+_INTEGER = re.compile(r"^\s*-?\d{1,18}\s*$")
+# WeChat nests at most four levels (xml / SendPicsInfo / PicList / item); a little slack.
+_MAX_DEPTH = 6
 
 
 class MalformedMessage(ValueError):
     """The body is not a message WeChat would send; the text is a short plain reason."""
 
 
-def check_xml(body: bytes) -> None:
-    if _DECLARATION.search(body):
+def _text_of(body: bytes) -> str:
+    """WeChat sends UTF-8. Anything else (UTF-16 hides a DOCTYPE from a byte search) is
+    refused before parsing."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedMessage("body must be UTF-8") from None
+    declared = _PROLOG_ENCODING.match(text)
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise MalformedMessage("body must be UTF-8")
+    if _DECLARATION.search(text):
         raise MalformedMessage("XML declarations (DOCTYPE/ENTITY) are not accepted")
+    return text
 
 
 def parse_xml(body: bytes) -> dict[str, Any]:
@@ -36,23 +51,26 @@ def parse_xml(body: bytes) -> dict[str, Any]:
     ElementTree's C parser does this several times faster than xmltodict's SAX handler,
     which matters on the hot path where every message is parsed twice (envelope, body).
     """
-    check_xml(body)
+    text = _text_of(body)
     try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError as exc:
+        # Bytes, so a (UTF-8) encoding declaration is honoured rather than refused.
+        root = ElementTree.fromstring(text.encode("utf-8"))
+    except (ElementTree.ParseError, ValueError, LookupError) as exc:
         raise MalformedMessage("body is not well-formed XML") from exc
     if root.tag != "xml":
         raise MalformedMessage("body has no <xml> root")
-    fields = _fields(root)
+    fields = _fields(root, 1)
     return fields if isinstance(fields, dict) else {}
 
 
-def _fields(element: ElementTree.Element) -> dict[str, Any] | str | None:
+def _fields(element: ElementTree.Element, depth: int) -> dict[str, Any] | str | None:
     if len(element) == 0:
         return element.text if element.text else None
+    if depth >= _MAX_DEPTH:
+        raise MalformedMessage("XML is nested deeper than WeChat's messages")
     out: dict[str, Any] = {}
     for child in element:
-        value = _fields(child)
+        value = _fields(child, depth + 1)
         if child.tag in out:
             existing = out[child.tag]
             if isinstance(existing, list):
@@ -82,19 +100,26 @@ def _require(raw: Mapping[str, Any], key: str) -> str:
 
 def _float(raw: Mapping[str, Any], key: str, *, required: bool = True) -> float | None:
     value = _str(raw, key)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         if required:
             raise MalformedMessage(f"{key} is missing")
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise MalformedMessage(f"{key} must be a number") from None
+    if not math.isfinite(number):
+        raise MalformedMessage(f"{key} must be a number")
+    return number
 
 
 def _int(raw: Mapping[str, Any], key: str) -> int | None:
-    value = _float(raw, key, required=False)
-    return None if value is None else int(value)
+    value = _str(raw, key)
+    if value is None or value.strip() == "":
+        return None
+    if not _INTEGER.match(value):
+        raise MalformedMessage(f"{key} must be a whole number")
+    return int(value)
 
 
 def _items(container: Any) -> list[Mapping[str, Any]]:
@@ -187,7 +212,7 @@ def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
     event = (_require(raw, "Event")).lower()
     key = _str(raw, "EventKey") or ""
     # Events have no MsgId (except the job-finish ones, whose MsgID names the job).
-    common = {**common, "msg_id": None}
+    common = {**common, "msg_id": None, "name": event}
     if event == "subscribe":
         scene = key[len("qrscene_") :] if key.startswith("qrscene_") else None
         return m.SubscribeEvent(**common, scene=scene or None, ticket=_str(raw, "Ticket"))
@@ -262,4 +287,5 @@ def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
             for item in _items(raw.get(container))
         )
         return m.SubscribeMsgEvent(**common, which=which, items=items)
+    del common["name"]
     return m.UnknownMessage(**common, msg_type="event", event=event)

@@ -13,7 +13,14 @@ import structlog
 from wechatpy.replies import TextReply
 
 from conversations.engine import Engine, Reply
-from conversations.messages import Event, Inbound, UnknownMessage
+from conversations.messages import (
+    Event,
+    Inbound,
+    MassSendJobFinishEvent,
+    SubscribeMsgEvent,
+    TemplateSendJobFinishEvent,
+    UnknownMessage,
+)
 from conversations.session import TurnSessions, session_key
 from storage.locks import lock_key
 from storage.replies import DONE, LATE, Outcome, ReplyCache
@@ -23,19 +30,26 @@ log = structlog.get_logger(__name__)
 
 LateSender = Callable[[str, str], Awaitable[object]]
 
+# Any one Redis call on the way in or out; Redis answers in well under a millisecond.
+_REDIS_LIMIT = 2.0
+
 
 def message_key(msg: Inbound) -> str:
-    """MsgId for messages; FromUserName + CreateTime + Event for events (which have none)."""
+    """MsgId for messages; for events (which have none) FromUserName + CreateTime + the
+    event and what tells two events of one second apart (menu key, job, template)."""
     if msg.msg_id and not isinstance(msg, Event):
         return msg.msg_id
-    kind = (
-        msg.event
-        if isinstance(msg, Event)
-        else (msg.msg_type if isinstance(msg, UnknownMessage) else msg.kind.value)
-    )
-    # Two different menu clicks in one second are two messages; a retry repeats the key.
-    key = getattr(msg, "key", "")
-    return f"{msg.openid}:{msg.create_time}:{kind}:{key}"
+    if isinstance(msg, UnknownMessage):
+        parts = [msg.msg_type, msg.event or ""]
+    elif isinstance(msg, Event):
+        parts = [msg.name or msg.event, str(getattr(msg, "key", ""))]
+        if isinstance(msg, TemplateSendJobFinishEvent | MassSendJobFinishEvent):
+            parts.append(msg.job_msg_id)
+        if isinstance(msg, SubscribeMsgEvent):
+            parts += [f"{i.template_id}/{i.msg_id or i.status}" for i in msg.items]
+    else:
+        parts = [msg.kind.value]
+    return ":".join([msg.openid, str(msg.create_time), *parts])
 
 
 def render(msg: Inbound, reply: Reply | None) -> bytes:
@@ -64,6 +78,7 @@ class Inbox:
         scheduler: aiojobs.Scheduler,
         send_late: LateSender,
         budget: float,
+        step_limit: float,
         sorry: str,
     ) -> None:
         self._engine = engine
@@ -72,6 +87,7 @@ class Inbox:
         self._scheduler = scheduler
         self._send_late = send_late
         self._budget = budget
+        self._step_limit = step_limit
         self._sorry = sorry
 
     async def handle(self, msg: Inbound) -> bytes:
@@ -92,13 +108,20 @@ class Inbox:
             elif value == LATE:
                 outcome = Outcome(None, late=True)
             else:
-                outcome = await self._replies.wait(key, max(deadline - time.monotonic(), 0.0))
+                remaining = max(deadline - time.monotonic(), 0.0)
+                async with asyncio.timeout(remaining + _REDIS_LIMIT):
+                    outcome = await self._replies.wait(key, remaining)
             if outcome is not None:
                 log.info("retry answered from the first attempt", openid=msg.openid)
                 return outcome.reply or b""
             # The first attempt's lease ran out (its process died): claim it ourselves.
         attempt = _Attempt()
-        await self._scheduler.spawn(self._run(msg, turn, began, attempt))
+        try:
+            await self._scheduler.spawn(self._run(msg, turn, began, attempt))
+        except BaseException:
+            turn.keeper.stop()
+            await asyncio.shield(self._release(msg, turn))
+            raise
         try:
             return await asyncio.wait_for(
                 asyncio.shield(attempt.future), max(deadline - time.monotonic(), 0.0)
@@ -108,7 +131,8 @@ class Inbox:
                 return attempt.reply
             # No awaits between the check above and this flag: _run sees it either way.
             attempt.late = True
-            await self._replies.late(key)
+            async with asyncio.timeout(_REDIS_LIMIT):
+                await self._replies.late(key)
             log.info(
                 "step over budget; reply will follow as a customer-service message",
                 openid=msg.openid,
@@ -117,39 +141,67 @@ class Inbox:
 
     async def _run(self, msg: Inbound, turn: Turn, began: Began, attempt: _Attempt) -> None:
         sessions: TurnSessions | None = None
+        finished = False
         try:
-            if began is Began.QUEUED:
-                await self._turns.wait(turn)
-            sessions = TurnSessions(turn.session)
-            reply = await self._engine.step(msg, sessions)
-        except Exception:
-            log.exception("conversation step failed", openid=msg.openid)
-            reply = Reply(self._sorry)
-            sessions = None  # keep the session as it was; nothing half-written
-        if attempt.late:
-            await self._finish(msg, turn, sessions, None)
-            if reply is not None:
-                await self._send_late(msg.openid, reply.text)
-            return
-        xml = render(msg, reply)
-        attempt.reply = xml
-        await self._finish(msg, turn, sessions, xml)
-        if not attempt.future.done():
-            attempt.future.set_result(xml)
+            try:
+                # A hung database or flow must not hold the person's lock for ever.
+                async with asyncio.timeout(self._step_limit):
+                    if began is Began.QUEUED:
+                        await self._turns.wait(turn)
+                    sessions = TurnSessions(turn.session)
+                    reply = await self._engine.step(msg, sessions)
+            except Exception:
+                log.exception("conversation step failed", openid=msg.openid)
+                reply = Reply(self._sorry)
+                sessions = None  # keep the session as it was; nothing half-written
+            if attempt.late:
+                # Sent while the lock is still ours, so it reaches the person before the
+                # reply to anything they sent after it.
+                if reply is not None:
+                    await self._send_late(msg.openid, reply.text)
+                await self._finish(msg, turn, sessions, None, late=True)
+                finished = True
+                return
+            xml = render(msg, reply)
+            attempt.reply = xml
+            await self._finish(msg, turn, sessions, xml)
+            finished = True
+            if not attempt.future.done():
+                attempt.future.set_result(xml)
+        finally:
+            if not finished:
+                # Cancelled (shutting down): give the lock back, leave the session as it was.
+                turn.keeper.stop()
+                await asyncio.shield(self._release(msg, turn))
 
     async def _finish(
-        self, msg: Inbound, turn: Turn, sessions: TurnSessions | None, xml: bytes | None
+        self,
+        msg: Inbound,
+        turn: Turn,
+        sessions: TurnSessions | None,
+        xml: bytes | None,
+        *,
+        late: bool = False,
     ) -> None:
         try:
-            await asyncio.shield(
-                self._turns.finish(
-                    turn,
-                    session_payload=sessions.payload if sessions else None,
-                    loaded_revision=sessions.loaded_revision if sessions else 0,
-                    reply=xml,
+            async with asyncio.timeout(_REDIS_LIMIT):
+                await asyncio.shield(
+                    self._turns.finish(
+                        turn,
+                        session_payload=sessions.payload if sessions else None,
+                        loaded_revision=sessions.loaded_revision if sessions else 0,
+                        reply=xml,
+                        late=late,
+                    )
                 )
-            )
         except Exception:
             # Redis went away mid-turn: the lock lease and message lease run out by
             # themselves, so the person is not stuck; WeChat's retry will be answered.
             log.exception("could not record the end of a step", openid=msg.openid)
+
+    async def _release(self, msg: Inbound, turn: Turn) -> None:
+        try:
+            async with asyncio.timeout(_REDIS_LIMIT):
+                await self._turns.finish(turn, session_payload=None, loaded_revision=0, reply=None)
+        except Exception:
+            log.exception("could not release a person's lock", openid=msg.openid)

@@ -47,6 +47,8 @@ def configure(level: str = "info", json_lines: bool = False) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=False),
+        # Tracebacks become text before masking: exception messages carry openids too.
+        structlog.processors.format_exc_info,
         _mask,
     ]
     renderer: Any = (
@@ -65,7 +67,6 @@ def configure(level: str = "info", json_lines: bool = False) -> None:
         structlog.stdlib.ProcessorFormatter(
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
                 renderer,
             ],
             foreign_pre_chain=shared,

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +27,7 @@ from pydantic_settings import (
 )
 
 ENV_PREFIX = "TOWNSHIP_"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class _Section(BaseModel):
@@ -51,6 +59,13 @@ class WeChatSettings(_Section):
     api_timeout: float = Field(5.0, gt=0)
     api_attempts: int = Field(3, ge=1, le=10)
 
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
     @field_validator("aes_key")
     @classmethod
     def _aes_key_is_43_base64_chars(cls, value: str | None) -> str | None:
@@ -68,15 +83,30 @@ class WeChatSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = ""
 
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite://", "postgres://", "asyncpg://")):
+            raise ValueError("must be empty, sqlite://PATH or postgres://USER@HOST:PORT/DB")
+        return value
+
 
 class RedisSettings(_Section):
     url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _known_redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty, redis://HOST:PORT/DB, rediss://... or unix://PATH")
+        return value
 
 
 class ConversationSettings(_Section):
     session_timeout_minutes: int = Field(30, ge=1, le=24 * 60)
     max_attempts: int = Field(3, ge=1, le=10)
-    dedupe_seconds: int = Field(300, ge=30)
+    dedupe_seconds: int = Field(600, ge=30)
+    step_limit_seconds: float = Field(30.0, gt=0, le=300)
 
 
 class LoggingSettings(_Section):
@@ -130,6 +160,20 @@ class Settings(BaseSettings):
         # The environment wins over the file (passed in as init values).
         return (env_settings, init_settings)
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.conversation.dedupe_seconds < self.wechat.timestamp_window + 60:
+            raise ValueError(
+                "conversation.dedupe_seconds must exceed wechat.timestamp_window by 60 s, "
+                "or a replayed request could be taken for a new one"
+            )
+        if self.wechat.sandbox and self.http.host not in _LOOPBACK:
+            raise ValueError(
+                "wechat.sandbox shows every pushed message to anyone who can reach it: "
+                "turn it off, or serve on a loopback http.host"
+            )
+        return self
+
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite://{(self.data_dir / 'township.sqlite3').resolve()}"
@@ -141,6 +185,8 @@ class SettingsError(Exception):
 
 def _describe(error: Mapping[str, Any]) -> str:
     loc = [str(part) for part in error.get("loc", ())]
+    if not loc:  # a rule across settings; its message names them
+        return f"bad settings: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
     dotted = ".".join(loc) or "(settings)"
     env = (
         ENV_PREFIX + "__".join(p.upper() for p in loc)

@@ -63,6 +63,18 @@ async def verify(request: web.Request) -> web.Response:
     return web.Response(text=echostr)
 
 
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, however it arrives (in pieces, chunked); None past ``limit``."""
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await request.content.readany():
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 async def receive(request: web.Request) -> web.Response:
     settings = request.app[keys.SETTINGS]
     limit = settings.http.max_body_bytes
@@ -71,8 +83,8 @@ async def receive(request: web.Request) -> web.Response:
     refused = _check_signed(request)
     if refused is not None:
         return refused
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
+    body = await _read_body(request, limit)
+    if body is None:
         return _refuse(413, "body too large", request)
     if not body.strip():
         return _refuse(400, "empty body", request)

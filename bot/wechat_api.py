@@ -24,6 +24,7 @@ import structlog
 log = structlog.get_logger(__name__)
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+FORCE_COOLDOWN_SECONDS = 60
 BUSY = -1
 
 
@@ -82,6 +83,10 @@ class WeChatAPI:
         self._unlock = redis.register_script(_UNLOCK)
         self._token_key = f"wx:token:{appid}"
         self._lock_key = f"wx:token-lock:{appid}"
+        self._forced_key = f"wx:token-forced:{appid}"
+        # Longer than the slowest fetch (every attempt timing out, plus backoff), so two
+        # processes never fetch at once.
+        self._lock_ms = int((timeout * attempts + backoff * 2**attempts + 5) * 1000)
 
     # Access tokens -----------------------------------------------------------------
 
@@ -101,11 +106,18 @@ class WeChatAPI:
             current = _text(await self._redis.get(self._token_key))
             if current and current != stale:
                 return current
-            if await self._redis.set(self._lock_key, owner, nx=True, px=15_000):
+            if await self._redis.set(self._lock_key, owner, nx=True, px=self._lock_ms):
                 try:
                     current = _text(await self._redis.get(self._token_key))
                     if current and current != stale:
                         return current
+                    if stale is not None and not await self._redis.set(
+                        self._forced_key, owner, nx=True, ex=FORCE_COOLDOWN_SECONDS
+                    ):
+                        # WeChat rejects a fresh token too (wrong account, IP allow-list…):
+                        # forced refreshes are rationed per day, so do not burn them.
+                        log.warning("token rejected again soon after a forced refresh")
+                        return stale
                     body = await self._request(
                         "POST",
                         "/cgi-bin/stable_token",

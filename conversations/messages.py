@@ -118,6 +118,8 @@ class UnknownMessage(Inbound):
 
 @dataclass(frozen=True, kw_only=True)
 class Event(Inbound):
+    # WeChat's own event name as sent (lowercased), e.g. "scancode_waitmsg".
+    name: str = ""
     kind = Kind.EVENT
     event = ""
 

@@ -66,7 +66,8 @@ class TurnSessions:
             return Session(), False
         session = Session.from_json(self._stored)
         if session is None:
-            return Session(), True
+            # Keep its revision, so saving over it is not mistaken for a lost update.
+            return Session(revision=_stored_revision(self._stored)), True
         return session, False
 
     async def save(self, appid: str, openid: str, session: Session, loaded_revision: int) -> None:
@@ -78,3 +79,12 @@ class TurnSessions:
 def session_key(appid: str, openid: str) -> str:
     """Keys carry the AppID, so one deployment can serve several accounts."""
     return f"conv:{appid}:{openid}"
+
+
+def _stored_revision(raw: bytes) -> int:
+    try:
+        doc = json.loads(raw)
+        revision = doc.get("revision") if isinstance(doc, dict) else None
+        return int(revision) if isinstance(revision, int | float | str) else 0
+    except (ValueError, TypeError, OverflowError):
+        return 0

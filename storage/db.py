@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+import fcntl
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
 
+import asyncpg
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate
 
@@ -46,16 +49,50 @@ async def apply_migrations(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_database(url: str) -> AsyncIterator[TortoiseContext]:
-    """Migrate, then yield a tortoise context the caller enters around its queries."""
-    await apply_migrations(url)
+async def open_database(
+    url: str, *, prepare: Callable[[], Awaitable[object]] | None = None
+) -> AsyncIterator[TortoiseContext]:
+    """Migrate and ``prepare`` (e.g. load the demo data), one process at a time, then yield
+    a tortoise context the caller makes current around its queries (see :func:`use`)."""
     ctx = TortoiseContext()
-    with use(ctx):
-        await ctx.init(config=tortoise_config(url))
+    async with _startup_lock(url):
+        await apply_migrations(url)
+        with use(ctx):
+            await ctx.init(config=tortoise_config(url))
+            if prepare is not None:
+                await prepare()
     try:
         yield ctx
     finally:
         await ctx.close_connections()
+
+
+# Any fixed number: several `township serve` starting together take turns to migrate.
+_MIGRATION_LOCK = 0x70776E73
+
+
+@contextlib.asynccontextmanager
+async def _startup_lock(url: str) -> AsyncIterator[None]:
+    if url.startswith(("postgres://", "asyncpg://")):
+        conn = await asyncpg.connect("postgres://" + url.split("://", 1)[1].split("?", 1)[0])
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+            yield
+        finally:
+            await conn.close()  # ends the session, and with it the advisory lock
+        return
+    path = Path(url.removeprefix("sqlite://").split("?", 1)[0] + ".startup-lock")
+    handle = await asyncio.to_thread(_flock, path)
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+def _flock(path: Path) -> IO[bytes]:
+    handle = path.open("ab")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
 
 
 @contextlib.contextmanager

@@ -14,6 +14,9 @@ import secrets
 from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+
+from storage.replies import PENDING
 
 LEASE_SECONDS = 10.0
 QUEUE_TTL_MS = 600_000
@@ -55,6 +58,16 @@ _ACQUIRE = (
 
 _RELEASE = RELEASE_BODY.format(queue="KEYS[1]", token="ARGV[1]") + "return 1\n"
 
+# KEYS[1] alive:<token>, KEYS[2] (optional) the message key; ARGV lease ms, message lease
+# ms, the "claimed" marker. The message lease is only extended while merely claimed.
+_REFRESH = """
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[3] then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+"""
+
 
 class LockLost(Exception):
     """Our token vanished from the queue (Redis lost it); the step must not go on."""
@@ -70,6 +83,7 @@ class PersonLocks:
         self.lease_ms = int(lease_seconds * 1000)
         self._acquire = redis.register_script(_ACQUIRE)
         self._release = redis.register_script(_RELEASE)
+        self._refresh = redis.register_script(_REFRESH)
 
     async def wait_turn(self, key: str, token: str) -> None:
         """Poll until ``token`` (already queued) is at the head of ``key``'s queue."""
@@ -83,8 +97,14 @@ class PersonLocks:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
 
-    def keep_alive(self, token: str) -> KeepAlive:
-        return KeepAlive(self._redis, token, self.lease_ms)
+    def keep_alive(
+        self, token: str, *, message_key: str | None = None, message_lease_ms: int = 0
+    ) -> KeepAlive:
+        """Refresh the token's lease (and, while it is still only claimed, the message's)
+        for as long as a step runs."""
+        keys = [f"alive:{token}"] + ([message_key] if message_key else [])
+        args: list[int | bytes] = [self.lease_ms, message_lease_ms, PENDING]
+        return KeepAlive(self._refresh, keys, args, self.lease_ms)
 
     @contextlib.asynccontextmanager
     async def hold(self, appid: str, openid: str) -> AsyncIterator[None]:
@@ -104,28 +124,33 @@ class PersonLocks:
 
 
 class KeepAlive:
-    """Refreshes ``alive:<token>`` every third of the lease while a step runs long.
+    """Refreshes a lease every third of its length while a step runs long.
 
     Scheduled with call_later, so the usual few-millisecond step creates no task at all.
     """
 
-    def __init__(self, redis: aioredis.Redis, token: str, lease_ms: int) -> None:
-        self._redis = redis
-        self._token = token
-        self._lease_ms = lease_ms
+    def __init__(
+        self, refresh: AsyncScript, keys: list[str], args: list[int | bytes], lease_ms: int
+    ) -> None:
+        self._refresh_script = refresh
+        self._keys = keys
+        self._args = args
+        self._interval = lease_ms / 3000
         self._loop = asyncio.get_running_loop()
         self._task: asyncio.Task[None] | None = None
-        self._handle: asyncio.TimerHandle | None = self._loop.call_later(
-            lease_ms / 3000, self._fire
-        )
+        self._handle: asyncio.TimerHandle | None = self._loop.call_later(self._interval, self._fire)
 
     def _fire(self) -> None:
         self._task = self._loop.create_task(self._refresh())
 
     async def _refresh(self) -> None:
-        await self._redis.set(f"alive:{self._token}", "1", px=self._lease_ms)
+        try:
+            async with asyncio.timeout(self._interval):
+                await self._refresh_script(keys=self._keys, args=self._args)
+        except Exception:
+            pass  # the next refresh tries again; a lapsed lease only lets others go first
         if self._handle is not None:
-            self._handle = self._loop.call_later(self._lease_ms / 3000, self._fire)
+            self._handle = self._loop.call_later(self._interval, self._fire)
 
     def stop(self) -> None:
         if self._handle is not None:

@@ -50,7 +50,7 @@ return {2}
 
 # KEYS: message, lock queue, session.
 # ARGV: token, session payload ('-' leave, '' delete), loaded revision, session keep s,
-#       reply mode ('done' store reply, 'keep' leave the message key, 'forget' delete it),
+#       reply mode ('done' store the reply, 'late' mark it sent late, 'keep' leave it),
 #       reply, message keep s.
 # Returns 1, or 0 when the session had been saved by someone else (not overwritten).
 _FINISH = (
@@ -60,8 +60,9 @@ if ARGV[2] ~= '-' then
   local current = redis.call('GET', KEYS[3])
   if current then
     local ok, doc = pcall(cjson.decode, current)
-    if ok and type(doc) == 'table' and doc['revision'] ~= nil
-       and tonumber(doc['revision']) ~= tonumber(ARGV[3]) then
+    local rev = nil
+    if ok and type(doc) == 'table' then rev = tonumber(doc['revision']) end
+    if rev ~= nil and rev ~= tonumber(ARGV[3]) then
       saved = 0
     end
   end
@@ -77,8 +78,10 @@ if ARGV[5] == 'done' then
   redis.call('SET', KEYS[1], '"""
     + replies.DONE.decode()
     + """' .. ARGV[6], 'EX', ARGV[7])
-elseif ARGV[5] == 'forget' then
-  redis.call('DEL', KEYS[1])
+elseif ARGV[5] == 'late' then
+  redis.call('SET', KEYS[1], '"""
+    + replies.LATE.decode()
+    + """', 'EX', ARGV[7])
 end
 """
     + RELEASE_BODY.format(queue="KEYS[2]", token="ARGV[1]")
@@ -156,7 +159,10 @@ class Turns:
         state = Began(int(result[0]))
         if state is Began.RETRY:
             return state, result[1]
-        turn = Turn(message_key, lock_key, session_key, token, self._locks.keep_alive(token))
+        keeper = self._locks.keep_alive(
+            token, message_key=message_key, message_lease_ms=self._message_lease_ms
+        )
+        turn = Turn(message_key, lock_key, session_key, token, keeper)
         if state is Began.HOLDING:
             turn.session = result[1]
         return state, turn
@@ -174,12 +180,13 @@ class Turns:
         session_payload: str | None,
         loaded_revision: int,
         reply: bytes | None,
-        forget: bool = False,
+        late: bool = False,
     ) -> None:
-        """Save, store the reply (None: the message went out late, leave its key) and
-        release, in one round trip."""
+        """Save, store the reply for retries (or mark the message answered late) and
+        release, in one round trip. With no reply and not late, the message key is left
+        to its lease, so WeChat's retry can take over."""
         turn.keeper.stop()
-        mode = "forget" if forget else ("keep" if reply is None else "done")
+        mode = "late" if late else ("keep" if reply is None else "done")
         saved = await self._finish(
             (turn.message_key, turn.lock_key, turn.session_key),
             (
@@ -194,7 +201,3 @@ class Turns:
         )
         if not saved:
             log.error("session changed under the lock; this step's session was not saved")
-
-    async def release(self, turn: Turn, *, forget: bool) -> None:
-        """Give the lock back without saving (the step failed)."""
-        await self.finish(turn, session_payload=None, loaded_revision=0, reply=None, forget=forget)

@@ -45,14 +45,20 @@ def test_masking_hides_openids_phones_and_id_numbers(capsys: pytest.CaptureFixtu
             "resident wrote", openid=RESIDENT, note="手机13812345678，身份证130928199001011234"
         )
         logging.getLogger("std").warning("call 13912345678 about %s", "x")
+        try:
+            raise ValueError(f"duplicate key (openid)=({RESIDENT}) phone 13712345678")
+        except ValueError:
+            structlog.get_logger("t").exception("insert failed")
+            logging.getLogger("std").exception("insert failed")
     finally:
         logging.getLogger().handlers.clear()
         structlog.reset_defaults()
     err = capsys.readouterr().err
     assert RESIDENT not in err and "oRes…099" in err
+    assert "Traceback" in err  # the tracebacks below were logged, and masked
     assert "13812345678" not in err and "138****5678" in err
     assert "130928199001011234" not in err and "130928********1234" in err
-    assert "13912345678" not in err
+    assert "13912345678" not in err and "13712345678" not in err
 
 
 async def test_a_conversation_logs_no_full_openid(

@@ -79,3 +79,26 @@ def test_a_bad_setting_stops_start_up_with_one_clear_line(
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0], proc.stderr
     assert lines[0].startswith("township: bad setting")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"redis": {"url": "foo://x"}}, "redis.url"),
+        ({"database": {"url": "mysql://x"}}, "database.url"),
+        ({"wechat": {"api_base_url": "api.weixin.qq.com"}}, "wechat.api_base_url"),
+        ({"conversation": {"dedupe_seconds": 300}}, "dedupe_seconds must exceed"),
+        ({"http": {"host": "0.0.0.0"}}, "wechat.sandbox shows every pushed message"),
+    ],
+)
+def test_settings_that_cannot_work_are_named(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    overrides: dict[str, dict[str, object]],
+    named: str,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("TOWNSHIP_"):
+            monkeypatch.delenv(name)  # the environment would win over these values
+    with pytest.raises(SettingsError, match=named):
+        load_settings(ROOT / "settings.toml", overrides={"data_dir": str(tmp_path), **overrides})

@@ -194,3 +194,16 @@ async def test_menu_publish_reports_a_refusal(
     code, _, err = await run_cli(_cli_env(tmp_path, wechat, redis_url), "menu", "publish")
     assert code == 1
     assert "errcode 40016" in err and "Traceback" not in err
+
+
+async def test_a_token_wechat_keeps_rejecting_is_not_force_refreshed_again_and_again(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    a, b = await two_clients(make_desk)
+    await a.send_text(RESIDENT, "预热")
+    wechat.state.fail(CUSTOM, 40001, times=50)  # say, the server's IP is not allow-listed
+    results = await asyncio.gather(
+        *(c.send_text(RESIDENT, "x") for _ in range(4) for c in (a, b)), return_exceptions=True
+    )
+    assert all(isinstance(r, WeChatError) and r.errcode == 40001 for r in results)
+    assert wechat.state.forced_refreshes == 1
