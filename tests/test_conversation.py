@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from bot import keys
@@ -166,3 +167,24 @@ async def test_sessions_are_per_account_and_person(desk: Desk) -> None:
     assert "“办事”功能正在建设中" in (await desk.say("1", openid=other) or "")
     assert (await desk.say("1") or "").startswith("您住在桑园镇的哪个村")
     assert await desk.app[keys.REDIS].exists(f"conv:{APPID}:{RESIDENT}")
+
+
+async def test_a_session_from_another_schema_is_cleared_not_stuck(desk: Desk) -> None:
+    await start_village_flow(desk)
+    key = f"conv:{APPID}:{RESIDENT}"
+    await desk.app[keys.REDIS].set(key, b'{"schema": 99, "revision": 5, "flow": "mine"}')
+    reply = await desk.say("1")
+    assert reply is not None and reply.startswith("抱歉，服务刚刚更新")
+    assert not await desk.app[keys.REDIS].exists(key)
+    assert "“办事”功能正在建设中" in (await desk.say("1") or "")
+
+
+async def test_two_service_processes_starting_together_set_up_once(
+    make_desk: DeskFactory,
+) -> None:
+    from storage.models import Township
+
+    first, second = await asyncio.gather(make_desk(), make_desk())
+    with use(first.app[keys.DATABASE]):
+        assert await Township.all().count() == 10
+    assert (await second.say("我的") or "").startswith("我的信息")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from bot import keys
@@ -119,3 +120,53 @@ async def test_a_retry_after_the_first_attempt_crashed_is_handled(desk: Desk) ->
     await desk.app[keys.REDIS].set(f"msg:{APPID}:{choose['MsgId']}", b"p", px=300)
     reply = await asyncio.wait_for(desk.send(choose), 3.0)
     assert reply is not None and reply.startswith("我的信息")
+
+
+async def test_a_holder_whose_lease_runs_out_stops_blocking(desk: Desk) -> None:
+    redis = desk.app[keys.REDIS]
+    # A process took the lock and died: its lease is still running for a moment.
+    await redis.rpush(f"lock:{APPID}:{RESIDENT}", "crashed-token")
+    await redis.set("alive:crashed-token", "1", px=400)
+    started = asyncio.get_running_loop().time()
+    reply = await asyncio.wait_for(desk.say("我的"), 3.0)
+    waited = asyncio.get_running_loop().time() - started
+    assert reply is not None and reply.startswith("我的信息")
+    assert 0.3 < waited < 2.0
+
+
+async def test_a_hung_step_is_abandoned_and_the_person_is_not_stuck(
+    make_desk: DeskFactory,
+) -> None:
+    from conversations.flow import Step
+    from conversations.flows import FlowRegistry, mine
+    from conversations.flows import menu as main_menu
+
+    async def hangs(ctx: Any, msg: Any) -> Any:
+        await asyncio.sleep(60)  # a database that stopped answering
+
+    first = mine.FLOW.steps[0]
+    stuck = dataclasses.replace(
+        mine.FLOW, steps=[Step(first.name, first.ask, hangs), *mine.FLOW.steps[1:]]
+    )
+    desk = await make_desk(
+        flows=FlowRegistry([main_menu.FLOW, stuck]), conversation={"step_limit_seconds": 0.5}
+    )
+    assert (await desk.say("我的") or "").startswith("我的信息")
+    reply = await asyncio.wait_for(desk.say("1"), 3.0)
+    assert reply is not None and reply.startswith("抱歉，系统出了点问题")
+    # The lock is free again and the conversation is where it was.
+    assert (await asyncio.wait_for(desk.say("返回"), 2.0) or "").startswith("请回复数字选择")
+
+
+async def test_late_replies_reach_the_person_in_order(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await make_desk(wechat={"reply_budget": 0.3})
+    wechat.state.fail("/cgi-bin/message/custom/send", -1, times=1)  # the first send stumbles
+    async with desk.locks().hold(APPID, RESIDENT):
+        first = asyncio.create_task(desk.post(desk.sim.text(RESIDENT, "我的")))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(desk.post(desk.sim.text(RESIDENT, "1")))
+        assert (await first).body == b"success" and (await second).body == b"success"
+    texts = await wechat.wait_for_texts(RESIDENT, 2)
+    assert texts[0].startswith("我的信息") and texts[1].startswith("个人信息告知")

