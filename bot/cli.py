@@ -76,10 +76,12 @@ def _menu_body(settings: Settings) -> dict[str, Any]:
 def _menu_publish(args: argparse.Namespace) -> int:
     import aiohttp
 
+    from bot import logs
     from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
     from storage.redis import open_redis
 
     settings = _settings(args)
+    logs.configure("warning", settings.logging.json_lines)
     body = _menu_body(settings)
     if not body["button"]:
         print("township: settings.toml has no [[menu.buttons]]", file=sys.stderr)
