@@ -450,6 +450,12 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
         "TOWNSHIP_HTTP__PORT": str(service_port),
         "TOWNSHIP_WECHAT__MODE": "safe",
         "TOWNSHIP_LOGGING__LEVEL": "warning",
+        # As in production: no sandbox mounted (these steps push nothing), secrets given.
+        "TOWNSHIP_WECHAT__SANDBOX": "false",
+        "TOWNSHIP_WECHAT__TOKEN": wx.token,
+        "TOWNSHIP_WECHAT__AES_KEY": wx.aes_key,
+        "TOWNSHIP_WECHAT__SECRET": wx.secret or "bench-secret",
+        "TOWNSHIP_WECHAT__API_BASE_URL": "http://127.0.0.1:9",  # never called here
         "PYTHONUNBUFFERED": "1",
     })
     if args.redis_url:
