@@ -30,19 +30,28 @@ def _serve(args: argparse.Namespace) -> int:
     logs.configure(settings.logging.level, settings.logging.json_lines)
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # runs after every cleanup_ctx resource is open
-    print(
+    ready = (
         f"township-desk serving {settings.account.name} on http://{settings.http.host}:"
         f"{settings.http.port}/wechat (data in {settings.data_dir.resolve()}"
-        f"{', WeChat sandbox on' if settings.wechat.sandbox else ''})",
-        flush=True,
+        f"{', WeChat sandbox on' if settings.wechat.sandbox else ''})"
     )
-    web.run_app(
-        app,
-        host=settings.http.host,
-        port=settings.http.port,
-        print=None,
-        access_log_class=AccessLogger,
-    )
+    try:
+        web.run_app(
+            app,
+            host=settings.http.host,
+            port=settings.http.port,
+            # Said once the port is really ours, not before.
+            print=lambda _: print(ready, flush=True),
+            access_log_class=AccessLogger,
+        )
+    except OSError as exc:
+        print(
+            f"township: cannot listen on {settings.http.host}:{settings.http.port} "
+            f"({exc.strerror or exc}); choose another with http.port "
+            "(TOWNSHIP_HTTP__PORT)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -118,7 +127,8 @@ def _menu_publish(args: argparse.Namespace) -> int:
                 print(f"township: WeChat's API is unreachable: {exc}", file=sys.stderr)
                 return 1
         names = ", ".join(b["name"] for b in body["button"])
-        print(f"menu published: {names}")
+        where = " (to the local sandbox, not WeChat)" if wx.sandbox else ""
+        print(f"menu published{where}: {names}")
         return 0
 
     return asyncio.run(publish())

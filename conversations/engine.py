@@ -60,6 +60,12 @@ _COMMANDS: dict[str, str] = {
 
 _HELP_CLICK = "MENU_HELP"
 
+_SMALL_TALK: dict[str, str] = {
+    **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
+    **{normalise(w): texts.THANKS_REPLY for w in texts.THANKS},
+}
+_MENU_LABELS = {normalise(label): key for key, label in texts.MENU_ITEMS.items()}
+
 
 def _join(*parts: str | None) -> str:
     return "\n".join(p for p in parts if p)
@@ -143,9 +149,23 @@ class _Turn:
         if Kind.TEXT in step.accepts and msg.kind is Kind.VOICE and msg.text is None:
             outcome = Invalid(texts.VOICE_NOT_RECOGNISED)
         elif not (_kinds(msg) & step.accepts):
-            outcome = Invalid(texts.NEED_TEXT)
+            at_menu = flow.id == main_menu.FLOW_ID
+            outcome = Invalid(texts.MENU_NEEDS_WORDS if at_menu else texts.NEED_TEXT)
         else:
             outcome = await step.handle(ctx, msg)
+        if isinstance(outcome, Invalid) and msg.text:
+            # Words the step could not use may still be plain: a greeting, thanks, or a
+            # main-menu item named from inside a flow ("我的" on a 我的 screen).
+            said = normalise(msg.text)
+            if said in _SMALL_TALK:
+                return await self._to_menu(msg, session, loaded, _SMALL_TALK[said])
+            item = _MENU_LABELS.get(said)
+            if item is not None and flow.id != main_menu.FLOW_ID:
+                choice = main_menu.choose(item, self._services.account.hotline)
+                fresh = self._begin(main_menu.FLOW)
+                return await self._apply(
+                    choice, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded
+                )
         return await self._apply(outcome, msg, flow, step, session, loaded)
 
     # Sessions --------------------------------------------------------------------

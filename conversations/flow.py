@@ -30,11 +30,15 @@ class Question:
 
     text: str
     choices: tuple[Choice, ...] = ()
+    # Said under the choices; flows get a reminder of how to answer, the menu its own.
+    hint: str | None = texts.CHOICE_HINT
 
     def render(self) -> str:
         if not self.choices:
             return self.text
         lines = [self.text, *(f"{i}. {c.label}" for i, c in enumerate(self.choices, 1))]
+        if self.hint:
+            lines.append(self.hint)
         return "\n".join(lines)
 
 
@@ -195,4 +199,5 @@ def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
 
 
 def invalid_choice(count: int) -> Invalid:
-    return Invalid(texts.NOT_UNDERSTOOD + texts.PICK_A_NUMBER.format(count=count))
+    pick_one = texts.PICK_THE_ONLY if count == 1 else texts.PICK_A_NUMBER.format(count=count)
+    return Invalid(texts.NOT_UNDERSTOOD + pick_one)

@@ -48,7 +48,15 @@ CONTINUE_HINT = "继续刚才的事项，请回答："
 
 NOT_UNDERSTOOD = "没有看明白您的意思。"
 PICK_A_NUMBER = "请回复 1 到 {count} 之间的数字，或选项的字。"
+PICK_THE_ONLY = "请回复 1，或选项的字。"
 NEED_TEXT = "这一步请打字或发语音回答。"
+MENU_NEEDS_WORDS = "收到了。要办什么事，请先回复数字选择，或者打字、发语音说。"
+CHOICE_HINT = "回复数字选择；回复“返回”回到上一步。"
+
+GREETINGS = ("你好", "您好", "在吗", "在不在", "有人吗", "喂")
+GREETING_REPLY = "您好！"
+THANKS = ("谢谢", "谢谢你", "谢谢您", "感谢", "好的谢谢")
+THANKS_REPLY = "不客气！还有别的事，请回复数字选择。"
 VOICE_NOT_RECOGNISED = "这段语音没有听清，请再说一遍，或者打字。"
 TOO_MANY_MISSES = "如果不方便操作，回复“人工”找工作人员帮忙，回复“取消”结束。"
 UNSUPPORTED = "暂不支持这种消息。"

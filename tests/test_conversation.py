@@ -96,7 +96,8 @@ async def test_menu_help_and_human_work_in_any_step(desk: Desk) -> None:
     await start_village_flow(desk)
     help_reply = await desk.say("帮助")
     assert help_reply is not None and help_reply.startswith("使用说明")
-    assert help_reply.splitlines()[-11] == TOWNSHIP_QUESTION
+    assert help_reply.splitlines()[-12] == TOWNSHIP_QUESTION
+    assert help_reply.splitlines()[-1] == "回复数字选择；回复“返回”回到上一步。"
     human = await desk.say("人工")
     assert human is not None and "0317-7200000" in human and "工作日" in human
     assert TOWNSHIP_QUESTION in human
@@ -188,3 +189,34 @@ async def test_two_service_processes_starting_together_set_up_once(
     with use(first.app[keys.DATABASE]):
         assert await Township.all().count() == 10
     assert (await second.say("我的") or "").startswith("我的信息")
+
+
+async def test_greetings_and_thanks_get_a_kind_word_and_the_menu(desk: Desk) -> None:
+    reply = await desk.say("你好")
+    assert reply is not None and reply.startswith("您好！")
+    assert_menu(reply)
+    await start_village_flow(desk)
+    reply = await desk.say("谢谢")
+    assert reply is not None and reply.startswith("不客气！")
+    assert_menu(reply)
+
+
+async def test_a_main_menu_item_named_inside_a_flow_goes_there(desk: Desk) -> None:
+    await start_village_flow(desk)
+    reply = await desk.say("我的")
+    assert reply is not None and reply.startswith("我的信息")
+    reply = await desk.say("查进度")
+    assert reply is not None and "“查进度”功能正在建设中" in reply
+
+
+async def test_a_single_choice_is_asked_for_plainly(desk: Desk) -> None:
+    await desk.say("我的")
+    reply = await desk.say("嗯")
+    assert reply is not None
+    assert reply.startswith("没有看明白您的意思。请回复 1，或选项的字。")
+
+
+async def test_a_photo_at_the_menu_is_acknowledged_and_the_menu_shown(desk: Desk) -> None:
+    reply = await desk.send(desk.sim.image(RESIDENT, "media-1"))
+    assert reply is not None and reply.startswith("收到了。要办什么事，请先回复数字选择")
+    assert_menu(reply)

@@ -51,8 +51,12 @@ async def test_voice_without_recognition_asks_again(desk: Desk) -> None:
 )
 async def test_non_text_where_words_are_needed_asks_for_words(desk: Desk, build: Any) -> None:
     reply = await desk.send(build(desk.sim))
-    assert reply is not None and reply.startswith("这一步请打字或发语音回答")
+    assert reply is not None and reply.startswith("收到了。要办什么事，请先回复数字选择")
     assert_menu(reply)
+    await desk.say("我的")
+    reply = await desk.send(build(desk.sim))
+    assert reply is not None and reply.startswith("这一步请打字或发语音回答")
+    assert "我的信息" in reply
 
 
 async def test_unknown_message_type_is_politely_unsupported(desk: Desk) -> None:

@@ -35,12 +35,12 @@ CLICK_KEYS = {
 
 
 def question() -> Question:
-    return Question(texts.MENU_TITLE, CHOICES)
+    return Question(texts.MENU_TITLE, CHOICES, hint=texts.MENU_FOOTER)
 
 
 def render(preface: str | None = None) -> str:
     parts = [preface] if preface else []
-    parts += [question().render(), texts.MENU_FOOTER]
+    parts.append(question().render())
     return "\n".join(parts)
 
 
