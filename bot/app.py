@@ -27,6 +27,7 @@ from conversations import texts
 from conversations.engine import Engine
 from conversations.flows import FlowRegistry, default_flows
 from conversations.services import AccountInfo, Services
+from notifications.dispatcher import Dispatcher, DispatchSettings
 from notifications.late_replies import send_late_reply
 from storage import demo
 from storage.db import open_database, use
@@ -166,7 +167,37 @@ def create_app(
                 step_limit=conv.step_limit_seconds,
                 sorry=texts.SORRY_ERROR.format(hotline=settings.account.hotline),
             )
+            out = settings.outbox
+            wx = settings.wechat
+            assert wx.secret is not None
+            dispatcher = Dispatcher(
+                # One attempt per call: the outbox decides retries, by channel.
+                api=WeChatAPI(
+                    app[keys.HTTP],
+                    redis,
+                    appid=wx.appid,
+                    secret=wx.secret,
+                    base_url=app[keys.WECHAT].base_url,
+                    timeout=wx.api_timeout,
+                    attempts=1,
+                ),
+                redis=redis,
+                database=app[keys.DATABASE],
+                clock=clock,
+                settings=DispatchSettings(
+                    batch=out.batch,
+                    concurrency=out.concurrency,
+                    lease=timedelta(seconds=out.lease_seconds),
+                    poll_seconds=out.poll_seconds,
+                    max_attempts=out.max_attempts,
+                    backoff_base=out.backoff_base_seconds,
+                    backoff_cap=out.backoff_cap_seconds,
+                ),
+            )
+            app[keys.DISPATCHER] = dispatcher
+            await jobs.spawn(dispatcher.run())
             yield
+            dispatcher.stop()
 
     app.cleanup_ctx.extend([database, redis, wechat, scheduler])
 

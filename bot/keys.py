@@ -16,6 +16,7 @@ from bot.sandbox import SandboxState
 from bot.settings import Settings
 from bot.signing import Cipher
 from bot.wechat_api import WeChatAPI
+from notifications.dispatcher import Dispatcher
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey[Callable[[], datetime]]("clock")
@@ -27,3 +28,4 @@ CIPHER = web.AppKey("cipher", Cipher)
 SCHEDULER = web.AppKey("scheduler", aiojobs.Scheduler)
 INBOX = web.AppKey("inbox", Inbox)
 SANDBOX = web.AppKey("sandbox", SandboxState)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)

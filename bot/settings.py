@@ -109,6 +109,16 @@ class ConversationSettings(_Section):
     step_limit_seconds: float = Field(30.0, gt=0, le=300)
 
 
+class OutboxSettings(_Section):
+    batch: int = Field(100, ge=1, le=10_000)
+    concurrency: int = Field(20, ge=1, le=1000)
+    lease_seconds: float = Field(60.0, gt=0)
+    poll_seconds: float = Field(2.0, gt=0)
+    max_attempts: int = Field(6, ge=1, le=50)
+    backoff_base_seconds: float = Field(2.0, gt=0)
+    backoff_cap_seconds: float = Field(600.0, gt=0)
+
+
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_lines: bool = Field(False, alias="json")
@@ -145,6 +155,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     conversation: ConversationSettings = ConversationSettings()
+    outbox: OutboxSettings = OutboxSettings()
     logging: LoggingSettings = LoggingSettings()
     menu: MenuSettings = MenuSettings()
 

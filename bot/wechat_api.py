@@ -39,7 +39,15 @@ class WeChatError(Exception):
 
 
 class WeChatUnavailable(Exception):
-    """WeChat could not be reached or did not answer in time (after the allowed retries)."""
+    """WeChat could not be reached or did not answer in time (after the allowed retries).
+
+    ``maybe_sent``: the request may have reached WeChat (a timeout, a dropped answer, a
+    5xx), so a message without a duplicate guard must not be blindly sent again.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class WeChatAPI:
         self._appid = appid
         self._secret = secret
         self._base = base_url.rstrip("/")
+        self.base_url = self._base
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._attempts = attempts
         self._backoff = backoff
@@ -136,7 +145,9 @@ class WeChatAPI:
                 finally:
                     await self._unlock(keys=[self._lock_key], args=[owner])
             if time.monotonic() > deadline:
-                raise WeChatUnavailable("timed out waiting for another process's token fetch")
+                raise WeChatUnavailable(
+                    "timed out waiting for another process's token fetch", maybe_sent=False
+                )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.2)
 
@@ -151,7 +162,10 @@ class WeChatAPI:
         params: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Call an API that needs the access token; refresh it once if WeChat rejects it."""
-        token = await self.access_token()
+        try:
+            token = await self.access_token()
+        except WeChatUnavailable as exc:  # no token, so the call itself never went out
+            raise WeChatUnavailable(str(exc), maybe_sent=False) from exc
         try:
             return await self._request(
                 method, path, json_body=json_body, params=params, token=token
@@ -203,7 +217,9 @@ class WeChatAPI:
                         return {"_media": Media(await resp.read(), resp.content_type)}
                     payload = json.loads(await resp.read())
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-                last = WeChatUnavailable(f"{path}: {type(exc).__name__}")
+                # Refused before anything was written: certainly not sent.
+                unsent = isinstance(exc, aiohttp.ClientConnectorError)
+                last = WeChatUnavailable(f"{path}: {type(exc).__name__}", maybe_sent=not unsent)
                 continue
             errcode = int(payload.get("errcode", 0) or 0)
             if errcode == BUSY:

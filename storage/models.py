@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -56,3 +58,53 @@ class Resident(Model):
     class Meta:
         table = "resident"
         unique_together = (("appid", "openid"),)
+
+
+class Delivery(Model):
+    """One push to one person through one channel: the outbox row.
+
+    Written in the same transaction as the change that causes it; sent later by a
+    dispatcher that holds a lease on it. ``key`` (source, recipient, channel) makes
+    queueing the same thing twice a no-op.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=200, unique=True)
+    source = fields.CharField(max_length=100)
+    appid = fields.CharField(max_length=32)
+    openid = fields.CharField(max_length=64)
+    channel = fields.CharField(max_length=16)  # custom | template | subscribe
+    payload = fields.JSONField[dict[str, Any]]()
+    # pending -> sending (leased) -> sent | pending (retry) | dead | unknown | skipped
+    state = fields.CharField(max_length=16, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_owner = fields.CharField(max_length=40, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    last_errcode = fields.IntField(null=True)
+    last_error = fields.CharField(max_length=200, null=True)
+    wechat_msgid = fields.CharField(max_length=40, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "delivery"
+        indexes = (("state", "next_attempt_at"),)
+
+
+class DeliveryAttempt(Model):
+    """Each try at a delivery: recorded before the call, completed after it."""
+
+    id = fields.BigIntField(primary_key=True)
+    delivery: fields.ForeignKeyRelation[Delivery] = fields.ForeignKeyField(
+        "models.Delivery", related_name="attempt_log", on_delete=fields.CASCADE
+    )
+    owner = fields.CharField(max_length=40)
+    started_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+    errcode = fields.IntField(null=True)
+    outcome = fields.CharField(max_length=16, null=True)
+    error = fields.CharField(max_length=200, null=True)
+
+    class Meta:
+        table = "delivery_attempt"

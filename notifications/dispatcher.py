@@ -1,0 +1,205 @@
+"""The dispatcher: claims due deliveries, sends them, records what WeChat said.
+
+One runs under aiojobs in every service process. A Redis message on ``outbox:wake``
+wakes it at once; without Redis it still polls, so losing Redis slows sending but loses
+nothing. It never holds a database transaction across an HTTP call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import redis.asyncio as aioredis
+import structlog
+from tortoise.context import TortoiseContext
+
+from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
+from notifications import policy
+from storage import outbox
+from storage.db import use
+from storage.models import Delivery, Resident
+
+log = structlog.get_logger(__name__)
+
+WAKE_CHANNEL = "outbox:wake"
+
+
+async def wake(redis: aioredis.Redis) -> None:
+    """Tell every dispatcher there is work; harmless if Redis is away (they poll)."""
+    try:
+        await redis.publish(WAKE_CHANNEL, "1")
+    except Exception:
+        log.warning("could not wake the dispatchers; they will find the work by polling")
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch: int = 100
+    concurrency: int = 20
+    lease: timedelta = timedelta(seconds=60)
+    poll_seconds: float = 2.0
+    max_attempts: int = 6
+    backoff_base: float = 2.0
+    backoff_cap: float = 600.0
+
+
+class Dispatcher:
+    """Give it a WeChatAPI made with ``attempts=1``: retrying is decided here, by channel,
+    so a message with no duplicate guard is never sent twice behind the outbox's back."""
+
+    def __init__(
+        self,
+        *,
+        api: WeChatAPI,
+        redis: aioredis.Redis,
+        database: TortoiseContext,
+        clock: Callable[[], datetime],
+        settings: DispatchSettings = DispatchSettings(),
+    ) -> None:
+        self._api = api
+        self._redis = redis
+        self._database = database
+        self._clock = clock
+        self._settings = settings
+        self.owner = f"dispatcher-{secrets.token_hex(6)}"
+        self._woken = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from :meth:`run` (at shutdown)."""
+        self._stopping = True
+        self._woken.set()
+
+    async def run(self) -> None:
+        """Forever: drain what is due, then sleep until woken or the poll interval ends."""
+        listener = asyncio.create_task(self._listen())
+        try:
+            with use(self._database):
+                while not self._stopping:
+                    try:
+                        while not self._stopping and await self.drain_once():
+                            pass
+                    except Exception:
+                        log.exception("dispatcher round failed; trying again shortly")
+                    if self._stopping:
+                        break
+                    self._woken.clear()
+                    try:
+                        await asyncio.wait_for(self._woken.wait(), self._settings.poll_seconds)
+                    except TimeoutError:
+                        pass
+        finally:
+            listener.cancel()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(WAKE_CHANNEL)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._woken.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await asyncio.sleep(self._settings.poll_seconds)  # Redis away: poll only
+
+    async def drain_once(self) -> int:
+        """Claim one batch and send it. Returns how many were claimed."""
+        claimed = await outbox.claim(
+            self.owner, now=self._clock(), lease=self._settings.lease, limit=self._settings.batch
+        )
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self._settings.concurrency)
+
+        async def one(delivery: Delivery) -> None:
+            async with gate:
+                await self._send(delivery)
+
+        await asyncio.gather(*(one(d) for d in claimed))
+        return len(claimed)
+
+    async def _send(self, delivery: Delivery) -> None:
+        s = self._settings
+        attempt = await outbox.start_attempt(delivery, self.owner, self._clock())
+        msgid: str | None = None
+        errcode: int | None = None
+        error: str | None = None
+        try:
+            msgid = await self._call(delivery)
+        except WeChatError as exc:
+            decision = policy.after_error(
+                exc.errcode,
+                attempts=delivery.attempts,
+                max_attempts=s.max_attempts,
+                now=self._clock(),
+                base=s.backoff_base,
+                cap=s.backoff_cap,
+            )
+            errcode, error = exc.errcode, decision.reason or exc.errmsg
+        except WeChatUnavailable as exc:
+            decision = policy.after_no_answer(
+                delivery.channel,
+                maybe_sent=exc.maybe_sent,
+                attempts=delivery.attempts,
+                max_attempts=s.max_attempts,
+                now=self._clock(),
+                base=s.backoff_base,
+                cap=s.backoff_cap,
+            )
+            errcode, error = None, decision.reason or str(exc)
+        else:
+            decision, errcode, error = policy.SENT_DECISION, None, None
+        kept = await outbox.finish(
+            delivery,
+            attempt,
+            owner=self.owner,
+            now=self._clock(),
+            state=decision.state,
+            errcode=errcode,
+            error=error,
+            retry_at=decision.retry_at,
+            wechat_msgid=msgid,
+        )
+        if not kept:
+            log.warning(
+                "lease lost while sending; the other process owns the result", delivery=delivery.id
+            )
+        if decision.unsubscribed:
+            await Resident.filter(appid=delivery.appid, openid=delivery.openid).update(
+                subscribed=False, unsubscribed_at=self._clock()
+            )
+        log.info(
+            "delivery",
+            delivery=delivery.id,
+            channel=delivery.channel,
+            state=decision.state,
+            errcode=errcode,
+            openid=delivery.openid,
+        )
+
+    async def _call(self, delivery: Delivery) -> str | None:
+        p = delivery.payload
+        if delivery.channel == "custom":
+            await self._api.send_text(delivery.openid, str(p["text"]))
+            return None
+        if delivery.channel == "template":
+            msgid = await self._api.send_template(
+                delivery.openid,
+                str(p["template_id"]),
+                dict(p["data"]),
+                url=p.get("url"),
+                client_msg_id=f"delivery-{delivery.id}",
+            )
+            return str(msgid)
+        if delivery.channel == "subscribe":
+            await self._api.send_subscribe(
+                delivery.openid, str(p["template_id"]), dict(p["data"]), page=p.get("page")
+            )
+            return None
+        raise WeChatError(47003, f"unknown channel {delivery.channel}", "outbox")

@@ -1,0 +1,96 @@
+"""What to do after a send, decided by WeChat's answer. A pure function, so every rule
+can be read here and tested without a network."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from storage.outbox import DEAD, PENDING, SENT, SKIPPED, UNKNOWN
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+# Channels where WeChat drops a repeated send itself (template: client_msg_id), so a send
+# whose answer was lost can safely be tried again.
+GUARDED_CHANNELS = frozenset({"template"})
+
+RETRY = frozenset({-1, 40001, 40014, 42001})  # busy; token trouble the client could not fix
+QUOTA = 45009  # the day's quota for this API is used up
+NOT_FOLLOWING = 43004
+NO_CONSENT = 43101
+WINDOW_CLOSED = frozenset({45015, 45047})
+BAD_REQUEST = frozenset({40037, 47003})
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: str
+    retry_at: datetime | None = None
+    reason: str | None = None
+    unsubscribed: bool = False  # the person no longer follows the account
+    pause_channel_until: datetime | None = None
+
+
+def backoff(attempts: int, now: datetime, *, base: float, cap: float) -> datetime:
+    delay = min(cap, base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.5)
+    return now + timedelta(seconds=delay)
+
+
+def next_midnight(now: datetime) -> datetime:
+    local = now.astimezone(BEIJING)
+    tomorrow = (local + timedelta(days=1)).date()
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=BEIJING)
+
+
+def after_error(
+    errcode: int,
+    *,
+    attempts: int,
+    max_attempts: int,
+    now: datetime,
+    base: float,
+    cap: float,
+) -> Decision:
+    if errcode == NOT_FOLLOWING:
+        return Decision(SKIPPED, reason="不再关注公众号", unsubscribed=True)
+    if errcode == NO_CONSENT:
+        return Decision(SKIPPED, reason="没有订阅授权或授权已用完")
+    if errcode in WINDOW_CLOSED:
+        return Decision(SKIPPED, reason="客服消息窗口已关闭或额度已用完")
+    if errcode in BAD_REQUEST:
+        return Decision(DEAD, reason="模板或参数有误，需要工作人员处理")
+    if errcode == QUOTA:
+        midnight = next_midnight(now)
+        return Decision(
+            PENDING, retry_at=midnight, reason="今日额度已用完", pause_channel_until=midnight
+        )
+    if attempts >= max_attempts:
+        return Decision(DEAD, reason=f"多次发送失败（错误码 {errcode}）")
+    if errcode in RETRY:
+        return Decision(PENDING, retry_at=backoff(attempts, now, base=base, cap=cap))
+    return Decision(
+        PENDING, retry_at=backoff(attempts, now, base=base, cap=cap), reason=f"错误码 {errcode}"
+    )
+
+
+def after_no_answer(
+    channel: str,
+    *,
+    maybe_sent: bool,
+    attempts: int,
+    max_attempts: int,
+    now: datetime,
+    base: float,
+    cap: float,
+) -> Decision:
+    """WeChat did not answer (timeout, dropped connection, 5xx)."""
+    if maybe_sent and channel not in GUARDED_CHANNELS:
+        return Decision(UNKNOWN, reason="发送结果未知（微信没有回应），请工作人员核实")
+    if attempts >= max_attempts:
+        return Decision(DEAD, reason="多次无法连接微信")
+    return Decision(PENDING, retry_at=backoff(attempts, now, base=base, cap=cap))
+
+
+SENT_DECISION = Decision(SENT)

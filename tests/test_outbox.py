@@ -1,0 +1,190 @@
+"""The outbox: what is queued is sent once, by whichever process gets it first, and
+WeChat's answers decide what happens next."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot import keys
+from notifications.dispatcher import wake
+from storage import outbox
+from storage.db import use
+from storage.models import Delivery, DeliveryAttempt, Resident
+from tests.conftest import APPID, Desk, DeskFactory, FakeWeChat
+
+FAST = {"poll_seconds": 0.1, "backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.2}
+CUSTOM = "/cgi-bin/message/custom/send"
+TEMPLATE = "/cgi-bin/message/template/send"
+
+
+async def fast_desk(make_desk: DeskFactory, **overrides: Any) -> Desk:
+    desk: Desk = await make_desk(outbox=FAST, **overrides)
+    return desk
+
+
+async def queue(
+    desk: Desk,
+    openids: list[str],
+    *,
+    channel: str = "custom",
+    source: str = "test:1",
+    payload: dict[str, Any] | None = None,
+) -> None:
+    with use(desk.app[keys.DATABASE]):
+        for openid in openids:
+            await outbox.enqueue(
+                source=source,
+                appid=APPID,
+                openid=openid,
+                channel=channel,
+                payload=payload or {"text": f"给{openid}的通知"},
+                now=desk.clock(),
+            )
+    await wake(desk.app[keys.REDIS])
+
+
+async def settled(desk: Desk, count: int, timeout: float = 10.0) -> list[Delivery]:
+    """Wait until ``count`` deliveries have left pending/sending."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    with use(desk.app[keys.DATABASE]):
+        while True:
+            done = await Delivery.filter(state__not_in=["pending", "sending"]).order_by("id")
+            if len(done) >= count or loop.time() > end:
+                return list(done)
+            await asyncio.sleep(0.05)
+
+
+def people(n: int) -> list[str]:
+    return [f"oHousehold{i:018d}" for i in range(n)]
+
+
+async def test_queueing_the_same_thing_twice_queues_it_once(desk: Desk) -> None:
+    await queue(desk, people(1))
+    await queue(desk, people(1))
+    with use(desk.app[keys.DATABASE]):
+        assert await Delivery.all().count() == 1
+
+
+async def test_queued_messages_are_sent_once_each(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    households = people(40)
+    await queue(desk, households)
+    done = await settled(desk, 40)
+    assert {d.state for d in done} == {"sent"} and len(done) == 40
+    for openid in households:
+        assert wechat.texts_to(openid) == [f"给{openid}的通知"]
+    with use(desk.app[keys.DATABASE]):
+        assert await DeliveryAttempt.filter(outcome="sent").count() == 40
+
+
+async def test_two_processes_share_the_work_and_send_nothing_twice(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    a = await fast_desk(make_desk)
+    await fast_desk(make_desk)  # a second service process on the same database and Redis
+    households = people(300)
+    await queue(a, households)
+    done = await settled(a, 300, timeout=30)
+    assert len(done) == 300 and {d.state for d in done} == {"sent"}
+    sent = [c.body["touser"] for c in wechat.state.sent(CUSTOM)]
+    assert sorted(sent) == sorted(households)  # every household once, nobody twice
+    with use(a.app[keys.DATABASE]):
+        assert await Delivery.filter(lease_owner__not_isnull=True).count() == 0
+
+
+async def test_a_crashed_senders_rows_are_taken_over_when_its_lease_ends(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    (openid,) = people(1)
+    with use(desk.app[keys.DATABASE]):
+        await Delivery.create(
+            key=outbox.delivery_key("test:crash", openid, "custom"),
+            source="test:crash",
+            appid=APPID,
+            openid=openid,
+            channel="custom",
+            payload={"text": "接着发"},
+            state="sending",
+            lease_owner="dispatcher-died",
+            attempts=1,
+            lease_until=desk.clock() - timedelta(seconds=1),
+            next_attempt_at=desk.clock(),
+        )
+    done = await settled(desk, 1)
+    assert done[0].state == "sent" and wechat.texts_to(openid) == ["接着发"]
+
+
+async def test_busy_is_retried_with_backoff_then_sent(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    wechat.state.fail(CUSTOM, -1, times=2)
+    await queue(desk, people(1))
+    done = await settled(desk, 1)
+    assert done[0].state == "sent" and done[0].attempts == 3
+
+
+async def test_someone_no_longer_following_is_skipped_and_marked(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    (openid,) = people(1)
+    with use(desk.app[keys.DATABASE]):
+        await Resident.create(appid=APPID, openid=openid, subscribed=True)
+    wechat.state.fail(CUSTOM, 43004)
+    await queue(desk, [openid])
+    done = await settled(desk, 1)
+    assert done[0].state == "skipped" and done[0].last_errcode == 43004
+    with use(desk.app[keys.DATABASE]):
+        assert not (await Resident.get(openid=openid)).subscribed
+
+
+async def test_a_bad_template_is_dead_not_retried(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    wechat.state.fail(TEMPLATE, 40037)
+    await queue(
+        desk,
+        people(1),
+        channel="template",
+        payload={"template_id": "NOPE", "data": {"first": "通知"}},
+    )
+    done = await settled(desk, 1)
+    assert done[0].state == "dead" and done[0].attempts == 1
+    assert done[0].last_error == "模板或参数有误，需要工作人员处理"
+
+
+async def test_a_lost_answer_without_a_duplicate_guard_is_unknown_not_resent(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, wechat={"api_timeout": 0.3})
+    wechat.state.fail(CUSTOM, drop=True)
+    await queue(desk, people(1))
+    done = await settled(desk, 1)
+    assert done[0].state == "unknown"
+    await asyncio.sleep(0.3)
+    assert len(wechat.state.sent(CUSTOM)) == 1  # tried once, never blindly again
+
+
+async def test_a_lost_answer_on_a_template_is_retried_under_its_guard(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, wechat={"api_timeout": 0.3})
+    wechat.state.fail(TEMPLATE, drop=True)
+    await queue(
+        desk,
+        people(1),
+        channel="template",
+        payload={"template_id": "T1", "data": {"first": "通知"}},
+    )
+    done = await settled(desk, 1)
+    assert done[0].state == "sent"
+    guards = {c.body["client_msg_id"] for c in wechat.state.sent(TEMPLATE)}
+    assert len(wechat.state.sent(TEMPLATE)) == 2 and guards == {f"delivery-{done[0].id}"}
