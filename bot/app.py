@@ -29,6 +29,7 @@ from conversations.flows import FlowRegistry, default_flows
 from conversations.services import AccountInfo, Services
 from notifications.dispatcher import Dispatcher, DispatchSettings
 from notifications.late_replies import send_late_reply
+from notifications.policy import Retries
 from storage import demo
 from storage.db import open_database, use
 from storage.locks import PersonLocks
@@ -189,9 +190,11 @@ def create_app(
                     concurrency=out.concurrency,
                     lease=timedelta(seconds=out.lease_seconds),
                     poll_seconds=out.poll_seconds,
-                    max_attempts=out.max_attempts,
-                    backoff_base=out.backoff_base_seconds,
-                    backoff_cap=out.backoff_cap_seconds,
+                    retries=Retries(
+                        max_attempts=out.max_attempts,
+                        base=out.backoff_base_seconds,
+                        cap=out.backoff_cap_seconds,
+                    ),
                 ),
             )
             app[keys.DISPATCHER] = dispatcher

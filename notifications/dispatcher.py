@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis.asyncio as aioredis
@@ -42,9 +42,7 @@ class DispatchSettings:
     concurrency: int = 20
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 2.0
-    max_attempts: int = 6
-    backoff_base: float = 2.0
-    backoff_cap: float = 600.0
+    retries: policy.Retries = field(default_factory=policy.Retries)
 
 
 class Dispatcher:
@@ -134,12 +132,7 @@ class Dispatcher:
             msgid = await self._call(delivery)
         except WeChatError as exc:
             decision = policy.after_error(
-                exc.errcode,
-                attempts=delivery.attempts,
-                max_attempts=s.max_attempts,
-                now=self._clock(),
-                base=s.backoff_base,
-                cap=s.backoff_cap,
+                exc.errcode, attempts=delivery.attempts, now=self._clock(), retries=s.retries
             )
             errcode, error = exc.errcode, decision.reason or exc.errmsg
         except WeChatUnavailable as exc:
@@ -147,10 +140,8 @@ class Dispatcher:
                 delivery.channel,
                 maybe_sent=exc.maybe_sent,
                 attempts=delivery.attempts,
-                max_attempts=s.max_attempts,
                 now=self._clock(),
-                base=s.backoff_base,
-                cap=s.backoff_cap,
+                retries=s.retries,
             )
             errcode, error = None, decision.reason or str(exc)
         else:

@@ -33,9 +33,18 @@ class Decision:
     pause_channel_until: datetime | None = None
 
 
-def backoff(attempts: int, now: datetime, *, base: float, cap: float) -> datetime:
-    delay = min(cap, base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.5)
-    return now + timedelta(seconds=delay)
+@dataclass(frozen=True)
+class Retries:
+    """How often and how far apart a delivery is tried again."""
+
+    max_attempts: int = 6
+    base: float = 2.0
+    cap: float = 600.0
+
+    def later(self, attempts: int, now: datetime) -> datetime:
+        """Exponential backoff with jitter, so many failed sends do not return at once."""
+        delay = min(self.cap, self.base * 2 ** max(attempts - 1, 0)) * random.uniform(0.5, 1.5)
+        return now + timedelta(seconds=delay)
 
 
 def next_midnight(now: datetime) -> datetime:
@@ -44,15 +53,7 @@ def next_midnight(now: datetime) -> datetime:
     return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=BEIJING)
 
 
-def after_error(
-    errcode: int,
-    *,
-    attempts: int,
-    max_attempts: int,
-    now: datetime,
-    base: float,
-    cap: float,
-) -> Decision:
+def after_error(errcode: int, *, attempts: int, now: datetime, retries: Retries) -> Decision:
     if errcode == NOT_FOLLOWING:
         return Decision(SKIPPED, reason="不再关注公众号", unsubscribed=True)
     if errcode == NO_CONSENT:
@@ -66,31 +67,21 @@ def after_error(
         return Decision(
             PENDING, retry_at=midnight, reason="今日额度已用完", pause_channel_until=midnight
         )
-    if attempts >= max_attempts:
+    if attempts >= retries.max_attempts:
         return Decision(DEAD, reason=f"多次发送失败（错误码 {errcode}）")
-    if errcode in RETRY:
-        return Decision(PENDING, retry_at=backoff(attempts, now, base=base, cap=cap))
-    return Decision(
-        PENDING, retry_at=backoff(attempts, now, base=base, cap=cap), reason=f"错误码 {errcode}"
-    )
+    reason = None if errcode in RETRY else f"错误码 {errcode}"
+    return Decision(PENDING, retry_at=retries.later(attempts, now), reason=reason)
 
 
 def after_no_answer(
-    channel: str,
-    *,
-    maybe_sent: bool,
-    attempts: int,
-    max_attempts: int,
-    now: datetime,
-    base: float,
-    cap: float,
+    channel: str, *, maybe_sent: bool, attempts: int, now: datetime, retries: Retries
 ) -> Decision:
     """WeChat did not answer (timeout, dropped connection, 5xx)."""
     if maybe_sent and channel not in GUARDED_CHANNELS:
         return Decision(UNKNOWN, reason="发送结果未知（微信没有回应），请工作人员核实")
-    if attempts >= max_attempts:
+    if attempts >= retries.max_attempts:
         return Decision(DEAD, reason="多次无法连接微信")
-    return Decision(PENDING, retry_at=backoff(attempts, now, base=base, cap=cap))
+    return Decision(PENDING, retry_at=retries.later(attempts, now))
 
 
 SENT_DECISION = Decision(SENT)
