@@ -34,6 +34,8 @@ from conversations.messages import (
     Kind,
     ScanEvent,
     SubscribeEvent,
+    SubscribeMsgEvent,
+    TemplateSendJobFinishEvent,
     UnknownMessage,
     UnsubscribeEvent,
 )
@@ -59,6 +61,7 @@ _COMMANDS: dict[str, str] = {
 }
 
 _HELP_CLICK = "MENU_HELP"
+NO_CONSENT = 43101  # WeChat's errcode when a subscription notice has no consent left
 
 _SMALL_TALK: dict[str, str] = {
     **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
@@ -325,8 +328,23 @@ class _Turn:
             # An existing follower scanned one of our QR codes: greet them with the menu.
             _, loaded, _ = await self._load(msg)
             return await self._to_menu(msg, Session(), loaded, None)
-        # Job reports, location reports, menu views, picture/scan/location pickers and
-        # subscription-notice events carry no question to answer; later rooms record them.
+        if isinstance(msg, TemplateSendJobFinishEvent):
+            await self._services.outbox.reconcile_template_job(
+                msg.appid, msg.openid, msg.job_msg_id, msg.status
+            )
+            return None
+        if isinstance(msg, SubscribeMsgEvent):
+            for item in msg.items:
+                status = item.status
+                if msg.which == "sent":  # a send's result: only a refusal changes consent
+                    status = "reject" if item.error_code == NO_CONSENT else None
+                if status:
+                    await self._services.outbox.record_consent(
+                        msg.appid, msg.openid, item.template_id, status, self._clock()
+                    )
+            return None
+        # Location reports, menu views and picture/scan/location pickers carry no question
+        # to answer; later rooms use them.
         return None
 
     async def _click(self, msg: ClickEvent) -> Reply:

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import ClassVar
 
-from storage import residents
+from storage import outbox, residents
 
 
 @dataclass(frozen=True)
@@ -25,3 +25,4 @@ class Services:
     account: AccountInfo
     clock: Callable[[], datetime]
     residents: ClassVar[ModuleType] = residents
+    outbox: ClassVar[ModuleType] = outbox

@@ -161,6 +161,14 @@ class Dispatcher:
             log.warning(
                 "lease lost while sending; the other process owns the result", delivery=delivery.id
             )
+        if errcode == policy.NO_CONSENT and delivery.channel == "subscribe":
+            await outbox.record_consent(
+                delivery.appid,
+                delivery.openid,
+                str(delivery.payload.get("template_id")),
+                "used_up",
+                self._clock(),
+            )
         if decision.unsubscribed:
             await Resident.filter(appid=delivery.appid, openid=delivery.openid).update(
                 subscribed=False, unsubscribed_at=self._clock()

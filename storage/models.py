@@ -108,3 +108,18 @@ class DeliveryAttempt(Model):
 
     class Meta:
         table = "delivery_attempt"
+
+
+class SubscribeConsent(Model):
+    """What a person agreed to in WeChat's subscription-notice prompt, per template."""
+
+    id = fields.BigIntField(primary_key=True)
+    appid = fields.CharField(max_length=32)
+    openid = fields.CharField(max_length=64)
+    template_id = fields.CharField(max_length=64)
+    status = fields.CharField(max_length=16)  # accept | reject | used_up
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "subscribe_consent"
+        unique_together = (("appid", "openid", "template_id"),)

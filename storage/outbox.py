@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from storage.models import Delivery, DeliveryAttempt
+from storage.models import Delivery, DeliveryAttempt, SubscribeConsent
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 DEAD, UNKNOWN, SKIPPED = "dead", "unknown", "skipped"
@@ -131,3 +131,46 @@ async def finish(
         attempt.error = (error or "")[:200] or None
         await attempt.save(update_fields=["finished_at", "errcode", "outcome", "error"])
     return bool(updated)
+
+
+# What WeChat reports back -------------------------------------------------------------
+
+
+async def reconcile_template_job(appid: str, openid: str, job_msgid: str, status: str) -> bool:
+    """TEMPLATESENDJOBFINISH: WeChat accepted the send earlier; this is whether it reached
+    the person. Returns whether a delivery was found."""
+    delivery = await Delivery.get_or_none(
+        appid=appid, openid=openid, channel="template", wechat_msgid=job_msgid
+    )
+    if delivery is None:
+        return False
+    if status == "success":
+        return True
+    reason = "用户拒收" if "block" in status else f"微信报告发送失败（{status}）"
+    await Delivery.filter(id=delivery.id, state=SENT).update(
+        state=SKIPPED if "block" in status else DEAD, last_error=reason[:200]
+    )
+    return True
+
+
+async def record_consent(
+    appid: str, openid: str, template_id: str, status: str, now: datetime
+) -> None:
+    """subscribe_msg_popup_event / _change_event, and 43101 (consent used up)."""
+    updated = await SubscribeConsent.filter(
+        appid=appid, openid=openid, template_id=template_id
+    ).update(status=status, updated_at=now)
+    if not updated:
+        try:
+            async with in_transaction():
+                await SubscribeConsent.create(
+                    appid=appid,
+                    openid=openid,
+                    template_id=template_id,
+                    status=status,
+                    updated_at=now,
+                )
+        except IntegrityError:  # the same event, recorded by a concurrent retry
+            await SubscribeConsent.filter(
+                appid=appid, openid=openid, template_id=template_id
+            ).update(status=status, updated_at=now)

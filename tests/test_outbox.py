@@ -188,3 +188,71 @@ async def test_a_lost_answer_on_a_template_is_retried_under_its_guard(
     assert done[0].state == "sent"
     guards = {c.body["client_msg_id"] for c in wechat.state.sent(TEMPLATE)}
     assert len(wechat.state.sent(TEMPLATE)) == 2 and guards == {f"delivery-{done[0].id}"}
+
+
+async def test_wechats_job_report_updates_the_delivery(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    blocked, reached = people(2)
+    await queue(
+        desk,
+        [blocked, reached],
+        channel="template",
+        payload={"template_id": "T1", "data": {"first": "通知"}},
+    )
+    done = {d.openid: d for d in await settled(desk, 2)}
+    for openid, status in ((blocked, "failed:user block"), (reached, "success")):
+        posted = await desk.post(
+            desk.sim.event(
+                openid, "TEMPLATESENDJOBFINISH", MsgID=done[openid].wechat_msgid, Status=status
+            )
+        )
+        assert posted.status == 200 and posted.body == b"success"
+    with use(desk.app[keys.DATABASE]):
+        after = {d.openid: d for d in await Delivery.all()}
+    assert after[blocked].state == "skipped" and after[blocked].last_error == "用户拒收"
+    assert after[reached].state == "sent"
+
+
+async def test_subscription_consent_is_recorded_from_wechats_events(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    from storage.models import SubscribeConsent
+
+    desk = await fast_desk(make_desk)
+    (openid,) = people(1)
+    popup = {
+        "SubscribeMsgPopupEvent": {
+            "List": [
+                {"TemplateId": "NOTICE", "SubscribeStatusString": "accept", "PopupScene": "2"},
+                {"TemplateId": "WARNING", "SubscribeStatusString": "reject", "PopupScene": "2"},
+            ]
+        }
+    }
+    await desk.post(desk.sim.event(openid, "subscribe_msg_popup_event", **popup))
+
+    async def consent() -> dict[str, str]:
+        with use(desk.app[keys.DATABASE]):
+            rows = await SubscribeConsent.filter(openid=openid)
+        return {r.template_id: r.status for r in rows}
+
+    assert await consent() == {"NOTICE": "accept", "WARNING": "reject"}
+    change = {
+        "SubscribeMsgChangeEvent": {
+            "List": {"TemplateId": "WARNING", "SubscribeStatusString": "accept"}
+        }
+    }
+    await desk.post(desk.sim.event(openid, "subscribe_msg_change_event", **change))
+    assert await consent() == {"NOTICE": "accept", "WARNING": "accept"}
+    # A send refused for want of consent (43101) records that it is gone.
+    wechat.state.fail("/cgi-bin/message/subscribe/bizsend", 43101)
+    await queue(
+        desk,
+        [openid],
+        channel="subscribe",
+        payload={"template_id": "NOTICE", "data": {"thing1": "停水通知"}},
+    )
+    done = await settled(desk, 1)
+    assert done[0].state == "skipped"
+    assert (await consent())["NOTICE"] == "used_up"
