@@ -222,7 +222,7 @@ async def test_subscription_consent_is_recorded_from_wechats_events(
 
     desk = await fast_desk(make_desk)
     (openid,) = people(1)
-    popup = {
+    popup: dict[str, Any] = {
         "SubscribeMsgPopupEvent": {
             "List": [
                 {"TemplateId": "NOTICE", "SubscribeStatusString": "accept", "PopupScene": "2"},
@@ -238,7 +238,7 @@ async def test_subscription_consent_is_recorded_from_wechats_events(
         return {r.template_id: r.status for r in rows}
 
     assert await consent() == {"NOTICE": "accept", "WARNING": "reject"}
-    change = {
+    change: dict[str, Any] = {
         "SubscribeMsgChangeEvent": {
             "List": {"TemplateId": "WARNING", "SubscribeStatusString": "accept"}
         }
