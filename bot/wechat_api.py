@@ -83,6 +83,7 @@ class WeChatAPI:
         self._http = http
         self._redis = redis
         self._appid = appid
+        self.appid = appid
         self._secret = secret
         self._base = base_url.rstrip("/")
         self.base_url = self._base

@@ -26,6 +26,7 @@ from storage.models import Delivery, Resident
 log = structlog.get_logger(__name__)
 
 WAKE_CHANNEL = "outbox:wake"
+CHANNELS = ("custom", "template", "subscribe")
 
 
 async def wake(redis: aioredis.Redis) -> None:
@@ -109,7 +110,11 @@ class Dispatcher:
     async def drain_once(self) -> int:
         """Claim one batch and send it. Returns how many were claimed."""
         claimed = await outbox.claim(
-            self.owner, now=self._clock(), lease=self._settings.lease, limit=self._settings.batch
+            self.owner,
+            now=self._clock(),
+            lease=self._settings.lease,
+            limit=self._settings.batch,
+            paused=await self.paused_channels(),
         )
         if not claimed:
             return 0
@@ -121,6 +126,28 @@ class Dispatcher:
 
         await asyncio.gather(*(one(d) for d in claimed))
         return len(claimed)
+
+    def _pause_key(self, channel: str) -> str:
+        return f"outbox:paused:{self._api.appid}:{channel}"
+
+    async def paused_channels(self) -> list[str]:
+        """Channels whose daily quota ran out (45009), shared by every process."""
+        try:
+            flags = await self._redis.mget([self._pause_key(c) for c in CHANNELS])
+        except Exception:
+            return []  # without Redis each send finds the quota out for itself
+        return [c for c, flag in zip(CHANNELS, flags, strict=True) if flag]
+
+    async def _pause(self, channel: str, until: datetime) -> None:
+        log.warning(
+            "channel paused: WeChat's daily quota is used up",
+            channel=channel,
+            until=until.isoformat(),
+        )
+        try:
+            await self._redis.set(self._pause_key(channel), "45009", exat=int(until.timestamp()))
+        except Exception:
+            log.warning("could not record the pause in Redis")
 
     async def _send(self, delivery: Delivery) -> None:
         s = self._settings
@@ -169,6 +196,8 @@ class Dispatcher:
                 "used_up",
                 self._clock(),
             )
+        if decision.pause_channel_until is not None:
+            await self._pause(delivery.channel, decision.pause_channel_until)
         if decision.unsubscribed:
             await Resident.filter(appid=delivery.appid, openid=delivery.openid).update(
                 subscribed=False, unsubscribed_at=self._clock()

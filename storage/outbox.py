@@ -8,6 +8,7 @@ the lease runs out another process claims them again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,25 +60,38 @@ async def enqueue(
         return None
 
 
-async def claim(owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+async def claim(
+    owner: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    paused: Sequence[str] = (),
+) -> list[Delivery]:
     """Lease up to ``limit`` due deliveries to ``owner``: pending ones whose time has come,
-    and sending ones whose lease ran out (their process died)."""
+    and sending ones whose lease ran out (their process died). Channels in ``paused``
+    (their daily quota is used up) are left alone."""
     conn = get_connection("default")
     until = now + lease
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict(  # fetch: RETURNING's rows, not a row count
             "UPDATE delivery SET state = 'sending', lease_owner = $1, lease_until = $2 "
             "WHERE id IN (SELECT id FROM delivery"
-            " WHERE (state = 'pending' AND next_attempt_at <= $3)"
-            " OR (state = 'sending' AND lease_until < $3)"
+            " WHERE ((state = 'pending' AND next_attempt_at <= $3)"
+            " OR (state = 'sending' AND lease_until < $3))"
+            " AND NOT (channel = ANY($5::text[]))"
             " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
-            [owner, until, now, limit],
+            [owner, until, now, limit, list(paused)],
         )
         ids = [row["id"] for row in rows]
     else:
         due = Q(state=PENDING, next_attempt_at__lte=now) | Q(state=SENDING, lease_until__lt=now)
         candidates = (
-            await Delivery.filter(due).order_by("id").limit(limit).values_list("id", flat=True)
+            await Delivery.filter(due)
+            .exclude(channel__in=list(paused))
+            .order_by("id")
+            .limit(limit)
+            .values_list("id", flat=True)
         )
         if not candidates:
             return []

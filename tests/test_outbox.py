@@ -256,3 +256,31 @@ async def test_subscription_consent_is_recorded_from_wechats_events(
     done = await settled(desk, 1)
     assert done[0].state == "skipped"
     assert (await consent())["NOTICE"] == "used_up"
+
+
+async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    from notifications.policy import next_midnight
+
+    desk = await fast_desk(make_desk)
+    wechat.state.fail(TEMPLATE, 45009, times=3)
+    template = {"template_id": "T1", "data": {"first": "通知"}}
+    await queue(desk, people(3), channel="template", payload=template)
+    with use(desk.app[keys.DATABASE]):
+        for _ in range(100):
+            if await Delivery.filter(attempts=1, state="pending").count() == 3:
+                break
+            await asyncio.sleep(0.05)
+        waiting = await Delivery.all()
+    midnight = next_midnight(desk.clock())
+    assert all(d.next_attempt_at == midnight for d in waiting)
+    assert await desk.app[keys.DISPATCHER].paused_channels() == ["template"]
+    # Later template pushes wait too, without calling WeChat; other channels go on.
+    await queue(
+        desk, ["oLaterHousehold000000000001"], channel="template", source="test:2", payload=template
+    )
+    await queue(desk, ["oLaterHousehold000000000002"], source="test:3")
+    assert (await settled(desk, 1))[0].channel == "custom"
+    await asyncio.sleep(0.3)
+    assert len(wechat.state.sent(TEMPLATE)) == 3
