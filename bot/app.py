@@ -190,6 +190,8 @@ def create_app(
                     concurrency=out.concurrency,
                     lease=timedelta(seconds=out.lease_seconds),
                     poll_seconds=out.poll_seconds,
+                    rate_per_second=out.rate_per_second,
+                    rate_burst=out.rate_burst,
                     retries=Retries(
                         max_attempts=out.max_attempts,
                         base=out.backoff_base_seconds,

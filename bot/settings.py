@@ -114,6 +114,8 @@ class OutboxSettings(_Section):
     concurrency: int = Field(20, ge=1, le=1000)
     lease_seconds: float = Field(60.0, gt=0)
     poll_seconds: float = Field(2.0, gt=0)
+    rate_per_second: float = Field(200.0, ge=0)
+    rate_burst: int = Field(20, ge=1)
     max_attempts: int = Field(6, ge=1, le=50)
     backoff_base_seconds: float = Field(2.0, gt=0)
     backoff_cap_seconds: float = Field(600.0, gt=0)

@@ -22,6 +22,7 @@ from notifications import policy
 from storage import outbox
 from storage.db import use
 from storage.models import Delivery, Resident
+from storage.ratelimit import RateLimit
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +44,9 @@ class DispatchSettings:
     concurrency: int = 20
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 2.0
+    # Calls per second per channel, shared by every process (0: no limit).
+    rate_per_second: float = 0.0
+    rate_burst: int = 1
     retries: policy.Retries = field(default_factory=policy.Retries)
 
 
@@ -67,6 +71,7 @@ class Dispatcher:
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
         self._woken = asyncio.Event()
         self._stopping = False
+        self._limits: dict[str, RateLimit] = {}
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from :meth:`run` (at shutdown)."""
@@ -151,6 +156,19 @@ class Dispatcher:
 
     async def _send(self, delivery: Delivery) -> None:
         s = self._settings
+        if s.rate_per_second:
+            limit = self._limits.get(delivery.channel)
+            if limit is None:
+                limit = self._limits[delivery.channel] = RateLimit(
+                    self._redis,
+                    f"ratelimit:{self._api.appid}:{delivery.channel}",
+                    rate=s.rate_per_second,
+                    burst=s.rate_burst,
+                )
+            try:
+                await limit.wait()
+            except Exception:
+                log.warning("rate limit unavailable (Redis?); sending unthrottled")
         attempt = await outbox.start_attempt(delivery, self.owner, self._clock())
         msgid: str | None = None
         errcode: int | None = None

@@ -284,3 +284,17 @@ async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
     assert (await settled(desk, 1))[0].channel == "custom"
     await asyncio.sleep(0.3)
     assert len(wechat.state.sent(TEMPLATE)) == 3
+
+
+async def test_the_rate_limit_holds_across_two_processes(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    limited = {**FAST, "rate_per_second": 20, "rate_burst": 1}
+    a = await make_desk(outbox=limited)
+    await make_desk(outbox=limited)  # a second process, same Redis: the same budget
+    await queue(a, people(30))
+    done = await settled(a, 30, timeout=20)
+    assert len(done) == 30
+    times = sorted(c.at for c in wechat.state.sent(CUSTOM))
+    # 30 calls at 20 a second: at least 29 intervals of 50 ms, whichever process sent them.
+    assert times[-1] - times[0] >= 29 * 0.05 * 0.9
