@@ -192,6 +192,7 @@ def create_app(
                     poll_seconds=out.poll_seconds,
                     rate_per_second=out.rate_per_second,
                     rate_burst=out.rate_burst,
+                    person_gap=timedelta(seconds=out.person_gap_seconds),
                     retries=Retries(
                         max_attempts=out.max_attempts,
                         base=out.backoff_base_seconds,

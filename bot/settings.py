@@ -116,6 +116,7 @@ class OutboxSettings(_Section):
     poll_seconds: float = Field(2.0, gt=0)
     rate_per_second: float = Field(200.0, ge=0)
     rate_burst: int = Field(20, ge=1)
+    person_gap_seconds: float = Field(1.0, ge=0)
     max_attempts: int = Field(6, ge=1, le=50)
     backoff_base_seconds: float = Field(2.0, gt=0)
     backoff_cap_seconds: float = Field(600.0, gt=0)

@@ -47,6 +47,8 @@ class DispatchSettings:
     # Calls per second per channel, shared by every process (0: no limit).
     rate_per_second: float = 0.0
     rate_burst: int = 1
+    # Least time between two pushes to one person, shared by every process.
+    person_gap: timedelta = timedelta(0)
     retries: policy.Retries = field(default_factory=policy.Retries)
 
 
@@ -154,8 +156,23 @@ class Dispatcher:
         except Exception:
             log.warning("could not record the pause in Redis")
 
+    async def _cooling_down(self, delivery: Delivery) -> bool:
+        """True when this person got a push less than ``person_gap`` ago (any process)."""
+        gap = self._settings.person_gap
+        if gap <= timedelta(0):
+            return False
+        key = f"outbox:cooldown:{delivery.appid}:{delivery.openid}"
+        try:
+            first = await self._redis.set(key, "1", nx=True, px=int(gap.total_seconds() * 1000))
+        except Exception:
+            return False  # without Redis, no cooldown: better a quick push than none
+        return not first
+
     async def _send(self, delivery: Delivery) -> None:
         s = self._settings
+        if await self._cooling_down(delivery):
+            await outbox.postpone(delivery, self.owner, self._clock() + s.person_gap)
+            return
         if s.rate_per_second:
             limit = self._limits.get(delivery.channel)
             if limit is None:

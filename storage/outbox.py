@@ -106,6 +106,14 @@ async def claim(
     return await Delivery.filter(id__in=ids, lease_owner=owner, lease_until=until).order_by("id")
 
 
+async def postpone(delivery: Delivery, owner: str, until: datetime) -> bool:
+    """Give a claimed delivery back untried, to be claimed again at ``until``."""
+    updated = await Delivery.filter(id=delivery.id, lease_owner=owner, state=SENDING).update(
+        state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=until
+    )
+    return bool(updated)
+
+
 async def start_attempt(delivery: Delivery, owner: str, now: datetime) -> DeliveryAttempt:
     """Recorded before the call, so a lost answer is known to have been tried."""
     delivery.attempts += 1

@@ -4,6 +4,7 @@ WeChat's answers decide what happens next."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,12 @@ from storage.db import use
 from storage.models import Delivery, DeliveryAttempt, Resident
 from tests.conftest import APPID, Desk, DeskFactory, FakeWeChat
 
-FAST = {"poll_seconds": 0.1, "backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.2}
+FAST = {
+    "poll_seconds": 0.1,
+    "backoff_base_seconds": 0.05,
+    "backoff_cap_seconds": 0.2,
+    "person_gap_seconds": 0,
+}
 CUSTOM = "/cgi-bin/message/custom/send"
 TEMPLATE = "/cgi-bin/message/template/send"
 
@@ -298,3 +304,17 @@ async def test_the_rate_limit_holds_across_two_processes(
     times = sorted(c.at for c in wechat.state.sent(CUSTOM))
     # 30 calls at 20 a second: at least 29 intervals of 50 ms, whichever process sent them.
     assert times[-1] - times[0] >= 29 * 0.05 * 0.9
+
+
+async def test_pushes_to_one_person_are_spaced_out(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await make_desk(outbox={**FAST, "person_gap_seconds": 0.3})
+    (openid,) = people(1)
+    for n in range(3):
+        await queue(desk, [openid], source=f"test:{n}")
+    done = await settled(desk, 3)
+    assert {d.state for d in done} == {"sent"} and all(d.attempts == 1 for d in done)
+    times = sorted(c.at for c in wechat.state.sent(CUSTOM))
+    assert len(times) == 3
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.25
