@@ -18,7 +18,7 @@ from bot import keys
 from bot.health import healthz
 from bot.inbox import Inbox
 from bot.sandbox import PREFIX as SANDBOX_PREFIX
-from bot.sandbox import SandboxState, create_sandbox_app
+from bot.sandbox import SandboxState, api_base_url, create_sandbox_app
 from bot.settings import Settings
 from bot.signing import Cipher
 from bot.webhook import receive, verify
@@ -110,9 +110,7 @@ def create_app(
     async def wechat(app: web.Application) -> AsyncIterator[None]:
         wx = settings.wechat
         assert wx.secret is not None
-        base = wx.api_base_url
-        if wx.sandbox:
-            base = f"http://{_loopback(settings.http.host)}:{settings.http.port}{SANDBOX_PREFIX}"
+        base = api_base_url(settings)
         async with aiohttp.ClientSession() as http:
             app[keys.HTTP] = http
             app[keys.WECHAT] = WeChatAPI(
@@ -221,7 +219,3 @@ def create_app(
         app[keys.SANDBOX] = state
         app.add_subapp(SANDBOX_PREFIX, create_sandbox_app(state))
     return app
-
-
-def _loopback(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host

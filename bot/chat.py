@@ -101,12 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def default_url(settings: Settings) -> str:
-    host = settings.http.host
-    if host in ("", "0.0.0.0", "::"):
-        host = "127.0.0.1"
-    elif ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    return f"http://{host}:{settings.http.port}/wechat"
+    return f"{settings.local_url}/wechat"
 
 
 def service_base(url: str) -> str:

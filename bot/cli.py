@@ -86,6 +86,7 @@ def _menu_publish(args: argparse.Namespace) -> int:
     import aiohttp
 
     from bot import logs
+    from bot.sandbox import api_base_url
     from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
     from storage.redis import open_redis
 
@@ -99,9 +100,7 @@ def _menu_publish(args: argparse.Namespace) -> int:
     async def publish() -> int:
         wx = settings.wechat
         assert wx.secret is not None
-        base = wx.api_base_url
-        if wx.sandbox:
-            base = f"http://127.0.0.1:{settings.http.port}/sandbox"
+        base = api_base_url(settings)
         async with (
             open_redis(settings.redis.url, settings.data_dir) as redis,
             aiohttp.ClientSession() as http,

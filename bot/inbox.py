@@ -23,7 +23,7 @@ from conversations.messages import (
 )
 from conversations.session import TurnSessions, session_key
 from storage.locks import lock_key
-from storage.replies import DONE, LATE, Outcome, ReplyCache
+from storage.replies import ReplyCache
 from storage.turns import Began, Turn, Turns
 
 log = structlog.get_logger(__name__)
@@ -109,11 +109,8 @@ class Inbox:
                 turn = value
                 break
             # A retry: the first attempt is running or has answered.
-            if isinstance(value, bytes) and value.startswith(DONE):
-                outcome: Outcome | None = Outcome(value[len(DONE) :], late=False)
-            elif value == LATE:
-                outcome = Outcome(None, late=True)
-            else:
+            outcome = self._replies.answered(value)
+            if outcome is None:
                 remaining = max(deadline - time.monotonic(), 0.0)
                 async with asyncio.timeout(remaining + _REDIS_LIMIT):
                     outcome = await self._replies.wait(key, remaining)
@@ -125,8 +122,7 @@ class Inbox:
         try:
             await self._scheduler.spawn(self._run(msg, turn, began, attempt))
         except BaseException:
-            turn.keeper.stop()
-            await asyncio.shield(self._release(msg, turn))
+            await asyncio.shield(self._finish(msg, turn, None, None))
             raise
         # A timer, not wait_for(shield(...)): the same budget at a third of the cost.
         timer = asyncio.get_running_loop().call_later(
@@ -182,8 +178,7 @@ class Inbox:
         finally:
             if not finished:
                 # Cancelled (shutting down): give the lock back, leave the session as it was.
-                turn.keeper.stop()
-                await asyncio.shield(self._release(msg, turn))
+                await asyncio.shield(self._finish(msg, turn, None, None))
 
     async def _finish(
         self,
@@ -209,10 +204,3 @@ class Inbox:
             # Redis went away mid-turn: the lock lease and message lease run out by
             # themselves, so the person is not stuck; WeChat's retry will be answered.
             log.exception("could not record the end of a step", openid=msg.openid)
-
-    async def _release(self, msg: Inbound, turn: Turn) -> None:
-        try:
-            async with asyncio.timeout(_REDIS_LIMIT):
-                await self._turns.finish(turn, session_payload=None, loaded_revision=0, reply=None)
-        except Exception:
-            log.exception("could not release a person's lock", openid=msg.openid)

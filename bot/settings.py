@@ -189,6 +189,16 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def local_url(self) -> str:
+        """How a process on this machine reaches the service (chat, the sandbox client)."""
+        host = self.http.host
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        elif ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.http.port}"
+
+    @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite://{(self.data_dir / 'township.sqlite3').resolve()}"
 

@@ -39,16 +39,21 @@ redis.call('LREM', {queue}, 1, {token})
 redis.call('DEL', 'alive:' .. {token})
 """
 
-_ENQUEUE = """
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], {ttl})
-redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2])
-""".replace("{ttl}", str(QUEUE_TTL_MS))
+# Join the queue and start the token's lease: {queue}, {token}, {lease} as Lua expressions.
+ENQUEUE_BODY = (
+    """
+redis.call('RPUSH', {queue}, {token})
+redis.call('PEXPIRE', {queue}, """
+    + str(QUEUE_TTL_MS)
+    + """)
+redis.call('SET', 'alive:' .. {token}, '1', 'PX', {lease})
+"""
+)
 
 # KEYS[1] queue; ARGV[1] token, ARGV[2] lease ms, ARGV[3] 1 to enqueue. 1 when held.
 _ACQUIRE = (
     "if ARGV[3] == '1' then\n"
-    + _ENQUEUE
+    + ENQUEUE_BODY.format(queue="KEYS[1]", token="ARGV[1]", lease="ARGV[2]")
     + "else redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2]) end\n"
     + ACQUIRE_BODY.format(queue="KEYS[1]", token="ARGV[1]")
     + "if acquired then return 1 end\n"

@@ -41,6 +41,19 @@ class ReplyCache:
     def key(appid: str, message_key: str) -> str:
         return f"msg:{appid}:{message_key}"
 
+    @staticmethod
+    def answered(value: bytes | str | None) -> Outcome | None:
+        """What a stored value says to a retry; None while the first attempt is running
+        (or after it vanished)."""
+        value = _as_bytes(value)
+        if value is None:
+            return None
+        if value.startswith(DONE):
+            return Outcome(value[len(DONE) :], late=False)
+        if value == LATE:
+            return Outcome(None, late=True)
+        return None
+
     async def late(self, key: str) -> None:
         """The first attempt answered "success"; its reply goes out as a customer-service
         message, so retries must answer "success" too."""
@@ -52,13 +65,12 @@ class ReplyCache:
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
-            value = _as_bytes(await self._redis.get(key))
+            value = await self._redis.get(key)
             if value is None:
                 return None
-            if value.startswith(DONE):
-                return Outcome(value[len(DONE) :], late=False)
-            if value == LATE:
-                return Outcome(None, late=True)
+            outcome = self.answered(value)
+            if outcome is not None:
+                return outcome
             if time.monotonic() >= deadline:
                 return Outcome(None, late=True)
             await asyncio.sleep(delay)

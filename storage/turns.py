@@ -22,7 +22,7 @@ import structlog
 from redis.exceptions import NoScriptError
 
 from storage import replies
-from storage.locks import ACQUIRE_BODY, QUEUE_TTL_MS, RELEASE_BODY, KeepAlive, PersonLocks
+from storage.locks import ACQUIRE_BODY, ENQUEUE_BODY, RELEASE_BODY, KeepAlive, PersonLocks
 
 log = structlog.get_logger(__name__)
 
@@ -33,12 +33,8 @@ _BEGIN = (
 if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[3]) then
   return {0, redis.call('GET', KEYS[1])}
 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], """
-    + str(QUEUE_TTL_MS)
-    + """)
-redis.call('SET', 'alive:' .. ARGV[1], '1', 'PX', ARGV[2])
 """
+    + ENQUEUE_BODY.format(queue="KEYS[2]", token="ARGV[1]", lease="ARGV[2]")
     + ACQUIRE_BODY.format(queue="KEYS[2]", token="ARGV[1]")
     + """
 if acquired then
