@@ -164,12 +164,14 @@ class _Turn:
                 return await self._to_menu(msg, session, loaded, _SMALL_TALK[said])
             item = _MENU_LABELS.get(said)
             if item is not None and flow.id != main_menu.FLOW_ID:
-                choice = main_menu.choose(item, self._services.account.hotline)
-                fresh = self._begin(main_menu.FLOW)
-                return await self._apply(
-                    choice, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded
-                )
+                return await self._menu_choice(item, msg, loaded)
         return await self._apply(outcome, msg, flow, step, session, loaded)
+
+    async def _menu_choice(self, key: str, msg: Inbound, loaded: int) -> Reply:
+        """Choose a main-menu item from wherever the person is (a click, its name)."""
+        outcome = main_menu.choose(key, self._services.account.hotline)
+        fresh = self._begin(main_menu.FLOW)
+        return await self._apply(outcome, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded)
 
     # Sessions --------------------------------------------------------------------
 
@@ -354,6 +356,4 @@ class _Turn:
         choice = main_menu.CLICK_KEYS.get(msg.key)
         if choice is None:
             return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
-        outcome = main_menu.choose(choice, self._services.account.hotline)
-        fresh = self._begin(main_menu.FLOW)
-        return await self._apply(outcome, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded)
+        return await self._menu_choice(choice, msg, loaded)
