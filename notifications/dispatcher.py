@@ -73,7 +73,16 @@ class Dispatcher:
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
         self._woken = asyncio.Event()
         self._stopping = False
-        self._limits: dict[str, RateLimit] = {}
+        self._limits = {
+            channel: RateLimit(
+                redis,
+                f"ratelimit:{api.appid}:{channel}",
+                rate=settings.rate_per_second,
+                burst=settings.rate_burst,
+            )
+            for channel in CHANNELS
+            if settings.rate_per_second
+        }
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from :meth:`run` (at shutdown)."""
@@ -173,15 +182,8 @@ class Dispatcher:
         if await self._cooling_down(delivery):
             await outbox.postpone(delivery, self.owner, self._clock() + s.person_gap)
             return
-        if s.rate_per_second:
-            limit = self._limits.get(delivery.channel)
-            if limit is None:
-                limit = self._limits[delivery.channel] = RateLimit(
-                    self._redis,
-                    f"ratelimit:{self._api.appid}:{delivery.channel}",
-                    rate=s.rate_per_second,
-                    burst=s.rate_burst,
-                )
+        limit = self._limits.get(delivery.channel)
+        if limit is not None:
             try:
                 await limit.wait()
             except Exception:
