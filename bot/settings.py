@@ -38,6 +38,8 @@ class AccountSettings(_Section):
     name: str = Field("吴桥县", min_length=1, max_length=30)
     hotline: str = "0317-7200000"
     office_hours: str = "工作日 8:30-12:00，14:30-17:30"
+    # The township that owns the account (its name in the data set); empty: the county.
+    township: str = Field("", max_length=32)
 
 
 class HttpSettings(_Section):
@@ -122,6 +124,49 @@ class OutboxSettings(_Section):
     backoff_cap_seconds: float = Field(600.0, gt=0)
 
 
+CHANNELS = ("template", "subscribe", "custom")
+
+
+def _channel_list(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("name at least one channel")
+    unknown = [c for c in value if c not in CHANNELS]
+    if unknown:
+        raise ValueError(f"unknown channel {unknown[0]!r}; choose from {', '.join(CHANNELS)}")
+    if len(set(value)) != len(value):
+        raise ValueError("a channel is named twice")
+    return value
+
+
+class NoticeSettings(_Section):
+    channels: list[str] = Field(default_factory=lambda: ["template", "custom"])
+    emergency_channels: list[str] = Field(default_factory=lambda: ["template", "custom"])
+    template_id: str = Field("notice-template", max_length=64)
+    subscribe_template_id: str = Field("", max_length=64)
+    page_size: int = Field(500, ge=1, le=10_000)
+    lease_seconds: float = Field(60.0, gt=0)
+    title_max: int = Field(64, ge=1, le=64)
+    body_max: int = Field(5000, ge=1, le=100_000)
+
+    @field_validator("channels", "emergency_channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        return _channel_list(value)
+
+    @model_validator(mode="after")
+    def _templates_named(self) -> NoticeSettings:
+        used = {*self.channels, *self.emergency_channels}
+        if "template" in used and not self.template_id:
+            raise ValueError("notices.template_id is needed for the template channel")
+        if "subscribe" in used and not self.subscribe_template_id:
+            raise ValueError("notices.subscribe_template_id is needed for the subscribe channel")
+        return self
+
+
+class StaffSettings(_Section):
+    token_hours: float = Field(12.0, gt=0, le=24 * 30)
+
+
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_lines: bool = Field(False, alias="json")
@@ -159,6 +204,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     conversation: ConversationSettings = ConversationSettings()
     outbox: OutboxSettings = OutboxSettings()
+    notices: NoticeSettings = NoticeSettings()
+    staff: StaffSettings = StaffSettings()
     logging: LoggingSettings = LoggingSettings()
     menu: MenuSettings = MenuSettings()
 

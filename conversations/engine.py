@@ -331,8 +331,14 @@ class _Turn:
             _, loaded, _ = await self._load(msg)
             return await self._to_menu(msg, Session(), loaded, None)
         if isinstance(msg, TemplateSendJobFinishEvent):
-            await self._services.outbox.reconcile_template_job(
-                msg.appid, msg.openid, msg.job_msg_id, msg.status
+            outbox = self._services.outbox
+            reason = (
+                texts.REASON_USER_BLOCKED
+                if outbox.template_job_blocked(msg.status)
+                else texts.REASON_WECHAT_FAILED.format(status=msg.status)
+            )
+            await outbox.reconcile_template_job(
+                msg.appid, msg.openid, msg.job_msg_id, msg.status, reason
             )
             return None
         if isinstance(msg, SubscribeMsgEvent):

@@ -80,3 +80,97 @@ ASK_VILLAGE = "您住在{township}的哪个村（社区）？"
 ASK_CONFIRM_VILLAGE = "请确认：{township}{village}。"
 CONFIRM_CHOICES = {"yes": "确认", "no": "重新选"}
 VILLAGE_SAVED = "已记下：您住在{township}{village}。"
+
+# 政策通知 (policy notices) ------------------------------------------------------------
+
+# Stable keys (stored) and the names people see. 应急预警 reaches everyone in scope.
+NOTICE_AREAS = {
+    "benefits": "惠民政策",
+    "planning": "乡村建设规划",
+    "land": "土地征用",
+    "homestead": "宅基地审批",
+    "family": "计划生育",
+    "funds": "项目资金分配",
+    "announcement": "通知公告",
+    "emergency": "应急预警",
+}
+# What a new follower gets without asking.
+DEFAULT_NOTICE_AREAS = ("announcement", "emergency")
+ALWAYS_SENT_AREA = "emergency"
+
+FOLLOW_SUBSCRIBED = (
+    "已为您订阅{place}的“通知公告”和“应急预警”，有新通知会推送给您；回复“政策通知”可以查看和修改。"
+)
+FOLLOW_PLACE_UNKNOWN = "全县"
+NOTICES_TITLE = "最新政策通知（{place}）："
+NOTICES_NONE = "{place}暂时没有政策通知。"
+NOTICE_LINE = "{title}（{date}）"
+NOTICES_SETTINGS = "订阅设置"
+NOTICES_HINT = "回复数字看全文；回复“返回”回到上一步。"
+NOTICES_SET_PLACE = "填写所在村（社区）后，还能看到本乡镇、本村的通知：回复“我的”填写。"
+NOTICE_FULL = "【{area}】{title}\n{date} {place}\n{body}"
+NOTICE_PAGE_MARK = "（第{page}/{pages}页）"
+NOTICE_CHOICES = {"more": "更多", "list": "返回通知列表"}
+NOTICE_LAST_PAGE = "已经是最后一页。"
+NOTICE_GONE = "这条通知已经撤回。"
+NOTICE_LINK = "详情：{link}"
+SUBS_TITLE = "订阅设置：回复数字可以订阅或退订（√ 表示已订阅）。"
+SUBS_LINE_ON = "√ {area}"
+SUBS_LINE_OFF = "  {area}"
+SUBS_ALWAYS = "“应急预警”关系安全，所有人都会收到，不能退订。"
+SUBS_DONE = "完成"
+SUBS_ON = "已订阅“{area}”。"
+SUBS_OFF = "已退订“{area}”，以后不再推送这类通知。"
+
+# What a notice looks like when it is pushed.
+NOTICE_PUSH_TEXT = "【{area}】{title}\n{summary}\n回复“政策通知”查看全文。"
+NOTICE_PUSH_FIRST = "{account}发布了一条{area}"
+NOTICE_PUSH_REMARK = "回复“政策通知”查看全文，回复“菜单”办事。"
+
+# Words for staff (the staff API and the delivery report) -------------------------------
+
+STAFF_BAD_LOGIN = "用户名或密码不对"
+STAFF_NEED_LOGIN = "请先登录（Authorization: Bearer <token>）"
+STAFF_FORBIDDEN_ROLE = "您的角色不能做这件事"
+STAFF_OUTSIDE_JURISDICTION = "只能发布本辖区（{township}）的通知"
+STAFF_BAD_JSON = "请求体必须是 JSON 对象"
+STAFF_FIELD_REQUIRED = "缺少 {field}"
+STAFF_FIELD_EMPTY = "{field} 不能为空"
+STAFF_FIELD_TOO_LONG = "{field} 太长（最多 {limit} 字）"
+STAFF_FIELD_BAD = "{field} 的值不对：{why}"
+STAFF_UNKNOWN_AREA = "没有这个领域，可选：{areas}"
+STAFF_UNKNOWN_SCOPE = "范围只能是 county、township 或 village"
+STAFF_UNKNOWN_TOWNSHIP = "没有这个乡镇：{name}"
+STAFF_UNKNOWN_VILLAGE = "{township}没有这个村（社区）：{name}"
+STAFF_NOTICE_NOT_FOUND = "没有这条通知"
+STAFF_ALREADY_PUBLISHED = "这条通知已经发布过了"
+STAFF_NOT_PUBLISHED = "这条通知还没有发布，不能撤回"
+STAFF_ALREADY_RETRACTED = "这条通知已经撤回了"
+STAFF_RETRACTED_NO_PUBLISH = "已撤回的通知不能再发布"
+STAFF_NOTHING_TO_RESEND = "没有需要重发的失败消息"
+STAFF_HALTED_BAD_TEMPLATE = (
+    "模板或参数有误（错误码 {errcode}），整条通知已停止发送，请检查模板设置后重发"
+)
+
+# Why a delivery did not reach someone, as staff read it in the delivery report.
+REASON_NOT_FOLLOWING = "不再关注公众号"
+REASON_NO_CONSENT = "没有订阅授权或授权已用完"
+REASON_WINDOW_CLOSED = "客服消息窗口已关闭或额度已用完"
+REASON_BAD_REQUEST = "模板或参数有误，需要工作人员处理"
+REASON_QUOTA = "今日额度已用完"
+REASON_FAILED_OFTEN = "多次发送失败（错误码 {errcode}）"
+REASON_ERRCODE = "错误码 {errcode}"
+REASON_UNKNOWN = "发送结果未知（微信没有回应），请工作人员核实"
+REASON_NO_CONNECTION = "多次无法连接微信"
+REASON_USER_BLOCKED = "用户拒收"
+REASON_WECHAT_FAILED = "微信报告发送失败（{status}）"
+REASON_RETRACTED = "通知已撤回"
+REASON_UNSUBSCRIBED = "已退订这类通知"
+REASON_HALTED = "整条通知已停止发送（模板或参数有误）"
+REASON_FELL_BACK = "改用{channel}发送"
+CHANNEL_NAMES = {
+    "custom": "客服消息",
+    "template": "模板消息",
+    "subscribe": "订阅通知",
+    "mass": "群发",
+}

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
 from tortoise.context import TortoiseContext
 
 from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
+from conversations import texts
 from notifications import policy
 from storage import outbox
 from storage.db import use
@@ -27,6 +29,11 @@ from storage.ratelimit import RateLimit
 log = structlog.get_logger(__name__)
 
 WAKE_CHANNEL = "outbox:wake"
+
+# Of these claimed deliveries, which are no longer wanted: id -> (state, reason).
+Unwanted = Callable[[Sequence[Delivery]], Awaitable[dict[int, tuple[str, str]]]]
+# WeChat refused a source's request itself (errcode): stop every send of that source.
+Halt = Callable[[str, int], Awaitable[None]]
 CHANNELS = ("custom", "template", "subscribe")
 
 
@@ -64,12 +71,17 @@ class Dispatcher:
         database: TortoiseContext,
         clock: Callable[[], datetime],
         settings: DispatchSettings = DispatchSettings(),
+        unwanted: Unwanted | None = None,
+        halt: Halt | None = None,
     ) -> None:
         self._api = api
         self._redis = redis
         self._database = database
         self._clock = clock
         self._settings = settings
+        self._unwanted = unwanted
+        self._halt = halt
+        self._decisions: dict[int, policy.Decision] = {}
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
         self._woken = asyncio.Event()
         self._stopping = False
@@ -124,7 +136,11 @@ class Dispatcher:
                 await asyncio.sleep(self._settings.poll_seconds)  # Redis away: poll only
 
     async def drain_once(self) -> int:
-        """Claim one batch and send it. Returns how many were claimed."""
+        """Claim one batch and send it. Returns how many were claimed.
+
+        The database sees a few statements per batch, not per delivery: attempts are
+        recorded for the whole batch before any call, and results written together after.
+        """
         claimed = await outbox.claim(
             self.owner,
             now=self._clock(),
@@ -134,14 +150,66 @@ class Dispatcher:
         )
         if not claimed:
             return 0
+        ready = await self._screen(claimed)
+        ready = await self._take_over(ready)
+        ready = await self._cool_down(ready)
+        await outbox.start_attempts(ready, self.owner, self._clock())
         gate = asyncio.Semaphore(self._settings.concurrency)
 
-        async def one(delivery: Delivery) -> None:
+        async def one(delivery: Delivery) -> outbox.Result:
             async with gate:
-                await self._send(delivery)
+                return await self._send(delivery)
 
-        await asyncio.gather(*(one(d) for d in claimed))
+        results = await asyncio.gather(*(one(d) for d in ready))
+        await outbox.finish_many(results, owner=self.owner, now=self._clock())
+        await self._after(ready, results)
         return len(claimed)
+
+    async def _screen(self, claimed: list[Delivery]) -> list[Delivery]:
+        """Drop what is no longer wanted (the person unsubscribed, the notice was
+        retracted) before anything is sent."""
+        if self._unwanted is None:
+            return claimed
+        unwanted = await self._unwanted(claimed)
+        by_reason: dict[tuple[str, str], list[int]] = {}
+        for delivery_id, (state, reason) in unwanted.items():
+            by_reason.setdefault((state, reason), []).append(delivery_id)
+        for (state, reason), ids in by_reason.items():
+            await outbox.skip(ids, self.owner, reason, state)
+        return [d for d in claimed if d.id not in unwanted]
+
+    async def _take_over(self, claimed: list[Delivery]) -> list[Delivery]:
+        """Rows whose last process died mid-send: WeChat may already have the message.
+        Where it drops repeats itself (template: client_msg_id) the send is repeated;
+        elsewhere the row is marked unknown for staff instead of sent twice."""
+        lost = await outbox.takeovers([d.id for d in claimed])
+        if not lost:
+            return claimed
+        now = self._clock()
+        await outbox.close_lost_attempts(sorted(lost), now, texts.REASON_UNKNOWN)
+        unguarded = [
+            d.id for d in claimed if d.id in lost and d.channel not in policy.GUARDED_CHANNELS
+        ]
+        await outbox.skip(unguarded, self.owner, texts.REASON_UNKNOWN, outbox.UNKNOWN)
+        return [d for d in claimed if d.id not in unguarded]
+
+    async def _cool_down(self, claimed: list[Delivery]) -> list[Delivery]:
+        """Pushes to someone who got one less than ``person_gap`` ago (in any process) go
+        back to wait; one Redis round trip for the batch."""
+        gap = self._settings.person_gap
+        if gap <= timedelta(0) or not claimed:
+            return claimed
+        ms = int(gap.total_seconds() * 1000)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for d in claimed:
+                    pipe.set(f"outbox:cooldown:{d.appid}:{d.openid}", "1", nx=True, px=ms)
+                firsts = await pipe.execute()
+        except Exception:
+            return claimed  # without Redis, no cooldown: better a quick push than none
+        waiting = [d.id for d, first in zip(claimed, firsts, strict=True) if not first]
+        await outbox.postpone_many(waiting, self.owner, self._clock() + gap)
+        return [d for d, first in zip(claimed, firsts, strict=True) if first]
 
     def _pause_key(self, channel: str) -> str:
         return f"outbox:paused:{self._api.appid}:{channel}"
@@ -165,30 +233,14 @@ class Dispatcher:
         except Exception:
             log.warning("could not record the pause in Redis")
 
-    async def _cooling_down(self, delivery: Delivery) -> bool:
-        """True when this person got a push less than ``person_gap`` ago (any process)."""
-        gap = self._settings.person_gap
-        if gap <= timedelta(0):
-            return False
-        key = f"outbox:cooldown:{delivery.appid}:{delivery.openid}"
-        try:
-            first = await self._redis.set(key, "1", nx=True, px=int(gap.total_seconds() * 1000))
-        except Exception:
-            return False  # without Redis, no cooldown: better a quick push than none
-        return not first
-
-    async def _send(self, delivery: Delivery) -> None:
+    async def _send(self, delivery: Delivery) -> outbox.Result:
         s = self._settings
-        if await self._cooling_down(delivery):
-            await outbox.postpone(delivery, self.owner, self._clock() + s.person_gap)
-            return
         limit = self._limits.get(delivery.channel)
         if limit is not None:
             try:
                 await limit.wait()
             except Exception:
                 log.warning("rate limit unavailable (Redis?); sending unthrottled")
-        attempt = await outbox.start_attempt(delivery, self.owner, self._clock())
         msgid: str | None = None
         errcode: int | None = None
         error: str | None = None
@@ -210,35 +262,12 @@ class Dispatcher:
             errcode, error = None, decision.reason or str(exc)
         else:
             decision, errcode, error = policy.SENT_DECISION, None, None
-        kept = await outbox.finish(
-            delivery,
-            attempt,
-            owner=self.owner,
-            now=self._clock(),
-            state=decision.state,
-            errcode=errcode,
-            error=error,
-            retry_at=decision.retry_at,
-            wechat_msgid=msgid,
-        )
-        if not kept:
-            log.warning(
-                "lease lost while sending; the other process owns the result", delivery=delivery.id
-            )
-        if errcode == policy.NO_CONSENT and delivery.channel == "subscribe":
-            await outbox.record_consent(
-                delivery.appid,
-                delivery.openid,
-                str(delivery.payload.get("template_id")),
-                "used_up",
-                self._clock(),
-            )
-        if decision.pause_channel_until is not None:
-            await self._pause(delivery.channel, decision.pause_channel_until)
-        if decision.unsubscribed:
-            await Resident.filter(appid=delivery.appid, openid=delivery.openid).update(
-                subscribed=False, unsubscribed_at=self._clock()
-            )
+        self._decisions[delivery.id] = decision
+        then = delivery.payload.get("then") or []
+        follow: Delivery | None = None
+        if decision.fall_back and then:
+            follow = outbox.follow_up(delivery, str(then[0]), self._clock())
+            error = texts.REASON_FELL_BACK.format(channel=texts.CHANNEL_NAMES.get(then[0], then[0]))
         log.info(
             "delivery",
             delivery=delivery.id,
@@ -247,6 +276,44 @@ class Dispatcher:
             errcode=errcode,
             openid=delivery.openid,
         )
+        return outbox.Result(
+            delivery.id,
+            decision.state,
+            errcode=errcode,
+            error=error,
+            retry_at=decision.retry_at,
+            wechat_msgid=msgid,
+            follow_up=follow,
+        )
+
+    async def _after(self, sent: list[Delivery], results: list[outbox.Result]) -> None:
+        """What a batch's answers mean beyond each row: paused channels, people who left,
+        consent used up, a notice WeChat refuses, fallbacks to wake up for."""
+        now = self._clock()
+        woke = False
+        halted: set[str] = set()
+        for delivery, result in zip(sent, results, strict=True):
+            decision = self._decisions.pop(delivery.id, policy.SENT_DECISION)
+            if result.errcode == policy.NO_CONSENT and delivery.channel == "subscribe":
+                await outbox.record_consent(
+                    delivery.appid,
+                    delivery.openid,
+                    str(_subscribe_part(delivery).get("template_id")),
+                    "used_up",
+                    now,
+                )
+            if decision.pause_channel_until is not None:
+                await self._pause(delivery.channel, decision.pause_channel_until)
+            if decision.unsubscribed:
+                await Resident.filter(appid=delivery.appid, openid=delivery.openid).update(
+                    subscribed=False, unsubscribed_at=now
+                )
+            if decision.halt_source and self._halt is not None and delivery.source not in halted:
+                halted.add(delivery.source)
+                await self._halt(delivery.source, result.errcode or 0)
+            woke = woke or result.follow_up is not None
+        if woke:
+            await wake(self._redis)
 
     async def _call(self, delivery: Delivery) -> str | None:
         p = delivery.payload
@@ -263,8 +330,16 @@ class Dispatcher:
             )
             return str(msgid)
         if delivery.channel == "subscribe":
+            part = _subscribe_part(delivery)
             await self._api.send_subscribe(
-                delivery.openid, str(p["template_id"]), dict(p["data"]), page=p.get("page")
+                delivery.openid, str(part["template_id"]), dict(part["data"]), page=part.get("page")
             )
             return None
         raise WeChatError(47003, f"unknown channel {delivery.channel}", "outbox")
+
+
+def _subscribe_part(delivery: Delivery) -> dict[str, Any]:
+    """A subscription notice's own template and fields: under "subscribe" when the payload
+    serves several channels, the payload itself otherwise."""
+    part = delivery.payload.get("subscribe")
+    return dict(part) if isinstance(part, dict) else dict(delivery.payload)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from conversations import texts
 from storage.outbox import DEAD, PENDING, SENT, SKIPPED, UNKNOWN
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -31,6 +32,10 @@ class Decision:
     reason: str | None = None
     unsubscribed: bool = False  # the person no longer follows the account
     pause_channel_until: datetime | None = None
+    # This channel cannot reach the person now: try the next one configured, if any.
+    fall_back: bool = False
+    # The request itself is wrong (template, arguments): stop every send of this source.
+    halt_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,21 +60,21 @@ def next_midnight(now: datetime) -> datetime:
 
 def after_error(errcode: int, *, attempts: int, now: datetime, retries: Retries) -> Decision:
     if errcode == NOT_FOLLOWING:
-        return Decision(SKIPPED, reason="不再关注公众号", unsubscribed=True)
+        return Decision(SKIPPED, reason=texts.REASON_NOT_FOLLOWING, unsubscribed=True)
     if errcode == NO_CONSENT:
-        return Decision(SKIPPED, reason="没有订阅授权或授权已用完")
+        return Decision(SKIPPED, reason=texts.REASON_NO_CONSENT, fall_back=True)
     if errcode in WINDOW_CLOSED:
-        return Decision(SKIPPED, reason="客服消息窗口已关闭或额度已用完")
+        return Decision(SKIPPED, reason=texts.REASON_WINDOW_CLOSED, fall_back=True)
     if errcode in BAD_REQUEST:
-        return Decision(DEAD, reason="模板或参数有误，需要工作人员处理")
+        return Decision(DEAD, reason=texts.REASON_BAD_REQUEST, halt_source=True)
     if errcode == QUOTA:
         midnight = next_midnight(now)
         return Decision(
-            PENDING, retry_at=midnight, reason="今日额度已用完", pause_channel_until=midnight
+            PENDING, retry_at=midnight, reason=texts.REASON_QUOTA, pause_channel_until=midnight
         )
     if attempts >= retries.max_attempts:
-        return Decision(DEAD, reason=f"多次发送失败（错误码 {errcode}）")
-    reason = None if errcode in RETRY else f"错误码 {errcode}"
+        return Decision(DEAD, reason=texts.REASON_FAILED_OFTEN.format(errcode=errcode))
+    reason = None if errcode in RETRY else texts.REASON_ERRCODE.format(errcode=errcode)
     return Decision(PENDING, retry_at=retries.later(attempts, now), reason=reason)
 
 
@@ -78,9 +83,9 @@ def after_no_answer(
 ) -> Decision:
     """WeChat did not answer (timeout, dropped connection, 5xx)."""
     if maybe_sent and channel not in GUARDED_CHANNELS:
-        return Decision(UNKNOWN, reason="发送结果未知（微信没有回应），请工作人员核实")
+        return Decision(UNKNOWN, reason=texts.REASON_UNKNOWN)
     if attempts >= retries.max_attempts:
-        return Decision(DEAD, reason="多次无法连接微信")
+        return Decision(DEAD, reason=texts.REASON_NO_CONNECTION)
     return Decision(PENDING, retry_at=retries.later(attempts, now))
 
 

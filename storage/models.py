@@ -53,7 +53,16 @@ class Resident(Model):
     village: fields.ForeignKeyNullableRelation[Village] = fields.ForeignKeyField(
         "models.Village", related_name="residents", null=True, on_delete=fields.RESTRICT
     )
+    # Known before the village when the account belongs to one township, or when the
+    # person only said which township; always the village's township once that is known.
+    township: fields.ForeignKeyNullableRelation[Township] = fields.ForeignKeyField(
+        "models.Township", related_name="residents", null=True, on_delete=fields.RESTRICT
+    )
+    township_id: int | None
+    village_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    subscriptions: fields.ReverseRelation[Subscription]
 
     class Meta:
         table = "resident"
@@ -70,7 +79,11 @@ class Delivery(Model):
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=200, unique=True)
-    source = fields.CharField(max_length=100)
+    # What caused it, e.g. "notice:42": counts, retraction and halting go by source.
+    source = fields.CharField(max_length=100, db_index=True)
+    # The subscription area it was sent under (None: not a subscription push); an
+    # unsubscribe skips what is still queued under it.
+    topic = fields.CharField(max_length=32, null=True)
     appid = fields.CharField(max_length=32)
     openid = fields.CharField(max_length=64)
     channel = fields.CharField(max_length=16)  # custom | template | subscribe
@@ -84,6 +97,9 @@ class Delivery(Model):
     last_errcode = fields.IntField(null=True)
     last_error = fields.CharField(max_length=200, null=True)
     wechat_msgid = fields.CharField(max_length=40, null=True)
+    # Skipped because this channel could not reach the person and the next channel was
+    # queued instead: not counted as a failure of its own.
+    fell_back = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
 
@@ -123,3 +139,95 @@ class SubscribeConsent(Model):
     class Meta:
         table = "subscribe_consent"
         unique_together = (("appid", "openid", "template_id"),)
+
+
+class Staff(Model):
+    """Someone who works the staff API: township service centre, county departments."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    role = fields.CharField(max_length=32)  # county_admin | township_staff | ...
+    # Their jurisdiction: None for county-wide roles.
+    township: fields.ForeignKeyNullableRelation[Township] = fields.ForeignKeyField(
+        "models.Township", related_name="staff", null=True, on_delete=fields.RESTRICT
+    )
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff"
+
+
+class StaffToken(Model):
+    """A bearer token, kept only as its SHA-256: a copy of the table logs no one in."""
+
+    id = fields.BigIntField(primary_key=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="tokens", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_token"
+
+
+class Notice(Model):
+    """A policy notice (政务公开): drafted, published and fanned out, perhaps retracted."""
+
+    id = fields.BigIntField(primary_key=True)
+    title = fields.CharField(max_length=64)
+    body = fields.TextField()
+    area = fields.CharField(max_length=32)
+    scope = fields.CharField(max_length=16)  # county | township | village
+    township: fields.ForeignKeyNullableRelation[Township] = fields.ForeignKeyField(
+        "models.Township", related_name="notices", null=True, on_delete=fields.RESTRICT
+    )
+    village: fields.ForeignKeyNullableRelation[Village] = fields.ForeignKeyField(
+        "models.Village", related_name="notices", null=True, on_delete=fields.RESTRICT
+    )
+    township_id: int | None
+    village_id: int | None
+    link = fields.CharField(max_length=500, null=True)
+    scheduled_at = fields.DatetimeField(null=True)
+    state = fields.CharField(max_length=16, default="draft")  # draft | published | retracted
+    created_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="notices_created", on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField()
+    published_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="notices_published", null=True, on_delete=fields.RESTRICT
+    )
+    # When it goes out: the publish time, or the scheduled time if that is later.
+    published_at = fields.DatetimeField(null=True)
+    retracted_at = fields.DatetimeField(null=True)
+    # Why sending stopped for everyone (a bad template or arguments), for staff to see.
+    halted_reason = fields.CharField(max_length=200, null=True)
+    # Fan-out: the last resident id queued, so a restart resumes where it stopped; the
+    # process doing it holds a lease like a dispatcher's.
+    fanout_cursor = fields.BigIntField(default=0)
+    fanout_done = fields.BooleanField(default=False)
+    fanout_owner = fields.CharField(max_length=40, null=True)
+    fanout_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notice"
+        indexes = (("state", "fanout_done"),)
+
+
+class Subscription(Model):
+    """A household asked for notices of one area where they live."""
+
+    id = fields.BigIntField(primary_key=True)
+    resident: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="subscriptions", on_delete=fields.CASCADE
+    )
+    area = fields.CharField(max_length=32)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "subscription"
+        unique_together = (("resident", "area"),)
+        indexes = (("area", "resident"),)

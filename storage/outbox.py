@@ -9,12 +9,13 @@ the lease runs out another process claims them again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from storage.models import Delivery, DeliveryAttempt, SubscribeConsent
@@ -26,6 +27,22 @@ STATES = (PENDING, SENDING, SENT, DEAD, UNKNOWN, SKIPPED)
 
 def delivery_key(source: str, openid: str, channel: str) -> str:
     return f"{source}|{openid}|{channel}"
+
+
+def follow_up(delivery: Delivery, channel: str, now: datetime) -> Delivery:
+    """The same push to the same person through ``channel`` (unsaved)."""
+    then = [c for c in delivery.payload.get("then", []) if c != channel]
+    return Delivery(
+        key=delivery_key(delivery.source, delivery.openid, channel),
+        source=delivery.source,
+        topic=delivery.topic,
+        appid=delivery.appid,
+        openid=delivery.openid,
+        channel=channel,
+        payload={**delivery.payload, "then": then},
+        state=PENDING,
+        next_attempt_at=now,
+    )
 
 
 async def enqueue(
@@ -83,84 +100,185 @@ async def claim(
             " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
             [owner, until, now, limit, list(paused)],
         )
-        ids = [row["id"] for row in rows]
     else:
-        due = Q(state=PENDING, next_attempt_at__lte=now) | Q(state=SENDING, lease_until__lt=now)
-        candidates = (
-            await Delivery.filter(due)
-            .exclude(channel__in=list(paused))
-            .order_by("id")
-            .limit(limit)
-            .values_list("id", flat=True)
+        # One UPDATE: SQLite's single writer makes the statement the claim, so a row
+        # another process claimed first no longer matches.
+        skip = ",".join("?" * len(paused))
+        rows = await conn.execute_query_dict(
+            "UPDATE delivery SET state = 'sending', lease_owner = ?, lease_until = ? "
+            "WHERE id IN (SELECT id FROM delivery"
+            " WHERE ((state = 'pending' AND next_attempt_at <= ?)"
+            " OR (state = 'sending' AND lease_until < ?))"
+            f"{f' AND channel NOT IN ({skip})' if paused else ''}"
+            " ORDER BY id LIMIT ?) RETURNING id",
+            [owner, until, now, now, *paused, limit],
         )
-        if not candidates:
-            return []
-        # One conditional UPDATE: SQLite's single writer makes it the claim; rows another
-        # process claimed in between no longer match and are left to it.
-        await Delivery.filter(due, id__in=list(candidates)).update(
-            state=SENDING, lease_owner=owner, lease_until=until
-        )
-        ids = list(candidates)
+    ids = [row["id"] for row in rows]
     if not ids:
         return []
     return await Delivery.filter(id__in=ids, lease_owner=owner, lease_until=until).order_by("id")
 
 
-async def postpone(delivery: Delivery, owner: str, until: datetime) -> bool:
-    """Give a claimed delivery back untried, to be claimed again at ``until``."""
-    updated = await Delivery.filter(id=delivery.id, lease_owner=owner, state=SENDING).update(
+# A batch at a time (the dispatcher's path: a few statements per batch, not per row) -----
+
+
+async def takeovers(ids: Sequence[int]) -> set[int]:
+    """Of these deliveries, those with an attempt that never finished: their process died
+    mid-send, so WeChat may or may not have the message."""
+    if not ids:
+        return set()
+    rows = await DeliveryAttempt.filter(
+        delivery_id__in=list(ids), finished_at__isnull=True
+    ).values("delivery_id")
+    return {int(row["delivery_id"]) for row in rows}
+
+
+async def start_attempts(deliveries: Sequence[Delivery], owner: str, now: datetime) -> None:
+    """Record an attempt for each, before any call is made."""
+    if not deliveries:
+        return
+    async with in_transaction():
+        await Delivery.filter(id__in=[d.id for d in deliveries], lease_owner=owner).update(
+            attempts=F("attempts") + 1
+        )
+        await DeliveryAttempt.bulk_create(
+            [DeliveryAttempt(delivery_id=d.id, owner=owner, started_at=now) for d in deliveries]
+        )
+    for d in deliveries:
+        d.attempts += 1
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one attempt came to."""
+
+    delivery_id: int
+    state: str
+    errcode: int | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    wechat_msgid: str | None = None
+    # The same push through the next channel, queued in the same transaction.
+    follow_up: Delivery | None = None
+
+
+async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -> int:
+    """Record many results and give their leases back, in one transaction. Rows whose
+    lease was lost (another process took them over) are left to it. Returns how many
+    were recorded."""
+    if not results:
+        return 0
+    conn = get_connection("default")
+    pg = conn.capabilities.dialect == "postgres"
+
+    def marks(n: int) -> list[str]:
+        return [f"${i}" for i in range(1, n + 1)] if pg else ["?"] * n
+
+    m = marks(10)
+    update_delivery = (
+        f"UPDATE delivery SET state = {m[0]}, lease_owner = NULL, lease_until = NULL, "
+        f"last_errcode = {m[1]}, last_error = {m[2]}, next_attempt_at = {m[3]}, "
+        f"sent_at = {m[4]}, wechat_msgid = {m[5]}, fell_back = {m[6]} "
+        f"WHERE id = {m[7]} AND lease_owner = {m[8]} AND state = {m[9]}"
+    )
+    m = marks(6)
+    close_attempt = (
+        f"UPDATE delivery_attempt SET finished_at = {m[0]}, errcode = {m[1]}, "
+        f"outcome = {m[2]}, error = {m[3]} "
+        f"WHERE delivery_id = {m[4]} AND owner = {m[5]} AND finished_at IS NULL"
+    )
+    kept = await Delivery.filter(
+        id__in=[r.delivery_id for r in results], lease_owner=owner, state=SENDING
+    ).values("id")
+    mine = {int(row["id"]) for row in kept}
+    rows = [r for r in results if r.delivery_id in mine]
+    if not rows:
+        return 0
+    async with in_transaction() as tx:
+        await tx.execute_many(
+            update_delivery,
+            [
+                [
+                    r.state,
+                    r.errcode,
+                    (r.error or "")[:200] or None,
+                    r.retry_at or now,
+                    now if r.state == SENT else None,
+                    r.wechat_msgid,
+                    r.follow_up is not None,
+                    r.delivery_id,
+                    owner,
+                    SENDING,
+                ]
+                for r in rows
+            ],
+        )
+        await tx.execute_many(
+            close_attempt,
+            [
+                [
+                    now,
+                    r.errcode,
+                    r.state if r.state != PENDING else "retry",
+                    (r.error or "")[:200] or None,
+                    r.delivery_id,
+                    owner,
+                ]
+                for r in rows
+            ],
+        )
+        follow_ups = [r.follow_up for r in rows if r.follow_up is not None]
+        if follow_ups:
+            await Delivery.bulk_create(follow_ups, ignore_conflicts=True)
+    return len(rows)
+
+
+async def close_lost_attempts(ids: Sequence[int], now: datetime, note: str) -> None:
+    """The attempts a dead process left open are closed: their outcome is not known."""
+    if ids:
+        await DeliveryAttempt.filter(delivery_id__in=list(ids), finished_at__isnull=True).update(
+            finished_at=now, outcome="lost", error=note[:200]
+        )
+
+
+async def skip(ids: Sequence[int], owner: str, reason: str, state: str = SKIPPED) -> int:
+    """Claimed deliveries that are no longer wanted (unsubscribed, retracted), untried."""
+    if not ids:
+        return 0
+    return await Delivery.filter(id__in=list(ids), lease_owner=owner, state=SENDING).update(
+        state=state, lease_owner=None, lease_until=None, last_error=reason[:200]
+    )
+
+
+async def postpone_many(ids: Sequence[int], owner: str, until: datetime) -> int:
+    """Give claimed deliveries back untried, to be claimed again at ``until``."""
+    if not ids:
+        return 0
+    return await Delivery.filter(id__in=list(ids), lease_owner=owner, state=SENDING).update(
         state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=until
     )
-    return bool(updated)
 
 
-async def start_attempt(delivery: Delivery, owner: str, now: datetime) -> DeliveryAttempt:
-    """Recorded before the call, so a lost answer is known to have been tried."""
-    delivery.attempts += 1
-    await Delivery.filter(id=delivery.id, lease_owner=owner).update(attempts=delivery.attempts)
-    return await DeliveryAttempt.create(delivery=delivery, owner=owner, started_at=now)
-
-
-async def finish(
-    delivery: Delivery,
-    attempt: DeliveryAttempt,
-    *,
-    owner: str,
-    now: datetime,
-    state: str,
-    errcode: int | None = None,
-    error: str | None = None,
-    retry_at: datetime | None = None,
-    wechat_msgid: str | None = None,
-) -> bool:
-    """Record the result and give the lease back. False when the lease was lost (another
-    process took the row over): then nothing is changed."""
-    assert state in STATES and state != SENDING
-    async with in_transaction():
-        updated = await Delivery.filter(id=delivery.id, lease_owner=owner, state=SENDING).update(
-            state=state,
-            lease_owner=None,
-            lease_until=None,
-            last_errcode=errcode,
-            last_error=(error or "")[:200] or None,
-            next_attempt_at=retry_at or now,
-            sent_at=now if state == SENT else None,
-            wechat_msgid=wechat_msgid,
-        )
-        attempt.finished_at = now
-        attempt.errcode = errcode
-        attempt.outcome = state if state != PENDING else "retry"
-        attempt.error = (error or "")[:200] or None
-        await attempt.save(update_fields=["finished_at", "errcode", "outcome", "error"])
-    return bool(updated)
+async def skip_pending_to(appid: str, openid: str, reason: str) -> int:
+    """取消关注: nothing still queued for this person is sent."""
+    return await Delivery.filter(appid=appid, openid=openid, state=PENDING).update(
+        state=SKIPPED, last_error=reason[:200]
+    )
 
 
 # What WeChat reports back -------------------------------------------------------------
 
 
-async def reconcile_template_job(appid: str, openid: str, job_msgid: str, status: str) -> bool:
+def template_job_blocked(status: str) -> bool:
+    """TEMPLATESENDJOBFINISH's status says the person refuses this account's messages."""
+    return "block" in status
+
+
+async def reconcile_template_job(
+    appid: str, openid: str, job_msgid: str, status: str, reason: str
+) -> bool:
     """TEMPLATESENDJOBFINISH: WeChat accepted the send earlier; this is whether it reached
-    the person. Returns whether a delivery was found."""
+    the person (``reason`` is kept when it did not). Returns whether a delivery was found."""
     delivery = await Delivery.get_or_none(
         appid=appid, openid=openid, channel="template", wechat_msgid=job_msgid
     )
@@ -168,9 +286,8 @@ async def reconcile_template_job(appid: str, openid: str, job_msgid: str, status
         return False
     if status == "success":
         return True
-    reason = "用户拒收" if "block" in status else f"微信报告发送失败（{status}）"
     await Delivery.filter(id=delivery.id, state=SENT).update(
-        state=SKIPPED if "block" in status else DEAD, last_error=reason[:200]
+        state=SKIPPED if template_job_blocked(status) else DEAD, last_error=reason[:200]
     )
     return True
 

@@ -1,0 +1,359 @@
+"""Policy notices and subscriptions: drafting, publishing, retracting, who receives what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from storage.models import Delivery, Notice, Resident, Subscription
+from storage.outbox import DEAD, PENDING, SENDING, SENT, SKIPPED, UNKNOWN
+
+DRAFT, PUBLISHED, RETRACTED = "draft", "published", "retracted"
+SCOPES = ("county", "township", "village")
+# The one area that reaches everyone in scope, subscribed or not.
+EMERGENCY = "emergency"
+
+
+class NoticeConflict(Exception):
+    """The notice is not in a state that allows this; ``state`` is the one it is in."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def source_of(notice_id: int) -> str:
+    return f"notice:{notice_id}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    title: str
+    body: str
+    area: str
+    scope: str
+    township_id: int | None
+    village_id: int | None
+    link: str | None
+    scheduled_at: datetime | None
+
+
+async def create(draft: Draft, *, staff_id: int, now: datetime) -> Notice:
+    return await Notice.create(
+        title=draft.title,
+        body=draft.body,
+        area=draft.area,
+        scope=draft.scope,
+        township_id=draft.township_id,
+        village_id=draft.village_id,
+        link=draft.link,
+        scheduled_at=draft.scheduled_at,
+        state=DRAFT,
+        created_by_id=staff_id,
+        created_at=now,
+    )
+
+
+async def get(notice_id: int) -> Notice | None:
+    return await Notice.get_or_none(id=notice_id).select_related("township", "village")
+
+
+async def publish(notice_id: int, *, staff_id: int, now: datetime) -> Notice:
+    """Publish a draft. The fan-out is recorded in the same transaction (cursor 0, not
+    done), so a crash right after still sends it: a dispatcher's fan-out picks it up."""
+    async with in_transaction():
+        notice = await Notice.select_for_update().get_or_none(id=notice_id)
+        if notice is None:
+            raise LookupError(notice_id)
+        if notice.state != DRAFT:
+            raise NoticeConflict(notice.state)
+        when = max(now, notice.scheduled_at) if notice.scheduled_at else now
+        notice.state = PUBLISHED
+        notice.published_by_id = staff_id
+        notice.published_at = when
+        notice.fanout_cursor = 0
+        notice.fanout_done = False
+        await notice.save(
+            update_fields=[
+                "state",
+                "published_by_id",
+                "published_at",
+                "fanout_cursor",
+                "fanout_done",
+            ]
+        )
+    return notice
+
+
+async def retract(notice_id: int, *, now: datetime, reason: str) -> int:
+    """Retract a published notice: its fan-out stops and what is still queued is skipped
+    with ``reason``. Returns how many queued deliveries were stopped."""
+    async with in_transaction():
+        notice = await Notice.select_for_update().get_or_none(id=notice_id)
+        if notice is None:
+            raise LookupError(notice_id)
+        if notice.state != PUBLISHED:
+            raise NoticeConflict(notice.state)
+        await Notice.filter(id=notice_id).update(
+            state=RETRACTED, retracted_at=now, fanout_done=True, fanout_owner=None
+        )
+        return await Delivery.filter(source=source_of(notice_id), state=PENDING).update(
+            state=SKIPPED, last_error=reason[:200]
+        )
+
+
+async def halt(notice_id: int, reason: str, why: str) -> int:
+    """WeChat refused the request itself (bad template or arguments): stop the whole
+    notice. ``reason`` is shown on the notice, ``why`` on each delivery stopped."""
+    async with in_transaction():
+        await Notice.filter(id=notice_id, halted_reason__isnull=True).update(
+            halted_reason=reason[:200], fanout_done=True, fanout_owner=None
+        )
+        return await Delivery.filter(source=source_of(notice_id), state=PENDING).update(
+            state=DEAD, last_error=why[:200]
+        )
+
+
+async def resend_failed(notice_id: int, now: datetime) -> int:
+    """Staff resend: dead and unknown deliveries go back to the queue, counted afresh."""
+    async with in_transaction():
+        await Notice.filter(id=notice_id).update(halted_reason=None)
+        return await Delivery.filter(source=source_of(notice_id), state__in=[DEAD, UNKNOWN]).update(
+            state=PENDING, attempts=0, next_attempt_at=now, last_error=None
+        )
+
+
+# What the bot shows --------------------------------------------------------------------
+
+
+def _in_scope(township_id: int | None, village_id: int | None) -> Q:
+    """Notices a person living there may read: the county's, their township's, their
+    village's."""
+    q = Q(scope="county")
+    if township_id is not None:
+        q |= Q(scope="township", township_id=township_id)
+    if village_id is not None:
+        q |= Q(scope="village", village_id=village_id)
+    return q
+
+
+async def latest_for(
+    township_id: int | None, village_id: int | None, *, now: datetime, limit: int
+) -> list[Notice]:
+    return (
+        await Notice.filter(
+            _in_scope(township_id, village_id), state=PUBLISHED, published_at__lte=now
+        )
+        .select_related("township", "village")
+        .order_by("-published_at", "-id")
+        .limit(limit)
+    )
+
+
+async def readable(
+    notice_id: int, township_id: int | None, village_id: int | None
+) -> Notice | None:
+    """The notice if it is published and in the person's scope; None otherwise."""
+    return (
+        await Notice.filter(_in_scope(township_id, village_id), id=notice_id, state=PUBLISHED)
+        .select_related("township", "village")
+        .first()
+    )
+
+
+async def areas_of(resident_id: int) -> set[str]:
+    rows = await Subscription.filter(resident_id=resident_id).values("area")
+    return {str(row["area"]) for row in rows}
+
+
+async def subscribe(resident_id: int, areas: Iterable[str], now: datetime) -> None:
+    have = await areas_of(resident_id)
+    new = [a for a in areas if a not in have]
+    if new:
+        await Subscription.bulk_create(
+            [Subscription(resident_id=resident_id, area=a, created_at=now) for a in new],
+            ignore_conflicts=True,
+        )
+
+
+async def unsubscribe(resident_id: int, area: str, *, reason: str) -> int:
+    """Stop an area at once, including what is already queued for this person under it.
+    Returns how many queued deliveries were stopped."""
+    async with in_transaction():
+        await Subscription.filter(resident_id=resident_id, area=area).delete()
+        resident = await Resident.get(id=resident_id)
+        return await Delivery.filter(
+            appid=resident.appid, openid=resident.openid, topic=area, state=PENDING
+        ).update(state=SKIPPED, last_error=reason[:200])
+
+
+# Fan-out -------------------------------------------------------------------------------
+
+
+async def claim_fanout(owner: str, *, now: datetime, lease: timedelta) -> Notice | None:
+    """Lease one published notice whose fan-out is due and unfinished (or whose last
+    fan-out process stopped holding its lease)."""
+    free = Q(fanout_owner__isnull=True) | Q(fanout_until__lt=now)
+    due = (
+        await Notice.filter(free, state=PUBLISHED, fanout_done=False, published_at__lte=now)
+        .order_by("published_at", "id")
+        .limit(1)
+        .values("id")
+    )
+    if not due:
+        return None
+    candidate = int(due[0]["id"])
+    took = await Notice.filter(free, id=candidate, state=PUBLISHED, fanout_done=False).update(
+        fanout_owner=owner, fanout_until=now + lease
+    )
+    if not took:
+        return None  # another process got there first
+    return await Notice.get_or_none(id=candidate, fanout_owner=owner)
+
+
+def recipients(notice: Notice, appid: str, *, after: int) -> Any:
+    """Followers in the notice's scope who asked for its area (everyone, for 应急预警),
+    after resident id ``after``, in id order: a page of them is a slice of this."""
+    q = Resident.filter(appid=appid, subscribed=True, id__gt=after)
+    if notice.scope == "township":
+        q = q.filter(township_id=notice.township_id)
+    elif notice.scope == "village":
+        q = q.filter(village_id=notice.village_id)
+    if notice.area != EMERGENCY:
+        q = q.filter(
+            id__in=Subscription.filter(area=notice.area).values_list("resident_id", flat=True)
+        )
+    return q.order_by("id")
+
+
+async def queue_page(
+    notice: Notice,
+    owner: str,
+    *,
+    appid: str,
+    page_size: int,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    lease: timedelta,
+) -> int | None:
+    """Queue one page of recipients and move the saved place past them, in one
+    transaction. Returns how many were queued, or None when the lease was lost or the
+    notice stopped (retracted, halted) under us."""
+    page: Sequence[tuple[int, str]] = (
+        await recipients(notice, appid, after=notice.fanout_cursor)
+        .limit(page_size)
+        .values_list("id", "openid")
+    )
+    source = source_of(notice.id)
+    async with in_transaction():
+        still = await Notice.filter(
+            id=notice.id,
+            fanout_owner=owner,
+            state=PUBLISHED,
+            fanout_done=False,
+            halted_reason__isnull=True,
+        ).update(
+            fanout_cursor=page[-1][0] if page else notice.fanout_cursor,
+            fanout_done=len(page) < page_size,
+            fanout_until=now + lease,
+            fanout_owner=owner if len(page) == page_size else None,
+        )
+        if not still:
+            return None
+        if page:
+            await Delivery.bulk_create(
+                [
+                    Delivery(
+                        key=f"{source}|{openid}|{channel}",
+                        source=source,
+                        topic=notice.area,
+                        appid=appid,
+                        openid=openid,
+                        channel=channel,
+                        payload=payload,
+                        state=PENDING,
+                        next_attempt_at=now,
+                    )
+                    for _, openid in page
+                ],
+                ignore_conflicts=True,  # a page queued before a crash is queued once
+            )
+    if page:
+        notice.fanout_cursor = page[-1][0]
+    return len(page)
+
+
+# Counting ------------------------------------------------------------------------------
+
+
+COUNTED_STATES = ("pending", "sent", "failed", "dead", "unknown", "skipped")
+
+
+async def delivery_counts(notice_id: int) -> dict[str, int]:
+    """Deliveries by state as staff read them: ``failed`` is waiting to be tried again
+    after a failed attempt; a channel that handed over to the next is not counted."""
+    rows = (
+        await Delivery.filter(source=source_of(notice_id), fell_back=False)
+        .annotate(n=Count("id"))
+        .group_by("state", "last_error")
+        .values("state", "last_error", "n")
+    )
+    counts = dict.fromkeys(COUNTED_STATES, 0)
+    for row in rows:
+        state = row["state"]
+        if state in (PENDING, SENDING):
+            state = "failed" if row["last_error"] and state == PENDING else "pending"
+        counts[state] += int(row["n"])
+    return counts
+
+
+async def failures(notice_id: int, limit: int) -> list[Delivery]:
+    """Deliveries that did not (or not yet) reach their person, newest first."""
+    q = Q(state__in=[DEAD, UNKNOWN, SKIPPED]) | Q(state=PENDING, last_error__isnull=False)
+    return (
+        await Delivery.filter(q, source=source_of(notice_id), fell_back=False)
+        .order_by("-id")
+        .limit(limit)
+    )
+
+
+async def report(notice_id: int) -> dict[str, Any]:
+    """The figure a township reports upward: people reached by channel, and why the rest
+    were not."""
+    source = source_of(notice_id)
+    reached = (
+        await Delivery.filter(source=source, state=SENT)
+        .annotate(n=Count("id"))
+        .group_by("channel")
+        .values("channel", "n")
+    )
+    missed = (
+        await Delivery.filter(source=source, state__in=[DEAD, UNKNOWN, SKIPPED], fell_back=False)
+        .annotate(n=Count("id"))
+        .group_by("state", "last_error")
+        .values("state", "last_error", "n")
+    )
+    waiting = await Delivery.filter(source=source, state__in=[PENDING, SENDING]).count()
+    people = (
+        await Delivery.filter(source=source)
+        .annotate(n=Count("openid", distinct=True))
+        .first()
+        .values("n")
+    )
+    return {
+        "households": int(people["n"]) if people else 0,
+        "reached": {row["channel"]: int(row["n"]) for row in reached},
+        "reached_total": sum(int(row["n"]) for row in reached),
+        "not_reached": [
+            {"state": row["state"], "reason": row["last_error"], "count": int(row["n"])}
+            for row in sorted(missed, key=lambda r: -int(r["n"]))
+        ],
+        "waiting": waiting,
+    }

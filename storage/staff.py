@@ -1,0 +1,108 @@
+"""Staff accounts: argon2 password hashes, and bearer tokens kept only as digests."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+
+from storage.models import Staff, StaffToken, Township
+
+ROLES = ("county_admin", "township_staff", "department_handler", "supervisor")
+# Roles that work for one township and must name it.
+TOWNSHIP_ROLES = frozenset({"township_staff"})
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name costs as long as a
+# wrong password and the answer's timing does not tell which names exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class StaffError(ValueError):
+    """A staff account cannot be made as asked; the message says why, for the operator."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Who is calling, as the staff API needs it."""
+
+    id: int
+    username: str
+    role: str
+    township_id: int | None
+    township: str | None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def add(username: str, role: str, password: str, township: str | None) -> Staff:
+    if role not in ROLES:
+        raise StaffError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+    if not username or len(username) > 64 or not username.isprintable() or " " in username:
+        raise StaffError("username must be 1-64 printable characters without spaces")
+    if len(password) < 8:
+        raise StaffError("password must be at least 8 characters")
+    place: Township | None = None
+    if township:
+        place = await Township.get_or_none(name=township) or await Township.get_or_none(
+            code=township
+        )
+        if place is None:
+            raise StaffError(f"no township named {township!r}")
+    elif role in TOWNSHIP_ROLES:
+        raise StaffError(f"role {role} needs --township")
+    hashed = await asyncio.to_thread(_hasher.hash, password)  # deliberately slow: off the loop
+    try:
+        return await Staff.create(
+            username=username, password_hash=hashed, role=role, township=place
+        )
+    except IntegrityError:
+        raise StaffError(f"username {username!r} is taken") from None
+
+
+async def login(
+    username: str, password: str, *, now: datetime, lifetime: timedelta
+) -> tuple[str, datetime] | None:
+    """A fresh bearer token and when it expires, or None for a wrong name or password."""
+    staff = await Staff.get_or_none(username=username, active=True)
+    stored = staff.password_hash if staff is not None else _DUMMY_HASH
+    try:
+        await asyncio.to_thread(_hasher.verify, stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if staff is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    expires = now + lifetime
+    await StaffToken.create(digest=_digest(token), staff=staff, created_at=now, expires_at=expires)
+    await StaffToken.filter(staff_id=staff.id, expires_at__lt=now).delete()  # tidy old ones
+    return token, expires
+
+
+async def by_token(token: str, now: datetime) -> StaffMember | None:
+    row = await StaffToken.get_or_none(
+        digest=_digest(token), expires_at__gt=now, staff__active=True
+    ).select_related("staff__township")
+    if row is None:
+        return None
+    staff = row.staff
+    place = staff.township
+    return StaffMember(
+        staff.id,
+        staff.username,
+        staff.role,
+        place.id if place else None,
+        place.name if place else None,
+    )
+
+
+async def logout(token: str) -> None:
+    await StaffToken.filter(digest=_digest(token)).delete()
