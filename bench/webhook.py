@@ -114,21 +114,25 @@ class Child:
 def start(name: str, argv: Sequence[str], env: dict[str, str], log: Path) -> Child:
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            list(argv), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            list(argv),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
     return Child(name, proc, log)
 
 
-async def wait_healthy(http: aiohttp.ClientSession, child: Child, url: str,
-                       patience: float = 90.0) -> None:
+async def wait_healthy(
+    http: aiohttp.ClientSession, child: Child, url: str, patience: float = 90.0
+) -> None:
     import aiohttp
 
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
         if child.proc.poll() is not None:
-            raise RuntimeError(f"{child.name} exited with {child.proc.returncode}:\n"
-                               f"{child.tail()}")
+            raise RuntimeError(f"{child.name} exited with {child.proc.returncode}:\n{child.tail()}")
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
             async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
                 if resp.status == 200:
@@ -147,7 +151,7 @@ def _proc_cpu(pid: int) -> float:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
@@ -159,8 +163,8 @@ def _all_procs() -> Iterator[tuple[int, str, float]]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        comm = stat[stat.index("(") + 1: stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         yield int(entry.name), comm, (int(fields[11]) + int(fields[12])) / _TICK
 
 
@@ -188,8 +192,7 @@ def cpu_snapshot() -> CpuSnapshot:
     return CpuSnapshot(time.perf_counter(), time.process_time(), _machine_busy(), per_pid)
 
 
-def cpu_report(before: CpuSnapshot, after: CpuSnapshot, count: int,
-               named: dict[int, str]) -> str:
+def cpu_report(before: CpuSnapshot, after: CpuSnapshot, count: int, named: dict[int, str]) -> str:
     """CPU milliseconds per request by component, and what the rest of the machine used."""
     used: dict[str, float] = {"client": after.client - before.client}
     ours = used["client"]
@@ -206,10 +209,15 @@ def cpu_report(before: CpuSnapshot, after: CpuSnapshot, count: int,
             ours += delta
     other = max(after.machine - before.machine - ours, 0.0)
     wall = after.wall - before.wall
-    parts = [f"{k} {v * 1000 / count:.2f}"
-             for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v * 1000 / count >= 0.005]
-    return (f"cpu ms/request: {', '.join(parts)}; rest of machine {other / wall * 100:.0f}% "
-            f"of one core; {os.cpu_count()} cores")
+    parts = [
+        f"{k} {v * 1000 / count:.2f}"
+        for k, v in sorted(used.items(), key=lambda kv: -kv[1])
+        if v * 1000 / count >= 0.005
+    ]
+    return (
+        f"cpu ms/request: {', '.join(parts)}; rest of machine {other / wall * 100:.0f}% "
+        f"of one core; {os.cpu_count()} cores"
+    )
 
 
 # The workload ----------------------------------------------------------------------------
@@ -261,19 +269,19 @@ def script(mix: str) -> list[tuple[str, str]]:
 
     if mix == "menu":
         return [
-            ("2", "“反映问题”功能"),                    # a menu choice → its answer + menu
-            ("不知道", texts.NOT_UNDERSTOOD),            # a miss → reason + menu, session saved
-            (texts.CMD_HELP[0], texts.HELP[:4]),         # 帮助 → help + menu
-            (texts.CMD_HUMAN[0], "需要工作人员帮忙"),    # 人工 → the hotline + menu
-            (texts.CMD_MENU[0], texts.MENU_TITLE),       # 菜单 → menu
+            ("2", "“反映问题”功能"),  # a menu choice → its answer + menu
+            ("不知道", texts.NOT_UNDERSTOOD),  # a miss → reason + menu, session saved
+            (texts.CMD_HELP[0], texts.HELP[:4]),  # 帮助 → help + menu
+            (texts.CMD_HUMAN[0], "需要工作人员帮忙"),  # 人工 → the hotline + menu
+            (texts.CMD_MENU[0], texts.MENU_TITLE),  # 菜单 → menu
         ]
     mine = str(list(texts.MENU_ITEMS).index("mine") + 1)
     return [
-        (mine, texts.MINE_SUMMARY.split("\n")[0]),        # menu → 我的 (reads the resident)
-        ("1", texts.CONSENT[:6]),                          # 修改村 → consent (reads again)
-        ("1", texts.ASK_TOWNSHIP),                         # 同意 → township list (reads)
-        (texts.CMD_CANCEL[0], texts.CANCELLED),            # 取消 → menu, session deleted
-        (texts.CMD_MENU[0], texts.MENU_TITLE),             # 菜单 → menu
+        (mine, texts.MINE_SUMMARY.split("\n")[0]),  # menu → 我的 (reads the resident)
+        ("1", texts.CONSENT[:6]),  # 修改村 → consent (reads again)
+        ("1", texts.ASK_TOWNSHIP),  # 同意 → township list (reads)
+        (texts.CMD_CANCEL[0], texts.CANCELLED),  # 取消 → menu, session deleted
+        (texts.CMD_MENU[0], texts.MENU_TITLE),  # 菜单 → menu
     ]
 
 
@@ -281,9 +289,7 @@ class People:
     """Each connection owns a few people and talks for them in turn, so one person's
     messages never overlap and every reply is predictable."""
 
-    def __init__(
-        self, sim: Simulator, url: str, *, concurrency: int, users: int, mix: str
-    ) -> None:
+    def __init__(self, sim: Simulator, url: str, *, concurrency: int, users: int, mix: str) -> None:
         self._sim = sim
         self._url = url
         tag = secrets.token_hex(4)
@@ -313,14 +319,16 @@ class People:
                 openid = people[n % len(people)]
                 text, expect = self._script[(n // len(people)) % len(self._script)]
                 query, body = self._sim.envelope(self._sim.text(openid, text))
-                shots.append(Shot(URL(f"{self._url}?{urlencode(query)}", encoded=True),
-                                  body, expect))
+                shots.append(
+                    Shot(URL(f"{self._url}?{urlencode(query)}", encoded=True), body, expect)
+                )
             plans.append(shots)
         return plans
 
 
-async def drive(http: aiohttp.ClientSession, name: str, plans: list[list[Shot]],
-                time_limit: float) -> Phase:
+async def drive(
+    http: aiohttp.ClientSession, name: str, plans: list[list[Shot]], time_limit: float
+) -> Phase:
     import aiohttp
 
     outcomes: list[Outcome] = []
@@ -330,8 +338,9 @@ async def drive(http: aiohttp.ClientSession, name: str, plans: list[list[Shot]],
         for shot in shots:
             began = time.perf_counter()
             try:
-                async with http.post(shot.url, data=shot.body, headers=XML_HEADERS,
-                                     timeout=timeout) as resp:
+                async with http.post(
+                    shot.url, data=shot.body, headers=XML_HEADERS, timeout=timeout
+                ) as resp:
                     raw = await resp.read()
                     status = resp.status
             except (aiohttp.ClientError, TimeoutError) as exc:
@@ -348,7 +357,8 @@ async def drive(http: aiohttp.ClientSession, name: str, plans: list[list[Shot]],
     phase = Phase(name, time.perf_counter() - began, outcomes, planned)
     if pending:
         phase.failures.append(
-            f"time limit {time_limit:.0f} s reached: {planned - len(outcomes)} not sent")
+            f"time limit {time_limit:.0f} s reached: {planned - len(outcomes)} not sent"
+        )
     return phase
 
 
@@ -387,8 +397,10 @@ def judge_bare(body_size: int) -> Callable[[Outcome], str | None]:
 
 
 def describe(phase: Phase) -> str:
-    return (f"{phase.rate:.0f} msg/s p50 {phase.percentile(0.50):.1f} ms "
-            f"p99 {phase.percentile(0.99):.1f} ms")
+    return (
+        f"{phase.rate:.0f} msg/s p50 {phase.percentile(0.50):.1f} ms "
+        f"p99 {phase.percentile(0.99):.1f} ms"
+    )
 
 
 def by_message(phase: Phase) -> str:
@@ -445,54 +457,77 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
 
     service_port, bare_port = free_port(), free_port()
     env = dict(os.environ)
-    env.update({
-        "TOWNSHIP_DATA_DIR": str(data_dir),
-        "TOWNSHIP_HTTP__HOST": HOST,
-        "TOWNSHIP_HTTP__PORT": str(service_port),
-        "TOWNSHIP_WECHAT__MODE": "safe",
-        "TOWNSHIP_LOGGING__LEVEL": "warning",
-        # As in production: no sandbox mounted (these steps push nothing), secrets given.
-        "TOWNSHIP_WECHAT__SANDBOX": "false",
-        "TOWNSHIP_WECHAT__TOKEN": wx.token,
-        "TOWNSHIP_WECHAT__AES_KEY": wx.aes_key,
-        "TOWNSHIP_WECHAT__SECRET": wx.secret or "bench-secret",
-        "TOWNSHIP_WECHAT__API_BASE_URL": "http://127.0.0.1:9",  # never called here
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "TOWNSHIP_DATA_DIR": str(data_dir),
+            "TOWNSHIP_HTTP__HOST": HOST,
+            "TOWNSHIP_HTTP__PORT": str(service_port),
+            "TOWNSHIP_WECHAT__MODE": "safe",
+            "TOWNSHIP_LOGGING__LEVEL": "warning",
+            # As in production: no sandbox mounted (these steps push nothing), secrets given.
+            "TOWNSHIP_WECHAT__SANDBOX": "false",
+            "TOWNSHIP_WECHAT__TOKEN": wx.token,
+            "TOWNSHIP_WECHAT__AES_KEY": wx.aes_key,
+            "TOWNSHIP_WECHAT__SECRET": wx.secret or "bench-secret",
+            "TOWNSHIP_WECHAT__API_BASE_URL": "http://127.0.0.1:9",  # never called here
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if args.redis_url:
         env["TOWNSHIP_REDIS__URL"] = args.redis_url
     if args.database_url:
         env["TOWNSHIP_DATABASE__URL"] = args.database_url
-    stores = (f"{args.mix} steps, {'PostgreSQL' if args.database_url else 'SQLite'}, "
-              f"{'Redis ' + _shown(args.redis_url) if args.redis_url else 'embedded Redis'}")
+    stores = (
+        f"{args.mix} steps, {'PostgreSQL' if args.database_url else 'SQLite'}, "
+        f"{'Redis ' + _shown(args.redis_url) if args.redis_url else 'embedded Redis'}"
+    )
 
     children: list[Child] = []
     try:
-        children.append(start("service", [sys.executable, "-m", "bot", "serve"], env,
-                              data_dir / "service.log"))
-        children.append(start("bare server", [sys.executable, str(SELF),
-                                              "--bare-server", str(bare_port), str(reply_size)],
-                              env, data_dir / "bare.log"))
+        children.append(
+            start("service", [sys.executable, "-m", "bot", "serve"], env, data_dir / "service.log")
+        )
+        children.append(
+            start(
+                "bare server",
+                [sys.executable, str(SELF), "--bare-server", str(bare_port), str(reply_size)],
+                env,
+                data_dir / "bare.log",
+            )
+        )
         service, bare = children
         connector = aiohttp.TCPConnector(limit=args.concurrency)
         async with aiohttp.ClientSession(connector=connector) as http:
             await wait_healthy(http, service, f"http://{HOST}:{service_port}/healthz")
             await wait_healthy(http, bare, f"http://{HOST}:{bare_port}/healthz")
-            redis_pids = [pid for pid, comm, _ in _all_procs() if comm == "redis-server"
-                          and _cwd(pid) == data_dir]
-            named = {service.proc.pid: "service", bare.proc.pid: "bare server",
-                     **{pid: "redis-server (embedded)" for pid in redis_pids}}
-            print(f"service pid {service.proc.pid} on :{service_port} ({stores}, safe mode); "
-                  f"bare server pid {bare.proc.pid} on :{bare_port} answering {reply_size} "
-                  f"bytes; client pid {os.getpid()}, {args.concurrency} connections, "
-                  f"{args.users} people; all share {os.cpu_count()} cores", flush=True)
+            redis_pids = [
+                pid
+                for pid, comm, _ in _all_procs()
+                if comm == "redis-server" and _cwd(pid) == data_dir
+            ]
+            named = {
+                service.proc.pid: "service",
+                bare.proc.pid: "bare server",
+                **{pid: "redis-server (embedded)" for pid in redis_pids},
+            }
+            print(
+                f"service pid {service.proc.pid} on :{service_port} ({stores}, safe mode); "
+                f"bare server pid {bare.proc.pid} on :{bare_port} answering {reply_size} "
+                f"bytes; client pid {os.getpid()}, {args.concurrency} connections, "
+                f"{args.users} people; all share {os.cpu_count()} cores",
+                flush=True,
+            )
 
-            people = People(sim, f"http://{HOST}:{service_port}/wechat",
-                            concurrency=args.concurrency, users=args.users, mix=args.mix)
+            people = People(
+                sim,
+                f"http://{HOST}:{service_port}/wechat",
+                concurrency=args.concurrency,
+                users=args.users,
+                mix=args.mix,
+            )
             judge = judge_service(sim)
 
-            warm = await drive(http, "full step warm-up", people.plan(args.warmup),
-                               args.time_limit)
+            warm = await drive(http, "full step warm-up", people.plan(args.warmup), args.time_limit)
             check(warm, judge)
             report_failures(warm)
 
@@ -501,16 +536,17 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
             full = await drive(http, "full step", plans, args.time_limit)
             after = cpu_snapshot()
             check(full, judge)
-            print(f"full step: {len(full.outcomes)} requests in {full.seconds:.2f} s, "
-                  f"{describe(full)}", flush=True)
-            print("  " + cpu_report(before, after, max(len(full.outcomes), 1), named),
-                  flush=True)
+            print(
+                f"full step: {len(full.outcomes)} requests in {full.seconds:.2f} s, "
+                f"{describe(full)}",
+                flush=True,
+            )
+            print("  " + cpu_report(before, after, max(len(full.outcomes), 1), named), flush=True)
             print("  " + by_message(full), flush=True)
             report_failures(full)
 
             bare_url = f"http://{HOST}:{bare_port}/wechat"
-            rebase = [[Shot(_rebase(s.url, bare_url), s.body, "") for s in lane]
-                      for lane in plans]
+            rebase = [[Shot(_rebase(s.url, bare_url), s.body, "") for s in lane] for lane in plans]
             bare_judge = judge_bare(len(await _bare_body(http, bare_url)))
             bare_warm = await drive(http, "bare warm-up", rebase, args.time_limit)
             check(bare_warm, bare_judge)
@@ -518,17 +554,22 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
             # The bare handler is so fast that one pass of the plan takes half a second,
             # where one scheduling hiccup moves the rate by a third: go round five times.
             before = cpu_snapshot()
-            base = await drive(http, "bare", [lane * BARE_ROUNDS for lane in rebase],
-                               args.time_limit)
+            base = await drive(
+                http, "bare", [lane * BARE_ROUNDS for lane in rebase], args.time_limit
+            )
             after = cpu_snapshot()
             check(base, bare_judge)
-            print(f"bare: {len(base.outcomes)} requests in {base.seconds:.2f} s, "
-                  f"{describe(base)}", flush=True)
-            print("  " + cpu_report(before, after, max(len(base.outcomes), 1), named),
-                  flush=True)
+            print(
+                f"bare: {len(base.outcomes)} requests in {base.seconds:.2f} s, {describe(base)}",
+                flush=True,
+            )
+            print("  " + cpu_report(before, after, max(len(base.outcomes), 1), named), flush=True)
             report_failures(base)
-            print("  (one client process drives both; the bare rate is capped by whichever of "
-                  "the client and the bare server fills its core first)", flush=True)
+            print(
+                "  (one client process drives both; the bare rate is capped by whichever of "
+                "the client and the bare server fills its core first)",
+                flush=True,
+            )
             if service.proc.poll() is not None:
                 full.failures.append(f"service exited with {service.proc.returncode}")
             if warm.failures or full.failures:
@@ -537,8 +578,9 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
         for child in reversed(children):
             child.stop()
 
-    failures = len(warm.failures) + len(full.failures) + len(bare_warm.failures) \
-        + len(base.failures)
+    failures = (
+        len(warm.failures) + len(full.failures) + len(bare_warm.failures) + len(base.failures)
+    )
     ratio = full.rate / base.rate if base.rate else 0.0
     p99 = full.percentile(0.99)
     misses = []
@@ -549,9 +591,12 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     if failures:
         misses.append(f"{failures} FAILED requests")
     verdict = "PASS" if not misses else "FAIL: " + ", ".join(misses)
-    print(f"webhook ({stores}): full step {describe(full)} | bare {describe(base)} | "
-          f"ratio {ratio:.2f} (target >= {TARGET_RATIO}, p99 < {TARGET_P99_MS:.0f} ms: "
-          f"{verdict})", flush=True)
+    print(
+        f"webhook ({stores}): full step {describe(full)} | bare {describe(base)} | "
+        f"ratio {ratio:.2f} (target >= {TARGET_RATIO}, p99 < {TARGET_P99_MS:.0f} ms: "
+        f"{verdict})",
+        flush=True,
+    )
     return 1 if failures else 0
 
 
@@ -582,24 +627,44 @@ async def _bare_body(http: aiohttp.ClientSession, url: str) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
-    parser.add_argument("--requests", type=int, default=3000,
-                        help="measured requests for each server (default 3000)")
-    parser.add_argument("--warmup", type=int, default=500,
-                        help="warm-up requests before measuring (default 500)")
-    parser.add_argument("--concurrency", type=int, default=50,
-                        help="concurrent connections (default 50)")
-    parser.add_argument("--users", type=int, default=500,
-                        help="distinct people (openids) talking (default 500)")
-    parser.add_argument("--time-limit", type=float, default=120.0,
-                        help="stop any one phase after this many seconds (default 120)")
-    parser.add_argument("--mix", choices=("menu", "mine"), default="menu",
-                        help="menu: the step alone (default); mine: steps that read the database")
-    parser.add_argument("--redis-url", default="",
-                        help="use this Redis instead of the embedded one")
-    parser.add_argument("--database-url", default="",
-                        help="use this database (e.g. postgres://...) instead of SQLite")
-    parser.add_argument("--bare-server", nargs=2, type=int, metavar=("PORT", "SIZE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=3000,
+        help="measured requests for each server (default 3000)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=500, help="warm-up requests before measuring (default 500)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="concurrent connections (default 50)"
+    )
+    parser.add_argument(
+        "--users", type=int, default=500, help="distinct people (openids) talking (default 500)"
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=120.0,
+        help="stop any one phase after this many seconds (default 120)",
+    )
+    parser.add_argument(
+        "--mix",
+        choices=("menu", "mine"),
+        default="menu",
+        help="menu: the step alone (default); mine: steps that read the database",
+    )
+    parser.add_argument(
+        "--redis-url", default="", help="use this Redis instead of the embedded one"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="use this database (e.g. postgres://...) instead of SQLite",
+    )
+    parser.add_argument(
+        "--bare-server", nargs=2, type=int, metavar=("PORT", "SIZE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.bare_server:
         serve_bare(*args.bare_server)

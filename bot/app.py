@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import keys
+from bot import api, keys
 from bot.health import healthz
 from bot.inbox import Inbox
 from bot.sandbox import PREFIX as SANDBOX_PREFIX
@@ -27,7 +27,9 @@ from conversations import texts
 from conversations.engine import Engine
 from conversations.flows import FlowRegistry, default_flows
 from conversations.services import AccountInfo, Services
+from notifications import notice_rules
 from notifications.dispatcher import Dispatcher, DispatchSettings
+from notifications.fanout import Fanout, NoticeRendering
 from notifications.late_replies import send_late_reply
 from notifications.policy import Retries
 from storage import demo
@@ -111,7 +113,9 @@ def create_app(
         wx = settings.wechat
         assert wx.secret is not None
         base = api_base_url(settings)
-        async with aiohttp.ClientSession() as http:
+        # Enough connections for every send the dispatcher has in flight at once.
+        connector = aiohttp.TCPConnector(limit=max(100, settings.outbox.concurrency + 20))
+        async with aiohttp.ClientSession(connector=connector) as http:
             app[keys.HTTP] = http
             app[keys.WECHAT] = WeChatAPI(
                 http,
@@ -133,6 +137,7 @@ def create_app(
                     settings.account.name,
                     settings.account.hotline,
                     settings.account.office_hours,
+                    settings.account.township,
                 ),
                 clock=clock,
             )
@@ -197,10 +202,32 @@ def create_app(
                         cap=out.backoff_cap_seconds,
                     ),
                 ),
+                unwanted=notice_rules.unwanted,
+                halt=notice_rules.halt,
             )
             app[keys.DISPATCHER] = dispatcher
+            ns = settings.notices
+            fanout = Fanout(
+                appid=wx.appid,
+                redis=redis,
+                database=app[keys.DATABASE],
+                clock=clock,
+                rendering=NoticeRendering(
+                    account=settings.account.name,
+                    channels=tuple(ns.channels),
+                    emergency_channels=tuple(ns.emergency_channels),
+                    template_id=ns.template_id,
+                    subscribe_template_id=ns.subscribe_template_id,
+                ),
+                page_size=ns.page_size,
+                lease=timedelta(seconds=ns.lease_seconds),
+                poll_seconds=out.poll_seconds,
+            )
+            app[keys.FANOUT] = fanout
             await jobs.spawn(dispatcher.run())
+            await jobs.spawn(fanout.run())
             yield
+            fanout.stop()
             dispatcher.stop()
 
     app.cleanup_ctx.extend([database, redis, wechat, scheduler])
@@ -213,6 +240,7 @@ def create_app(
     app.router.add_get("/wechat", verify)
     app.router.add_post("/wechat", receive)
     app.router.add_get("/healthz", healthz)
+    api.add_routes(app)
     if settings.wechat.sandbox:
         assert settings.wechat.secret is not None
         state = SandboxState(appid=settings.wechat.appid, secret=settings.wechat.secret)

@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.signing import Cipher
 from bot.wechat_api import WeChatAPI
 from notifications.dispatcher import Dispatcher
+from notifications.fanout import Fanout
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey[Callable[[], datetime]]("clock")
@@ -29,3 +30,4 @@ SCHEDULER = web.AppKey("scheduler", aiojobs.Scheduler)
 INBOX = web.AppKey("inbox", Inbox)
 SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+FANOUT = web.AppKey("fanout", Fanout)

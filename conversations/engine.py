@@ -315,12 +315,25 @@ class _Turn:
     async def _event(self, msg: Event) -> Reply | None:
         records = self._services.residents
         if isinstance(msg, SubscribeEvent):
-            await records.record_subscribe(msg.appid, msg.openid, self._clock(), msg.scene)
+            account = self._services.account
+            new = await records.record_subscribe(
+                msg.appid,
+                msg.openid,
+                self._clock(),
+                msg.scene,
+                township=account.township,
+                default_areas=texts.DEFAULT_NOTICE_AREAS,
+            )
             _, loaded, _ = await self._load(msg)
-            welcome = texts.WELCOME.format(account=self._services.account.name)
+            welcome = texts.WELCOME.format(account=account.name)
+            if new:
+                place = account.township or account.name
+                welcome = _join(welcome, texts.FOLLOW_SUBSCRIBED.format(place=place))
             return await self._to_menu(msg, Session(), loaded, welcome)
         if isinstance(msg, UnsubscribeEvent):
-            await records.record_unsubscribe(msg.appid, msg.openid, self._clock())
+            await records.record_unsubscribe(
+                msg.appid, msg.openid, self._clock(), texts.REASON_NOT_FOLLOWING
+            )
             _, loaded, _ = await self._load(msg)
             await self._save(msg, Session(), loaded)
             return None

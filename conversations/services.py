@@ -8,7 +8,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import ClassVar
 
-from storage import outbox, residents
+from storage import notices, outbox, residents
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class AccountInfo:
     name: str
     hotline: str
     office_hours: str
+    # The township that owns the account; empty when the county does.
+    township: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,4 @@ class Services:
     clock: Callable[[], datetime]
     residents: ClassVar[ModuleType] = residents
     outbox: ClassVar[ModuleType] = outbox
+    notices: ClassVar[ModuleType] = notices

@@ -121,6 +121,7 @@ SUBS_ALWAYS = "“应急预警”关系安全，所有人都会收到，不能�
 SUBS_DONE = "完成"
 SUBS_ON = "已订阅“{area}”。"
 SUBS_OFF = "已退订“{area}”，以后不再推送这类通知。"
+SUBS_SAVED = "订阅设置已保存。"
 
 # What a notice looks like when it is pushed.
 NOTICE_PUSH_TEXT = "【{area}】{title}\n{summary}\n回复“政策通知”查看全文。"
@@ -174,3 +175,7 @@ CHANNEL_NAMES = {
     "subscribe": "订阅通知",
     "mass": "群发",
 }
+STAFF_TOO_MANY_FAILURES = "登录失败次数太多，请 15 分钟后再试"
+STAFF_SCHEDULE_PAST = "scheduled_at 已经过去了"
+STAFF_NOT_URL = "link 必须是 http:// 或 https:// 开头的网址"
+STAFF_UNKNOWN_FIELDS = "不认识的字段：{fields}"

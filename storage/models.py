@@ -32,6 +32,7 @@ class Village(Model):
     township: fields.ForeignKeyRelation[Township] = fields.ForeignKeyField(
         "models.Township", related_name="villages", on_delete=fields.RESTRICT
     )
+    township_id: int
 
     class Meta:
         table = "village"

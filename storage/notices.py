@@ -112,8 +112,9 @@ async def halt(notice_id: int, reason: str, why: str) -> int:
     """WeChat refused the request itself (bad template or arguments): stop the whole
     notice. ``reason`` is shown on the notice, ``why`` on each delivery stopped."""
     async with in_transaction():
+        # The fan-out stays unfinished: a resend after the fix lets it carry on.
         await Notice.filter(id=notice_id, halted_reason__isnull=True).update(
-            halted_reason=reason[:200], fanout_done=True, fanout_owner=None
+            halted_reason=reason[:200]
         )
         return await Delivery.filter(source=source_of(notice_id), state=PENDING).update(
             state=DEAD, last_error=why[:200]
@@ -201,7 +202,13 @@ async def claim_fanout(owner: str, *, now: datetime, lease: timedelta) -> Notice
     fan-out process stopped holding its lease)."""
     free = Q(fanout_owner__isnull=True) | Q(fanout_until__lt=now)
     due = (
-        await Notice.filter(free, state=PUBLISHED, fanout_done=False, published_at__lte=now)
+        await Notice.filter(
+            free,
+            state=PUBLISHED,
+            fanout_done=False,
+            halted_reason__isnull=True,
+            published_at__lte=now,
+        )
         .order_by("published_at", "id")
         .limit(1)
         .values("id")

@@ -127,9 +127,9 @@ async def takeovers(ids: Sequence[int]) -> set[int]:
     mid-send, so WeChat may or may not have the message."""
     if not ids:
         return set()
-    rows = await DeliveryAttempt.filter(
-        delivery_id__in=list(ids), finished_at__isnull=True
-    ).values("delivery_id")
+    rows = await DeliveryAttempt.filter(delivery_id__in=list(ids), finished_at__isnull=True).values(
+        "delivery_id"
+    )
     return {int(row["delivery_id"]) for row in rows}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from storage.models import Resident, Township, Village
+from storage import outbox
+from storage.models import Resident, Subscription, Township, Village
 
 
 @dataclass(frozen=True)
@@ -16,33 +18,52 @@ class Place:
     name: str
 
 
-async def record_subscribe(appid: str, openid: str, at: datetime, scene: str | None) -> None:
-    """关注: create the resident or mark them subscribed again."""
+async def record_subscribe(
+    appid: str,
+    openid: str,
+    at: datetime,
+    scene: str | None,
+    *,
+    township: str = "",
+    default_areas: Sequence[str] = (),
+) -> bool:
+    """关注: create the resident or mark them subscribed again. A first-time follower is
+    subscribed to ``default_areas``, and placed in ``township`` (the account's, if it
+    belongs to one). Returns whether they are new."""
     async with in_transaction():
         resident = await Resident.select_for_update().get_or_none(appid=appid, openid=openid)
-        if resident is None:
-            await Resident.create(
-                appid=appid,
-                openid=openid,
-                subscribed=True,
-                subscribed_at=at,
-                subscribe_scene=scene,
-            )
-            return
-        resident.subscribed = True
-        resident.subscribed_at = at
-        if scene:
-            resident.subscribe_scene = scene
-        await resident.save(update_fields=["subscribed", "subscribed_at", "subscribe_scene"])
+        if resident is not None:
+            resident.subscribed = True
+            resident.subscribed_at = at
+            if scene:
+                resident.subscribe_scene = scene
+            await resident.save(update_fields=["subscribed", "subscribed_at", "subscribe_scene"])
+            return False
+        place = await Township.get_or_none(name=township) if township else None
+        resident = await Resident.create(
+            appid=appid,
+            openid=openid,
+            subscribed=True,
+            subscribed_at=at,
+            subscribe_scene=scene,
+            township=place,
+        )
+        await Subscription.bulk_create(
+            [Subscription(resident=resident, area=a, created_at=at) for a in default_areas]
+        )
+        return True
 
 
-async def record_unsubscribe(appid: str, openid: str, at: datetime) -> None:
-    """取消关注: keep the record (their tickets stay theirs), stop counting them as followers."""
-    updated = await Resident.filter(appid=appid, openid=openid).update(
-        subscribed=False, unsubscribed_at=at
-    )
-    if not updated:
-        await Resident.create(appid=appid, openid=openid, subscribed=False, unsubscribed_at=at)
+async def record_unsubscribe(appid: str, openid: str, at: datetime, reason: str) -> None:
+    """取消关注: keep the record (their tickets stay theirs), stop counting them as followers,
+    and send nothing more that is still queued for them (``reason`` says why)."""
+    async with in_transaction():
+        updated = await Resident.filter(appid=appid, openid=openid).update(
+            subscribed=False, unsubscribed_at=at
+        )
+        if not updated:
+            await Resident.create(appid=appid, openid=openid, subscribed=False, unsubscribed_at=at)
+        await outbox.skip_pending_to(appid, openid, reason)
 
 
 async def ensure_resident(appid: str, openid: str) -> Resident:
@@ -62,9 +83,24 @@ async def village_of(appid: str, openid: str) -> tuple[str, str] | None:
 
 
 async def set_village(appid: str, openid: str, village_id: int) -> None:
+    village = await Village.get(id=village_id)
     resident = await ensure_resident(appid, openid)
     resident.village_id = village_id
-    await resident.save(update_fields=["village_id"])
+    resident.township_id = village.township_id
+    await resident.save(update_fields=["village_id", "township_id"])
+
+
+async def place_of(appid: str, openid: str) -> tuple[Resident, str | None] | None:
+    """The resident and the name of the place notices reach them for (village, else
+    township), or None if we never saw them."""
+    resident = await Resident.get_or_none(appid=appid, openid=openid).select_related(
+        "township", "village"
+    )
+    if resident is None:
+        return None
+    if resident.village is not None and resident.township is not None:
+        return resident, resident.township.name + resident.village.name
+    return resident, resident.township.name if resident.township else None
 
 
 async def townships() -> list[Place]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conversations.flow import Flow
-from conversations.flows import menu, mine
+from conversations.flows import menu, mine, notices
 
 
 class FlowRegistry:
@@ -20,4 +20,4 @@ class FlowRegistry:
 
 
 def default_flows() -> FlowRegistry:
-    return FlowRegistry([menu.FLOW, mine.FLOW])
+    return FlowRegistry([menu.FLOW, mine.FLOW, notices.FLOW])

@@ -22,7 +22,7 @@ FLOW_ID = "menu"
 CHOICES = tuple(Choice(key, label) for key, label in texts.MENU_ITEMS.items())
 
 # Which choices already lead somewhere; the rest say plainly that they are coming.
-BUILT = {"mine": "mine"}
+BUILT = {"mine": "mine", "notices": "notices"}
 
 # Custom-menu CLICK keys (settings.toml [menu]) and the choice each one means.
 CLICK_KEYS = {

@@ -1,0 +1,23 @@
+"""The staff API: JSON under /api/v1, bearer tokens, an OpenAPI document."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.api import auth, notices, openapi
+
+PREFIX = "/api/v1"
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get(f"{PREFIX}/openapi.json", openapi.document)
+    r.add_post(f"{PREFIX}/auth/login", auth.login)
+    r.add_post(f"{PREFIX}/auth/logout", auth.logout)
+    r.add_get(f"{PREFIX}/notices", notices.list_notices)
+    r.add_post(f"{PREFIX}/notices", notices.create)
+    r.add_get(f"{PREFIX}/notices/{{id}}", notices.show)
+    r.add_post(f"{PREFIX}/notices/{{id}}/publish", notices.publish)
+    r.add_post(f"{PREFIX}/notices/{{id}}/retract", notices.retract)
+    r.add_post(f"{PREFIX}/notices/{{id}}/resend", notices.resend)
+    r.add_get(f"{PREFIX}/notices/{{id}}/report", notices.report)

@@ -1,0 +1,95 @@
+"""Logging in and out, and who is calling: bearer tokens checked on every request."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import structlog
+from aiohttp import web
+
+from bot import keys
+from bot.api.errors import json_object, refuse
+from conversations import texts
+from storage import staff
+from storage.staff import StaffMember
+
+log = structlog.get_logger(__name__)
+
+# Failed logins allowed per username and per address before a pause, and the pause.
+MAX_FAILURES = 5
+FAILURE_WINDOW_SECONDS = 900
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def caller(request: web.Request, *roles: str) -> StaffMember:
+    """The staff member making this request; 401 without a valid token, 403 when their
+    role is not among ``roles`` (any role when none are named)."""
+    token = _bearer(request)
+    member = await staff.by_token(token, request.app[keys.CLOCK]()) if token else None
+    if member is None:
+        raise refuse(401, texts.STAFF_NEED_LOGIN)
+    if roles and member.role not in roles:
+        raise refuse(403, texts.STAFF_FORBIDDEN_ROLE)
+    return member
+
+
+def _failure_keys(request: web.Request, username: str) -> list[str]:
+    # Hashed: the Redis keys should not spell out who tried what from where.
+    def h(value: str) -> str:
+        return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+    return [
+        f"staff:login-failures:u:{h(username)}",
+        f"staff:login-failures:ip:{h(request.remote or '')}",
+    ]
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not username:
+        raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field="username"), field="username")
+    if not isinstance(password, str) or not password:
+        raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field="password"), field="password")
+    if len(username) > 64 or len(password) > 1024:
+        raise refuse(401, texts.STAFF_BAD_LOGIN)
+    redis = request.app[keys.REDIS]
+    counters = _failure_keys(request, username)
+    counts = await redis.mget(counters)
+    if any(c is not None and int(c) >= MAX_FAILURES for c in counts):
+        raise refuse(429, texts.STAFF_TOO_MANY_FAILURES)
+    settings = request.app[keys.SETTINGS]
+    now = request.app[keys.CLOCK]()
+    issued = await staff.login(
+        username, password, now=now, lifetime=timedelta(hours=settings.staff.token_hours)
+    )
+    if issued is None:
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in counters:
+                pipe.incr(key)
+                pipe.expire(key, FAILURE_WINDOW_SECONDS)
+            await pipe.execute()
+        log.warning("staff login refused", peer=request.remote)
+        raise refuse(401, texts.STAFF_BAD_LOGIN)
+    await redis.delete(counters[0])
+    token, expires = issued
+    log.info("staff logged in", staff=username)
+    return web.json_response(
+        {"token": token, "token_type": "Bearer", "expires_at": expires.isoformat()}
+    )
+
+
+async def logout(request: web.Request) -> web.Response:
+    await caller(request)
+    token = _bearer(request)
+    assert token is not None
+    await staff.logout(token)
+    return web.json_response({"ok": True})

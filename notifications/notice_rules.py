@@ -1,0 +1,89 @@
+"""What the dispatcher must know about notices: whether a queued push is still wanted just
+before it is sent, and stopping a notice whose template WeChat refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import structlog
+
+from conversations import texts
+from storage import notices
+from storage.models import Delivery, Notice, Resident, Subscription
+from storage.outbox import DEAD, SKIPPED
+
+log = structlog.get_logger(__name__)
+
+_PREFIX = "notice:"
+
+
+def _notice_id(source: str) -> int | None:
+    if not source.startswith(_PREFIX):
+        return None
+    try:
+        return int(source.removeprefix(_PREFIX))
+    except ValueError:
+        return None
+
+
+async def unwanted(batch: Sequence[Delivery]) -> dict[int, tuple[str, str]]:
+    """Checked for a whole claimed batch in three queries: the notice was retracted or
+    stopped, the person stopped following, or they unsubscribed from the area."""
+    out: dict[int, tuple[str, str]] = {}
+    ids = {n for d in batch if (n := _notice_id(d.source)) is not None}
+    if ids:
+        stopped = {
+            int(row["id"]): row
+            for row in await Notice.filter(id__in=ids)
+            .filter(state=notices.RETRACTED)
+            .values("id", "state")
+        }
+        halted = {
+            int(row["id"])
+            for row in await Notice.filter(id__in=ids, halted_reason__isnull=False).values("id")
+        }
+        for d in batch:
+            n = _notice_id(d.source)
+            if n in stopped:
+                out[d.id] = (SKIPPED, texts.REASON_RETRACTED)
+            elif n in halted:
+                out[d.id] = (DEAD, texts.REASON_HALTED)
+    topical = [d for d in batch if d.topic and d.id not in out]
+    if not topical:
+        return out
+    openids = {d.openid for d in topical}
+    people = {
+        (row["appid"], row["openid"]): row
+        for row in await Resident.filter(openid__in=openids).values(
+            "id", "appid", "openid", "subscribed"
+        )
+    }
+    asked = {
+        (int(row["resident_id"]), str(row["area"]))
+        for row in await Subscription.filter(
+            resident_id__in=[int(p["id"]) for p in people.values()]
+        ).values("resident_id", "area")
+    }
+    for d in topical:
+        person = people.get((d.appid, d.openid))
+        if person is None:
+            continue  # not a resident we know: the producer vouched for it
+        if not person["subscribed"]:
+            out[d.id] = (SKIPPED, texts.REASON_NOT_FOLLOWING)
+        elif d.topic != notices.EMERGENCY and (int(person["id"]), d.topic) not in asked:
+            out[d.id] = (SKIPPED, texts.REASON_UNSUBSCRIBED)
+    return out
+
+
+async def halt(source: str, errcode: int) -> None:
+    """40037 / 47003: the template or its arguments are wrong, so every other household
+    would get the same refusal. Stop the notice and say why where staff look."""
+    notice_id = _notice_id(source)
+    if notice_id is None:
+        return
+    stopped = await notices.halt(
+        notice_id,
+        texts.STAFF_HALTED_BAD_TEMPLATE.format(errcode=errcode),
+        texts.REASON_HALTED,
+    )
+    log.warning("notice halted: WeChat refuses its template", notice=notice_id, stopped=stopped)
