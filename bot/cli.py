@@ -133,6 +133,42 @@ def _menu_publish(args: argparse.Namespace) -> int:
     return asyncio.run(publish())
 
 
+def _staff_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from storage import demo, staff
+    from storage.db import open_database, use
+
+    settings = _settings(args)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("township: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        print(
+            "township: give the password on standard input with --password-stdin", file=sys.stderr
+        )
+        return 2
+
+    async def add() -> int:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        async with open_database(settings.database_url, prepare=demo.load_if_empty) as ctx:
+            with use(ctx):
+                try:
+                    member = await staff.add(args.username, args.role, password, args.township)
+                except staff.StaffError as exc:
+                    print(f"township: {exc}", file=sys.stderr)
+                    return 2
+        where = f" for {args.township}" if args.township else ""
+        print(f"staff account {member.username} added ({member.role}{where})")
+        return 0
+
+    return asyncio.run(add())
+
+
 def _chat(args: argparse.Namespace) -> int:
     from bot.chat import run_chat
 
@@ -161,6 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
     menu_sub = menu.add_subparsers(dest="menu_command", required=True)
     publish = menu_sub.add_parser("publish", help="build the menu from settings.toml")
     publish.set_defaults(run=_menu_publish)
+
+    from storage.staff import ROLES
+
+    staff = sub.add_parser("staff", help="staff accounts for the staff API")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create a staff account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--township", help="the township they work for (name or code)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.set_defaults(run=_staff_add)
     return parser
 
 

@@ -46,6 +46,8 @@ class Call:
     # What the stand-in answered: 0 for success, the errcode, or -HTTP status for a fault;
     # None while the call is still being answered.
     errcode: int | None = None
+    # A template message repeated under the same client_msg_id: WeChat drops it.
+    duplicate: bool = False
 
 
 @dataclass
@@ -61,6 +63,8 @@ class SandboxState:
     forced_refreshes: int = 0
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     menu: Any = None
+    # (touser, client_msg_id) -> msgid: WeChat sends a template message once per pair.
+    template_guard: dict[tuple[str, str], int] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _media_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -94,8 +98,9 @@ class SandboxState:
         return [c for c in self.calls if path is None or c.path == path]
 
     def delivered(self, path: str | None = None) -> list[Call]:
-        """Calls WeChat would have carried out (answered errcode 0)."""
-        return [c for c in self.sent(path) if c.errcode == 0]
+        """Calls WeChat would have carried out (answered errcode 0), repeats it dropped
+        (the same template client_msg_id) left out: what reached people's phones."""
+        return [c for c in self.sent(path) if c.errcode == 0 and not c.duplicate]
 
     def _next_fault(self, path: str) -> Fault | None:
         queue = self.faults.get(path)
@@ -109,6 +114,7 @@ class SandboxState:
 
 
 STATE = web.AppKey("sandbox_state", SandboxState)
+CALL = web.RequestKey("sandbox_call", Call)
 
 
 def api_base_url(settings: Settings) -> str:
@@ -138,6 +144,7 @@ async def _record_and_inject(request: web.Request, handler: Any) -> web.StreamRe
             return _error(47001, "data format error")
     call = Call(next(state._seq), time.time(), request.method, path, dict(request.query), body)
     state.calls.append(call)
+    request[CALL] = call
     fault = state._next_fault(path)
     if fault is not None:
         if fault.drop:
@@ -196,7 +203,20 @@ async def _ok(request: web.Request) -> web.Response:
 
 async def _template_send(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": next(state._seq)})
+    body = await request.json()
+    guard = body.get("client_msg_id") if isinstance(body, dict) else None
+    if guard:
+        key = (str(body.get("touser")), str(guard))
+        if key in state.template_guard:
+            # WeChat drops the repeat; it answers as it did the first time.
+            request[CALL].duplicate = True
+            return web.json_response(
+                {"errcode": 0, "errmsg": "ok", "msgid": state.template_guard[key]}
+            )
+    msgid = next(state._seq)
+    if guard:
+        state.template_guard[(str(body.get("touser")), str(guard))] = msgid
+    return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 
 async def _user_info(request: web.Request) -> web.Response:
