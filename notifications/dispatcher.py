@@ -8,6 +8,7 @@ nothing. It never holds a database transaction across an HTTP call.
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,12 @@ class Dispatcher:
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
         self._woken = asyncio.Event()
         self._stopping = False
+        # Under a rate limit, no more than about a second's sending is claimed at once,
+        # so what is claimed is still wanted when its turn comes (a retraction, an
+        # unsubscribe made while it waited) and its lease does not run out.
+        self._batch = settings.batch
+        if settings.rate_per_second:
+            self._batch = max(1, min(settings.batch, math.ceil(settings.rate_per_second)))
         self._limits = {
             channel: RateLimit(
                 redis,
@@ -145,7 +152,7 @@ class Dispatcher:
             self.owner,
             now=self._clock(),
             lease=self._settings.lease,
-            limit=self._settings.batch,
+            limit=self._batch,
             paused=await self.paused_channels(),
         )
         if not claimed:
@@ -274,6 +281,7 @@ class Dispatcher:
             channel=delivery.channel,
             state=decision.state,
             errcode=errcode,
+            error=error,
             openid=delivery.openid,
         )
         return outbox.Result(

@@ -231,4 +231,4 @@ class Subscription(Model):
     class Meta:
         table = "subscription"
         unique_together = (("resident", "area"),)
-        indexes = (("area", "resident"),)
+        indexes = (("area", "resident_id"),)

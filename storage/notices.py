@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -233,9 +233,7 @@ def recipients(notice: Notice, appid: str, *, after: int) -> Any:
     elif notice.scope == "village":
         q = q.filter(village_id=notice.village_id)
     if notice.area != EMERGENCY:
-        q = q.filter(
-            id__in=Subscription.filter(area=notice.area).values_list("resident_id", flat=True)
-        )
+        q = q.filter(id__in=Subquery(Subscription.filter(area=notice.area).values("resident_id")))
     return q.order_by("id")
 
 

@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('area', fields.CharField(max_length=32)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'subscription', 'app': 'models', 'unique_together': (('resident', 'area'),), 'indexes': [Index(fields=['area', 'resident'])], 'pk_attr': 'id', 'table_description': 'A household asked for notices of one area where they live.'},
+            options={'table': 'subscription', 'app': 'models', 'unique_together': (('resident', 'area'),), 'indexes': [Index(fields=['area', 'resident_id'])], 'pk_attr': 'id', 'table_description': 'A household asked for notices of one area where they live.'},
             bases=['Model'],
         ),
         ops.AlterField(

@@ -1,0 +1,437 @@
+"""Policy notices through the staff API: drafting with bad input refused, jurisdiction,
+publishing to the right households once each, retracting, halting, resending, reports."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot import keys
+from storage import staff
+from storage.db import use
+from storage.models import Delivery, Notice, Resident, Subscription, Township, Village
+from tests.conftest import APPID, Desk, DeskFactory, FakeWeChat
+
+FAST = {
+    "poll_seconds": 0.1,
+    "backoff_base_seconds": 0.05,
+    "backoff_cap_seconds": 0.2,
+    "person_gap_seconds": 0,
+}
+TEMPLATE = "/cgi-bin/message/template/send"
+CUSTOM = "/cgi-bin/message/custom/send"
+PASSWORD = "correct-horse-9"
+NOTICE = {
+    "title": "关于2027年城乡居民医保缴费的通知",
+    "body": (
+        "2027年度城乡居民医保个人缴费标准为每人每年400元，请于12月31日前到村委会或通过微信缴纳。"
+    ),
+    "area": "announcement",
+    "scope": "township",
+    "township": "桑园镇",
+}
+
+
+async def fast_desk(make_desk: DeskFactory, **overrides: Any) -> Desk:
+    outbox = {**FAST, **overrides.pop("outbox", {})}
+    desk: Desk = await make_desk(outbox=outbox, **overrides)
+    return desk
+
+
+async def login(
+    desk: Desk, username: str = "sangyuan", role: str = "township_staff", township: str = "桑园镇"
+) -> dict[str, str]:
+    with use(desk.app[keys.DATABASE]):
+        await staff.add(username, role, PASSWORD, township if role == "township_staff" else None)
+    resp = await desk.client.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    assert resp.status == 200, await resp.text()
+    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
+
+
+async def households(
+    desk: Desk,
+    count: int,
+    *,
+    township: str = "桑园镇",
+    areas: tuple[str, ...] = ("announcement",),
+    prefix: str = "oHouse",
+    village: str | None = None,
+) -> list[str]:
+    """Followers living in ``township`` who asked for ``areas``."""
+    openids = [f"{prefix}{township[:1]}{i:020d}" for i in range(count)]
+    with use(desk.app[keys.DATABASE]):
+        place = await Township.get(name=township)
+        where = await Village.get(township=place, name=village) if village else None
+        for openid in openids:
+            person = await Resident.create(
+                appid=APPID, openid=openid, subscribed=True, township=place, village=where
+            )
+            for area in areas:
+                await Subscription.create(resident=person, area=area, created_at=desk.clock())
+    return openids
+
+
+async def draft(desk: Desk, auth: dict[str, str], **changes: Any) -> dict[str, Any]:
+    resp = await desk.client.post("/api/v1/notices", json={**NOTICE, **changes}, headers=auth)
+    assert resp.status == 201, await resp.text()
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def act(desk: Desk, auth: dict[str, str], notice: int, verb: str) -> tuple[int, Any]:
+    resp = await desk.client.post(f"/api/v1/notices/{notice}/{verb}", headers=auth)
+    return resp.status, await resp.json()
+
+
+async def shown(desk: Desk, auth: dict[str, str], notice: int) -> dict[str, Any]:
+    resp = await desk.client.get(f"/api/v1/notices/{notice}", headers=auth)
+    assert resp.status == 200, await resp.text()
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def until_settled(
+    desk: Desk, auth: dict[str, str], notice: int, timeout: float = 15.0
+) -> dict[str, Any]:
+    """The notice once its fan-out is done and nothing is left to send."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        body = await shown(desk, auth, notice)
+        counts = body["deliveries"]
+        if body["fanout"]["done"] and counts["pending"] == 0 and counts["failed"] == 0:
+            return body
+        assert loop.time() < end, body
+        await asyncio.sleep(0.05)
+
+
+def receivers(wechat: FakeWeChat, path: str = TEMPLATE) -> list[str]:
+    return [c.body["touser"] for c in wechat.state.delivered(path)]
+
+
+# Logging in --------------------------------------------------------------------------------
+
+
+async def test_staff_log_in_with_a_password_and_use_a_bearer_token(desk: Desk) -> None:
+    auth = await login(desk)
+    assert (await desk.client.get("/api/v1/notices", headers=auth)).status == 200
+    for headers in ({}, {"Authorization": "Bearer forged"}, {"Authorization": "Basic x"}):
+        resp = await desk.client.get("/api/v1/notices", headers=headers)
+        assert resp.status == 401 and "登录" in (await resp.json())["error"]
+    resp = await desk.client.post(
+        "/api/v1/auth/login", json={"username": "sangyuan", "password": "wrong-password"}
+    )
+    assert resp.status == 401 and (await resp.json())["error"] == "用户名或密码不对"
+    # Logging out ends the token.
+    assert (await desk.client.post("/api/v1/auth/logout", headers=auth)).status == 200
+    assert (await desk.client.get("/api/v1/notices", headers=auth)).status == 401
+
+
+async def test_passwords_are_stored_hashed_and_guessing_is_slowed(desk: Desk) -> None:
+    await login(desk)
+    with use(desk.app[keys.DATABASE]):
+        from storage.models import Staff
+
+        stored = (await Staff.get(username="sangyuan")).password_hash
+    assert stored.startswith("$argon2") and PASSWORD not in stored
+    statuses = []
+    for _ in range(6):
+        resp = await desk.client.post(
+            "/api/v1/auth/login", json={"username": "sangyuan", "password": "guess-guess"}
+        )
+        statuses.append(resp.status)
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    # Even the right password waits out the pause.
+    resp = await desk.client.post(
+        "/api/v1/auth/login", json={"username": "sangyuan", "password": PASSWORD}
+    )
+    assert resp.status == 429
+
+
+async def test_the_openapi_document_describes_the_staff_api(desk: Desk) -> None:
+    resp = await desk.client.get("/api/v1/openapi.json")
+    assert resp.status == 200
+    doc = await resp.json()
+    assert doc["openapi"].startswith("3.")
+    for path in (
+        "/auth/login",
+        "/notices",
+        "/notices/{id}",
+        "/notices/{id}/publish",
+        "/notices/{id}/retract",
+        "/notices/{id}/report",
+    ):
+        assert path in doc["paths"]
+    assert doc["components"]["schemas"]["NewNotice"]["properties"]["area"]["enum"][0]
+
+
+# Bad input -------------------------------------------------------------------------------
+
+
+async def test_bad_drafts_are_refused_with_the_reason_and_nothing_is_written(desk: Desk) -> None:
+    auth = await login(desk)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"title": ""}, "title"),
+        ({"title": "   "}, "title"),
+        ({"title": "长" * 65}, "title"),
+        ({"body": ""}, "body"),
+        ({"body": "字" * 5001}, "body"),
+        ({"body": 42}, "body"),
+        ({"area": "天气"}, "area"),
+        ({"scope": "province"}, "scope"),
+        ({"township": "不存在镇"}, "township"),
+        ({"scope": "village", "village": "铁城村"}, "village"),  # a 铁城镇 village
+        ({"link": "javascript:alert(1)"}, "link"),
+        ({"scheduled_at": "明天"}, "scheduled_at"),
+        ({"scheduled_at": "2020-01-01T08:00:00+08:00"}, "scheduled_at"),
+    ]
+    for change, field in cases:
+        resp = await desk.client.post("/api/v1/notices", json={**NOTICE, **change}, headers=auth)
+        body = await resp.json()
+        assert resp.status == 400 and body["field"] == field, (change, body)
+        assert body["error"]
+    missing = {k: v for k, v in NOTICE.items() if k != "title"}
+    resp = await desk.client.post("/api/v1/notices", json=missing, headers=auth)
+    assert resp.status == 400 and (await resp.json())["error"] == "缺少 title"
+    for raw in (b"not json", b"[1, 2]", b'{"title": '):
+        resp = await desk.client.post(
+            "/api/v1/notices", data=raw, headers={**auth, "Content-Type": "application/json"}
+        )
+        assert resp.status == 400
+    resp = await desk.client.post("/api/v1/notices", json={**NOTICE, "sender": "我"}, headers=auth)
+    assert resp.status == 400 and "sender" in (await resp.json())["error"]
+    with use(desk.app[keys.DATABASE]):
+        assert await Notice.all().count() == 0
+
+
+async def test_area_may_be_given_by_its_chinese_name(desk: Desk) -> None:
+    auth = await login(desk)
+    notice = await draft(desk, auth, area="惠民政策")
+    assert notice["area"] == "benefits" and notice["area_name"] == "惠民政策"
+    assert notice["state"] == "draft"
+
+
+# Jurisdiction ------------------------------------------------------------------------------
+
+
+async def test_staff_publish_only_within_their_own_jurisdiction(desk: Desk) -> None:
+    sangyuan = await login(desk)
+    for change in ({"township": "铁城镇"}, {"scope": "county", "township": None}):
+        body = {k: v for k, v in {**NOTICE, **change}.items() if v is not None}
+        resp = await desk.client.post("/api/v1/notices", json=body, headers=sangyuan)
+        assert resp.status == 403 and "桑园镇" in (await resp.json())["error"]
+    county = await login(desk, "county", "county_admin")
+    tiecheng = await draft(desk, county, township="铁城镇")
+    # Another township's notice does not exist as far as 桑园镇's staff can tell.
+    for verb in ("publish", "retract"):
+        status, _ = await act(desk, sangyuan, tiecheng["id"], verb)
+        assert status == 404
+    assert (
+        await desk.client.get(f"/api/v1/notices/{tiecheng['id']}", headers=sangyuan)
+    ).status == 404
+    handler = await login(desk, "handler", "department_handler")
+    resp = await desk.client.post("/api/v1/notices", json=NOTICE, headers=handler)
+    assert resp.status == 403
+    supervisor = await login(desk, "watcher", "supervisor")
+    status, _ = await act(desk, supervisor, tiecheng["id"], "publish")
+    assert status == 403
+    assert (await shown(desk, supervisor, tiecheng["id"]))["state"] == "draft"
+    listed = await desk.client.get("/api/v1/notices", headers=sangyuan)
+    assert [n["id"] for n in (await listed.json())["notices"]] == []
+
+
+# Publishing ------------------------------------------------------------------------------
+
+
+async def test_a_notice_reaches_each_subscribed_household_in_scope_once(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    auth = await login(desk)
+    wanted = await households(desk, 30)
+    await households(desk, 5, areas=("benefits",), prefix="oOther")  # another area
+    await households(desk, 5, township="铁城镇")  # another township
+    gone = await households(desk, 2, prefix="oGone")
+    with use(desk.app[keys.DATABASE]):
+        await Resident.filter(openid__in=gone).update(subscribed=False)
+    notice = await draft(desk, auth)
+    status, body = await act(desk, auth, notice["id"], "publish")
+    assert status == 200 and body["state"] == "published" and body["published_at"]
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"] == {
+        "pending": 0,
+        "sent": 30,
+        "failed": 0,
+        "dead": 0,
+        "unknown": 0,
+        "skipped": 0,
+    }
+    assert sorted(receivers(wechat)) == sorted(wanted)
+    call = wechat.state.delivered(TEMPLATE)[0]
+    assert call.body["data"]["keyword2"]["value"] == NOTICE["title"]
+    assert call.body["client_msg_id"].startswith("delivery-")
+    # Publishing again changes nothing and says why.
+    status, body = await act(desk, auth, notice["id"], "publish")
+    assert status == 409 and body["error"] == "这条通知已经发布过了"
+    await asyncio.sleep(0.3)
+    assert len(receivers(wechat)) == 30
+    report = await desk.client.get(f"/api/v1/notices/{notice['id']}/report", headers=auth)
+    figures = await report.json()
+    assert figures["households"] == 30 and figures["reached"] == {"template": 30}
+    assert figures["reached_total"] == 30 and figures["not_reached"] == []
+
+
+async def test_an_emergency_warning_reaches_everyone_in_scope_subscribed_or_not(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    auth = await login(desk)
+    everyone = await households(desk, 4, areas=()) + await households(desk, 3, prefix="oSub")
+    await households(desk, 3, township="铁城镇", areas=())
+    notice = await draft(desk, auth, area="emergency", title="大风蓝色预警")
+    await act(desk, auth, notice["id"], "publish")
+    await until_settled(desk, auth, notice["id"])
+    assert sorted(receivers(wechat)) == sorted(everyone)
+
+
+async def test_a_village_notice_reaches_only_that_village(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    auth = await login(desk)
+    there = await households(desk, 3, village="南街村")
+    await households(desk, 3, village="北街村", prefix="oNorth")
+    notice = await draft(desk, auth, scope="village", village="南街村")
+    assert notice["village"] == "南街村"
+    await act(desk, auth, notice["id"], "publish")
+    await until_settled(desk, auth, notice["id"])
+    assert sorted(receivers(wechat)) == sorted(there)
+
+
+async def test_a_scheduled_notice_waits_for_its_time(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    auth = await login(desk)
+    await households(desk, 3)
+    when = (desk.clock() + timedelta(hours=2)).isoformat()
+    notice = await draft(desk, auth, scheduled_at=when)
+    status, body = await act(desk, auth, notice["id"], "publish")
+    assert status == 200 and body["published_at"] == body["scheduled_at"]
+    await asyncio.sleep(0.5)
+    assert receivers(wechat) == []
+    desk.clock.advance(hours=2, seconds=1)
+    await until_settled(desk, auth, notice["id"])
+    assert len(receivers(wechat)) == 3
+
+
+# Retracting ------------------------------------------------------------------------------
+
+
+async def test_retracting_stops_what_has_not_been_sent(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    # Five a second: most households are still waiting when staff retract.
+    desk = await fast_desk(make_desk, outbox={"rate_per_second": 5, "rate_burst": 1})
+    auth = await login(desk)
+    await households(desk, 40)
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    await asyncio.sleep(0.6)
+    status, body = await act(desk, auth, notice["id"], "retract")
+    assert status == 200 and body["state"] == "retracted" and body["retracted_at"]
+    await asyncio.sleep(0.6)
+    sent = len(receivers(wechat))
+    await asyncio.sleep(0.6)
+    assert len(receivers(wechat)) == sent < 40  # nothing more goes out
+    counts = (await shown(desk, auth, notice["id"]))["deliveries"]
+    assert counts["pending"] == 0 and counts["sent"] == sent
+    assert counts["skipped"] == 40 - sent
+    failures = (await shown(desk, auth, notice["id"]))["failures"]
+    assert failures and {f["reason"] for f in failures} == {"通知已撤回"}
+    assert all("…" in f["openid"] for f in failures)  # shortened, never whole
+    # Retracting twice, or publishing a retracted notice, is refused.
+    status, body = await act(desk, auth, notice["id"], "retract")
+    assert status == 409 and body["error"] == "这条通知已经撤回了"
+    status, body = await act(desk, auth, notice["id"], "publish")
+    assert status == 409 and body["error"] == "已撤回的通知不能再发布"
+    status, body = await act(desk, auth, (await draft(desk, auth))["id"], "retract")
+    assert status == 409 and body["error"] == "这条通知还没有发布，不能撤回"
+
+
+# What WeChat answers ------------------------------------------------------------------------
+
+
+async def test_a_template_wechat_refuses_stops_the_whole_notice_and_staff_can_resend(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, outbox={"batch": 5, "concurrency": 1})
+    auth = await login(desk)
+    await households(desk, 20)
+    wechat.state.fail(TEMPLATE, 40037, times=1000)  # until the template is fixed
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not (body := await shown(desk, auth, notice["id"]))["halted_reason"]:
+        assert loop.time() < end
+        await asyncio.sleep(0.05)
+    assert "模板或参数有误" in body["halted_reason"] and "40037" in body["halted_reason"]
+    await asyncio.sleep(0.5)
+    # One batch refused, not twenty households: the rest were stopped before being tried.
+    assert len(wechat.state.sent(TEMPLATE)) <= 5
+    counts = (await shown(desk, auth, notice["id"]))["deliveries"]
+    assert counts["sent"] == 0 and counts["pending"] == 0
+    # Staff fix the template and resend: everyone gets it once.
+    wechat.state.faults.clear()
+    status, body = await act(desk, auth, notice["id"], "resend")
+    assert status == 200 and body["halted_reason"] is None
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"]["sent"] == 20 and done["deliveries"]["dead"] == 0
+    assert len(set(receivers(wechat))) == len(receivers(wechat)) == 20
+    status, body = await act(desk, auth, notice["id"], "resend")
+    assert status == 409 and body["error"] == "没有需要重发的失败消息"
+
+
+async def test_a_closed_customer_service_window_falls_back_to_a_template(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, notices={"channels": ["custom", "template"]})
+    auth = await login(desk)
+    near, far = await households(desk, 2)
+    wechat.state.fail(CUSTOM, 45015)  # the first person has not written for 48 hours
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"]["sent"] == 2 and done["deliveries"]["skipped"] == 0
+    by_channel = {
+        "custom": receivers(wechat, CUSTOM),
+        "template": receivers(wechat, TEMPLATE),
+    }
+    assert len(by_channel["custom"]) == 1 and len(by_channel["template"]) == 1
+    assert sorted(by_channel["custom"] + by_channel["template"]) == sorted([near, far])
+    assert NOTICE["title"] in wechat.state.delivered(CUSTOM)[0].body["text"]["content"]
+    report = await (
+        await desk.client.get(f"/api/v1/notices/{notice['id']}/report", headers=auth)
+    ).json()
+    assert report["reached"] == {"custom": 1, "template": 1} and report["households"] == 2
+
+
+async def test_someone_who_unfollowed_is_not_sent_what_was_queued(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, outbox={"rate_per_second": 5, "rate_burst": 1})
+    auth = await login(desk)
+    people = await households(desk, 10)
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    leaver = people[-1]
+    await desk.send(desk.sim.event(leaver, "unsubscribe"))
+    await until_settled(desk, auth, notice["id"], timeout=20)
+    assert leaver not in receivers(wechat) and len(receivers(wechat)) == 9
+    with use(desk.app[keys.DATABASE]):
+        row = await Delivery.get(openid=leaver)
+    assert row.state == "skipped" and row.last_error == "不再关注公众号"
