@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot import api, keys
 from bot.health import healthz
 from bot.inbox import Inbox
+from bot.metrics import metrics
 from bot.sandbox import PREFIX as SANDBOX_PREFIX
 from bot.sandbox import SandboxState, api_base_url, create_sandbox_app
 from bot.settings import Settings
@@ -240,6 +241,7 @@ def create_app(
     app.router.add_get("/wechat", verify)
     app.router.add_post("/wechat", receive)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     api.add_routes(app)
     if settings.wechat.sandbox:
         assert settings.wechat.secret is not None

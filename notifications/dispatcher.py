@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -83,6 +84,8 @@ class Dispatcher:
         self._unwanted = unwanted
         self._halt = halt
         self._decisions: dict[int, policy.Decision] = {}
+        # (channel, outcome) -> attempts this process made, for /metrics.
+        self.outcomes: Counter[tuple[str, str]] = Counter()
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
         self._woken = asyncio.Event()
         self._stopping = False
@@ -270,6 +273,7 @@ class Dispatcher:
         else:
             decision, errcode, error = policy.SENT_DECISION, None, None
         self._decisions[delivery.id] = decision
+        self.outcomes[(delivery.channel, decision.state)] += 1
         then = delivery.payload.get("then") or []
         follow: Delivery | None = None
         if decision.fall_back and then:

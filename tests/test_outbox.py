@@ -318,3 +318,92 @@ async def test_pushes_to_one_person_are_spaced_out(
     times = sorted(c.at for c in wechat.state.sent(CUSTOM))
     assert len(times) == 3
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.25
+
+
+async def _left_mid_send(desk: Desk, openid: str, channel: str, payload: dict[str, Any]) -> None:
+    """A row as a process leaves it when killed after recording its attempt, before WeChat
+    answered: leased, with an attempt that never finished."""
+    with use(desk.app[keys.DATABASE]):
+        row = await Delivery.create(
+            key=outbox.delivery_key("test:killed", openid, channel),
+            source="test:killed",
+            appid=APPID,
+            openid=openid,
+            channel=channel,
+            payload=payload,
+            state="sending",
+            lease_owner="dispatcher-killed",
+            attempts=1,
+            lease_until=desk.clock() - timedelta(seconds=1),
+            next_attempt_at=desk.clock(),
+        )
+        await DeliveryAttempt.create(
+            delivery=row, owner="dispatcher-killed", started_at=desk.clock()
+        )
+
+
+async def test_a_message_without_a_guard_left_mid_send_is_unknown_not_sent_twice(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    (openid,) = people(1)
+    await _left_mid_send(desk, openid, "custom", {"text": "可能已经发出"})
+    done = await settled(desk, 1)
+    assert done[0].state == "unknown" and "核实" in (done[0].last_error or "")
+    await asyncio.sleep(0.3)
+    assert wechat.state.sent(CUSTOM) == []
+    with use(desk.app[keys.DATABASE]):
+        attempt = await DeliveryAttempt.get(delivery_id=done[0].id)
+    assert attempt.outcome == "lost" and attempt.finished_at is not None
+
+
+async def test_a_template_left_mid_send_is_sent_again_under_its_guard(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    (openid,) = people(1)
+    template = {"template_id": "T1", "data": {"first": "通知"}}
+    # WeChat did get the first try before the process died.
+    with use(desk.app[keys.DATABASE]):
+        await _left_mid_send(desk, openid, "template", template)
+        row = await Delivery.get(openid=openid)
+    token = await desk.app[keys.WECHAT].access_token()
+    await desk.client.session.post(
+        f"{wechat.url}/cgi-bin/message/template/send",
+        params={"access_token": token},
+        json={"touser": openid, "template_id": "T1", "client_msg_id": f"delivery-{row.id}"},
+    )
+    done = await settled(desk, 1)
+    assert done[0].state == "sent" and done[0].attempts == 2
+    assert len(wechat.state.sent(TEMPLATE)) == 2  # tried again...
+    assert len(wechat.state.delivered(TEMPLATE)) == 1  # ...but the phone showed it once
+
+
+async def test_metrics_show_the_outbox_and_a_paused_channel(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    await queue(desk, people(3))
+    await settled(desk, 3)
+    wechat.state.fail(TEMPLATE, 45009)
+    await queue(
+        desk,
+        people(1),
+        channel="template",
+        source="test:q",
+        payload={"template_id": "T", "data": {}},
+    )
+    with use(desk.app[keys.DATABASE]):
+        for _ in range(100):
+            if await Delivery.filter(channel="template", attempts=1).exists():
+                break
+            await asyncio.sleep(0.05)
+    resp = await desk.client.get("/metrics")
+    assert resp.status == 200
+    text = await resp.text()
+    assert 'township_outbox_deliveries{channel="custom",state="sent"} 3.0' in text
+    assert 'township_outbox_deliveries{channel="template",state="pending"} 1.0' in text
+    assert 'township_outbox_channel_paused{channel="template"} 1.0' in text
+    assert 'township_outbox_channel_paused{channel="custom"} 0.0' in text
+    assert 'township_outbox_attempts_total{channel="custom",outcome="sent"} 3.0' in text
+    assert "oHousehold" not in text  # no personal data
