@@ -65,6 +65,8 @@ class SandboxState:
     menu: Any = None
     # (touser, client_msg_id) -> msgid: WeChat sends a template message once per pair.
     template_guard: dict[tuple[str, str], int] = field(default_factory=dict)
+    # clientmsgid -> msg_id: WeChat refuses a repeated mass send within 24 hours (45065).
+    mass_guard: dict[str, int] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _media_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -219,6 +221,26 @@ async def _template_send(request: web.Request) -> web.Response:
     return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 
+async def _mass_send(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await request.json()
+    users = body.get("touser") if isinstance(body, dict) else None
+    if not isinstance(users, list) or not 2 <= len(users) <= 10_000:
+        return _error(40130, "invalid openid list size, at least two openid")
+    guard = str(body.get("clientmsgid") or "")
+    if guard and guard in state.mass_guard:
+        request[CALL].duplicate = True
+        return web.json_response(
+            {"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": state.mass_guard[guard]}
+        )
+    msg_id = next(state._seq)
+    if guard:
+        state.mass_guard[guard] = msg_id
+    return web.json_response(
+        {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id}
+    )
+
+
 async def _user_info(request: web.Request) -> web.Response:
     openid = request.query.get("openid", "")
     return web.json_response(
@@ -292,7 +314,7 @@ def create_sandbox_app(state: SandboxState) -> web.Application:
     r.add_post("/cgi-bin/message/custom/send", _ok)
     r.add_post("/cgi-bin/message/template/send", _template_send)
     r.add_post("/cgi-bin/message/subscribe/bizsend", _ok)
-    r.add_post("/cgi-bin/message/mass/send", _template_send)
+    r.add_post("/cgi-bin/message/mass/send", _mass_send)
     r.add_get("/cgi-bin/user/info", _user_info)
     r.add_get("/cgi-bin/media/get", _media_get)
     r.add_post("/cgi-bin/menu/create", _menu_create)

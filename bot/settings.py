@@ -124,7 +124,7 @@ class OutboxSettings(_Section):
     backoff_cap_seconds: float = Field(600.0, gt=0)
 
 
-CHANNELS = ("template", "subscribe", "custom")
+CHANNELS = ("template", "subscribe", "custom", "mass")
 
 
 def _channel_list(value: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,8 @@ import structlog
 log = structlog.get_logger(__name__)
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+MASS_REPEATED = 45065  # this clientmsgid was sent within 24 hours: WeChat did not send again
+MASS_MAX = 10_000  # openids in one mass send
 FORCE_COOLDOWN_SECONDS = 60
 BUSY = -1
 
@@ -31,11 +33,15 @@ BUSY = -1
 class WeChatError(Exception):
     """WeChat answered with a non-zero errcode."""
 
-    def __init__(self, errcode: int, errmsg: str, path: str) -> None:
+    def __init__(
+        self, errcode: int, errmsg: str, path: str, payload: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{path}: errcode {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
         self.path = path
+        # The whole answer: some refusals carry data (45065 names the earlier mass send).
+        self.payload = dict(payload or {})
 
 
 class WeChatUnavailable(Exception):
@@ -227,7 +233,7 @@ class WeChatAPI:
                 last = WeChatError(errcode, str(payload.get("errmsg", "")), path)
                 continue
             if errcode:
-                raise WeChatError(errcode, str(payload.get("errmsg", "")), path)
+                raise WeChatError(errcode, str(payload.get("errmsg", "")), path, payload)
             return dict(payload)
         assert last is not None
         raise last
@@ -280,6 +286,25 @@ class WeChatAPI:
         if page:
             body["page"] = page
         await self.call("POST", "/cgi-bin/message/subscribe/bizsend", json_body=body)
+
+    async def send_mass_text(self, openids: Sequence[str], content: str, clientmsgid: str) -> str:
+        """A mass send (群发) to 2..10,000 followers; WeChat counts it against each one's
+        four a month. ``clientmsgid`` makes a repeat within 24 hours a no-op: the earlier
+        send's msg_id is returned then, so a lost answer can safely be retried."""
+        assert 2 <= len(openids) <= MASS_MAX
+        body = {
+            "touser": list(openids),
+            "msgtype": "text",
+            "text": {"content": content},
+            "clientmsgid": clientmsgid,
+        }
+        try:
+            result = await self.call("POST", "/cgi-bin/message/mass/send", json_body=body)
+        except WeChatError as exc:
+            if exc.errcode == MASS_REPEATED and exc.payload.get("msg_id"):
+                return str(exc.payload["msg_id"])
+            raise
+        return str(result.get("msg_id", ""))
 
     async def user_info(self, openid: str) -> dict[str, Any]:
         return await self.call(

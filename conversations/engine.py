@@ -32,6 +32,7 @@ from conversations.messages import (
     Event,
     Inbound,
     Kind,
+    MassSendJobFinishEvent,
     ScanEvent,
     SubscribeEvent,
     SubscribeMsgEvent,
@@ -352,6 +353,16 @@ class _Turn:
             )
             await outbox.reconcile_template_job(
                 msg.appid, msg.openid, msg.job_msg_id, msg.status, reason
+            )
+            return None
+        if isinstance(msg, MassSendJobFinishEvent):
+            await self._services.outbox.reconcile_mass_job(
+                msg.appid,
+                msg.job_msg_id,
+                status=msg.status,
+                counts=(msg.total_count, msg.filter_count, msg.sent_count, msg.error_count),
+                now=self._clock(),
+                failed_reason=texts.REASON_MASS_FAILED,
             )
             return None
         if isinstance(msg, SubscribeMsgEvent):

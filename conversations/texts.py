@@ -169,6 +169,9 @@ REASON_RETRACTED = "通知已撤回"
 REASON_UNSUBSCRIBED = "已退订这类通知"
 REASON_HALTED = "整条通知已停止发送（模板或参数有误）"
 REASON_FELL_BACK = "改用{channel}发送"
+REASON_MASS_QUOTA = "本月群发已满4次"
+REASON_MASS_TOO_FEW = "群发至少要两人，改用其他方式"
+REASON_MASS_FAILED = "微信报告群发失败"
 CHANNEL_NAMES = {
     "custom": "客服消息",
     "template": "模板消息",

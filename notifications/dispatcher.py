@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 import structlog
 from tortoise.context import TortoiseContext
 
-from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
+from bot.wechat_api import MASS_MAX, WeChatAPI, WeChatError, WeChatUnavailable
 from conversations import texts
 from notifications import policy
 from storage import outbox
@@ -36,7 +36,8 @@ WAKE_CHANNEL = "outbox:wake"
 Unwanted = Callable[[Sequence[Delivery]], Awaitable[dict[int, tuple[str, str]]]]
 # WeChat refused a source's request itself (errcode): stop every send of that source.
 Halt = Callable[[str, int], Awaitable[None]]
-CHANNELS = ("custom", "template", "subscribe")
+CHANNELS = ("custom", "template", "subscribe", "mass")
+MASS_PER_MONTH = 4  # mass sends a follower of a service account may get in a month
 
 
 async def wake(redis: aioredis.Redis) -> None:
@@ -151,15 +152,17 @@ class Dispatcher:
         The database sees a few statements per batch, not per delivery: attempts are
         recorded for the whole batch before any call, and results written together after.
         """
+        paused = await self.paused_channels()
+        mass = 0 if "mass" in paused else await self._drain_mass()
         claimed = await outbox.claim(
             self.owner,
             now=self._clock(),
             lease=self._settings.lease,
             limit=self._batch,
-            paused=await self.paused_channels(),
+            paused=[*paused, "mass"],  # mass sends go out many people to a call, below
         )
         if not claimed:
-            return 0
+            return mass
         ready = await self._screen(claimed)
         ready = await self._take_over(ready)
         ready = await self._cool_down(ready)
@@ -173,7 +176,127 @@ class Dispatcher:
         results = await asyncio.gather(*(one(d) for d in ready))
         await outbox.finish_many(results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
+        return mass + len(claimed)
+
+    async def _drain_mass(self) -> int:
+        """Mass sends: up to 10,000 people of one source in one call, each person at most
+        four a month (the rest fall back to the next channel). Returns how many were
+        claimed."""
+        claimed = await outbox.claim(
+            self.owner, now=self._clock(), lease=self._settings.lease, limit=MASS_MAX, only="mass"
+        )
+        if not claimed:
+            return 0
+        ready = await self._screen(claimed)
+        lost = await outbox.takeovers([d.id for d in ready])
+        now = self._clock()
+        await outbox.close_lost_attempts(sorted(lost), now, texts.REASON_UNKNOWN)
+        local = now.astimezone(policy.BEIJING)
+        month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        had = await outbox.mass_this_month([d.openid for d in ready], month)
+        done: list[Delivery] = []
+        results: list[outbox.Result] = []
+        groups: dict[str, list[Delivery]] = {}
+        for d in ready:
+            if had.get(d.openid, 0) >= MASS_PER_MONTH:
+                done.append(d)
+                results.append(self._fall_back(d, texts.REASON_MASS_QUOTA))
+                continue
+            # A batch already tried (its answer lost, or its process dead) goes again under
+            # the same name, so WeChat can tell it is the same send.
+            named = d.wechat_msgid if (d.wechat_msgid or "").startswith("batch:") else None
+            groups.setdefault(named or d.source, []).append(d)
+        for key, members in groups.items():
+            if len(members) < 2:  # WeChat's mass send needs two people at least
+                (d,) = members
+                reason = texts.REASON_UNKNOWN if d.id in lost else texts.REASON_MASS_TOO_FEW
+                done.append(d)
+                results.append(
+                    outbox.Result(d.id, outbox.UNKNOWN, error=reason)
+                    if d.id in lost
+                    else self._fall_back(d, reason)
+                )
+                continue
+            batch = key if key.startswith("batch:") else f"batch:{secrets.token_hex(12)}"
+            if batch != key:
+                await outbox.mark_batch([d.id for d in members], self.owner, batch)
+            await outbox.start_attempts(members, self.owner, self._clock())
+            done.extend(members)
+            results.extend(await self._send_mass(members, batch))
+        await outbox.finish_many(results, owner=self.owner, now=self._clock())
+        await self._after(done, results)
         return len(claimed)
+
+    async def _send_mass(self, members: list[Delivery], batch: str) -> list[outbox.Result]:
+        s = self._settings
+        first = members[0]
+        limit = self._limits.get("mass")
+        if limit is not None:
+            try:
+                await limit.wait()
+            except Exception:
+                log.warning("rate limit unavailable (Redis?); sending unthrottled")
+        try:
+            msg_id = await self._api.send_mass_text(
+                [d.openid for d in members],
+                str(first.payload["text"]),
+                batch.removeprefix("batch:"),
+            )
+        except WeChatError as exc:
+            decision = policy.after_error(
+                exc.errcode, attempts=first.attempts, now=self._clock(), retries=s.retries
+            )
+            errcode, error = exc.errcode, decision.reason or exc.errmsg
+        except WeChatUnavailable as exc:
+            decision = policy.after_no_answer(
+                "mass",
+                maybe_sent=exc.maybe_sent,
+                attempts=first.attempts,
+                now=self._clock(),
+                retries=s.retries,
+            )
+            errcode, error = None, decision.reason or str(exc)
+        else:
+            await outbox.record_mass_job(
+                first.appid, msg_id, first.source, len(members), self._clock()
+            )
+            self.outcomes[("mass", outbox.SENT)] += len(members)
+            return [
+                outbox.Result(d.id, outbox.SENT, wechat_msgid=f"mass:{msg_id}") for d in members
+            ]
+        self.outcomes[("mass", decision.state)] += len(members)
+        log.warning("mass send refused", errcode=errcode, error=error, households=len(members))
+        out = []
+        for d in members:
+            self._decisions[d.id] = decision
+            if decision.fall_back:
+                out.append(self._fall_back(d, error or ""))
+            else:
+                out.append(
+                    outbox.Result(
+                        d.id,
+                        decision.state,
+                        errcode=errcode,
+                        error=error,
+                        retry_at=decision.retry_at,
+                        wechat_msgid=batch,  # a retry goes under the same name
+                    )
+                )
+        return out
+
+    def _fall_back(self, delivery: Delivery, reason: str) -> outbox.Result:
+        """This channel cannot reach the person: queue the next one configured, or say why
+        not."""
+        then = delivery.payload.get("then") or []
+        if not then:
+            return outbox.Result(delivery.id, outbox.SKIPPED, error=reason)
+        channel = str(then[0])
+        return outbox.Result(
+            delivery.id,
+            outbox.SKIPPED,
+            error=texts.REASON_FELL_BACK.format(channel=texts.CHANNEL_NAMES.get(channel, channel)),
+            follow_up=outbox.follow_up(delivery, channel, self._clock()),
+        )
 
     async def _screen(self, claimed: list[Delivery]) -> list[Delivery]:
         """Drop what is no longer wanted (the person unsubscribed, the notice was
@@ -274,11 +397,6 @@ class Dispatcher:
             decision, errcode, error = policy.SENT_DECISION, None, None
         self._decisions[delivery.id] = decision
         self.outcomes[(delivery.channel, decision.state)] += 1
-        then = delivery.payload.get("then") or []
-        follow: Delivery | None = None
-        if decision.fall_back and then:
-            follow = outbox.follow_up(delivery, str(then[0]), self._clock())
-            error = texts.REASON_FELL_BACK.format(channel=texts.CHANNEL_NAMES.get(then[0], then[0]))
         log.info(
             "delivery",
             delivery=delivery.id,
@@ -288,6 +406,8 @@ class Dispatcher:
             error=error,
             openid=delivery.openid,
         )
+        if decision.fall_back and delivery.payload.get("then"):
+            return self._fall_back(delivery, error or "")
         return outbox.Result(
             delivery.id,
             decision.state,
@@ -295,7 +415,6 @@ class Dispatcher:
             error=error,
             retry_at=decision.retry_at,
             wechat_msgid=msgid,
-            follow_up=follow,
         )
 
     async def _after(self, sent: list[Delivery], results: list[outbox.Result]) -> None:

@@ -15,7 +15,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Channels where WeChat drops a repeated send itself (template: client_msg_id), so a send
 # whose answer was lost can safely be tried again.
-GUARDED_CHANNELS = frozenset({"template"})
+GUARDED_CHANNELS = frozenset({"template", "mass"})  # client_msg_id; clientmsgid
 
 RETRY = frozenset({-1, 40001, 40014, 42001})  # busy; token trouble the client could not fix
 QUOTA = 45009  # the day's quota for this API is used up

@@ -232,3 +232,25 @@ class Subscription(Model):
         table = "subscription"
         unique_together = (("resident", "area"),)
         indexes = (("area", "resident_id"),)
+
+
+class MassJob(Model):
+    """One mass send (群发) to up to 10,000 followers, and what WeChat reported of it."""
+
+    id = fields.BigIntField(primary_key=True)
+    appid = fields.CharField(max_length=32)
+    msg_id = fields.CharField(max_length=40)
+    source = fields.CharField(max_length=100, db_index=True)
+    households = fields.IntField()
+    created_at = fields.DatetimeField()
+    # From MASSSENDJOBFINISH: None until WeChat reports.
+    status = fields.CharField(max_length=40, null=True)
+    total_count = fields.IntField(null=True)
+    filter_count = fields.IntField(null=True)
+    sent_count = fields.IntField(null=True)
+    error_count = fields.IntField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mass_job"
+        unique_together = (("appid", "msg_id"),)

@@ -11,7 +11,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from storage.models import Delivery, Notice, Resident, Subscription
+from storage.models import Delivery, MassJob, Notice, Resident, Subscription
 from storage.outbox import DEAD, PENDING, SENDING, SENT, SKIPPED, UNKNOWN
 
 DRAFT, PUBLISHED, RETRACTED = "draft", "published", "retracted"
@@ -361,4 +361,16 @@ async def report(notice_id: int) -> dict[str, Any]:
             for row in sorted(missed, key=lambda r: -int(r["n"]))
         ],
         "waiting": waiting,
+        # What WeChat reported of each mass send (it counts people, not deliveries).
+        "mass_sends": [
+            {
+                "msg_id": job.msg_id,
+                "households": job.households,
+                "status": job.status,
+                "sent": job.sent_count,
+                "filtered": job.filter_count,
+                "errors": job.error_count,
+            }
+            for job in await MassJob.filter(source=source).order_by("id")
+        ],
     }

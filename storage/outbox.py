@@ -16,9 +16,10 @@ from typing import Any
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from storage.models import Delivery, DeliveryAttempt, SubscribeConsent
+from storage.models import Delivery, DeliveryAttempt, MassJob, SubscribeConsent
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 DEAD, UNKNOWN, SKIPPED = "dead", "unknown", "skipped"
@@ -84,10 +85,11 @@ async def claim(
     lease: timedelta,
     limit: int,
     paused: Sequence[str] = (),
+    only: str | None = None,
 ) -> list[Delivery]:
     """Lease up to ``limit`` due deliveries to ``owner``: pending ones whose time has come,
     and sending ones whose lease ran out (their process died). Channels in ``paused``
-    (their daily quota is used up) are left alone."""
+    (their daily quota is used up) are left alone; ``only`` claims one channel alone."""
     conn = get_connection("default")
     until = now + lease
     if conn.capabilities.dialect == "postgres":
@@ -97,8 +99,9 @@ async def claim(
             " WHERE ((state = 'pending' AND next_attempt_at <= $3)"
             " OR (state = 'sending' AND lease_until < $3))"
             " AND NOT (channel = ANY($5::text[]))"
+            " AND ($6::text IS NULL OR channel = $6)"
             " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
-            [owner, until, now, limit, list(paused)],
+            [owner, until, now, limit, list(paused), only],
         )
     else:
         # One UPDATE: SQLite's single writer makes the statement the claim, so a row
@@ -110,8 +113,9 @@ async def claim(
             " WHERE ((state = 'pending' AND next_attempt_at <= ?)"
             " OR (state = 'sending' AND lease_until < ?))"
             f"{f' AND channel NOT IN ({skip})' if paused else ''}"
+            f"{' AND channel = ?' if only else ''}"
             " ORDER BY id LIMIT ?) RETURNING id",
-            [owner, until, now, now, *paused, limit],
+            [owner, until, now, now, *paused, *([only] if only else []), limit],
         )
     ids = [row["id"] for row in rows]
     if not ids:
@@ -257,6 +261,66 @@ async def postpone_many(ids: Sequence[int], owner: str, until: datetime) -> int:
     return await Delivery.filter(id__in=list(ids), lease_owner=owner, state=SENDING).update(
         state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=until
     )
+
+
+async def mass_this_month(openids: Sequence[str], since: datetime) -> dict[str, int]:
+    """Mass sends each of these people has had since ``since`` (WeChat allows four a
+    month to a follower of a service account)."""
+    if not openids:
+        return {}
+    rows = (
+        await Delivery.filter(
+            openid__in=list(openids), channel="mass", state=SENT, sent_at__gte=since
+        )
+        .annotate(n=Count("id"))
+        .group_by("openid")
+        .values("openid", "n")
+    )
+    return {str(r["openid"]): int(r["n"]) for r in rows}
+
+
+async def mark_batch(ids: Sequence[int], owner: str, batch: str) -> None:
+    """Name the mass send these rows go out in, before the call: if the process dies, the
+    rows are sent again under the same name, which WeChat recognises and does not repeat."""
+    await Delivery.filter(id__in=list(ids), lease_owner=owner).update(wechat_msgid=batch)
+
+
+async def record_mass_job(
+    appid: str, msg_id: str, source: str, households: int, now: datetime
+) -> None:
+    await MassJob.get_or_create(
+        appid=appid,
+        msg_id=msg_id,
+        defaults={"source": source, "households": households, "created_at": now},
+    )
+
+
+async def reconcile_mass_job(
+    appid: str,
+    msg_id: str,
+    *,
+    status: str,
+    counts: tuple[int, int, int, int],
+    now: datetime,
+    failed_reason: str,
+) -> bool:
+    """MASSSENDJOBFINISH: keep WeChat's totals for the report; a send WeChat says failed
+    as a whole makes its deliveries dead. Returns whether the job was ours."""
+    total, filtered, sent, errors = counts
+    updated = await MassJob.filter(appid=appid, msg_id=msg_id).update(
+        status=status[:40],
+        total_count=total,
+        filter_count=filtered,
+        sent_count=sent,
+        error_count=errors,
+        finished_at=now,
+    )
+    if updated and status.lower() not in ("send success", "sendsuccess", "success"):
+        if sent == 0:
+            await Delivery.filter(
+                appid=appid, channel="mass", wechat_msgid=f"mass:{msg_id}", state=SENT
+            ).update(state=DEAD, last_error=failed_reason[:200])
+    return bool(updated)
 
 
 async def skip_pending_to(appid: str, openid: str, reason: str) -> int:

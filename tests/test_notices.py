@@ -435,3 +435,87 @@ async def test_someone_who_unfollowed_is_not_sent_what_was_queued(
     with use(desk.app[keys.DATABASE]):
         row = await Delivery.get(openid=leaver)
     assert row.state == "skipped" and row.last_error == "不再关注公众号"
+
+
+async def test_a_mass_send_reaches_many_in_one_call_at_most_four_a_month_each(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, notices={"channels": ["mass", "template"]})
+    auth = await login(desk)
+    people = await households(desk, 6)
+    busy = people[0]  # already had this month's four mass sends
+    with use(desk.app[keys.DATABASE]):
+        for n in range(4):
+            await Delivery.create(
+                key=f"old:{n}|{busy}|mass",
+                source=f"old:{n}",
+                appid=APPID,
+                openid=busy,
+                channel="mass",
+                payload={},
+                state="sent",
+                sent_at=desk.clock() - timedelta(minutes=n + 1),
+                next_attempt_at=desk.clock(),
+            )
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"]["sent"] == 6
+    (mass,) = wechat.state.delivered("/cgi-bin/message/mass/send")
+    assert sorted(mass.body["touser"]) == sorted(people[1:])
+    assert NOTICE["title"] in mass.body["text"]["content"] and mass.body["clientmsgid"]
+    assert receivers(wechat) == [busy]  # the fifth would have been one too many
+    # WeChat reports the job; the delivery report carries its figures.
+    msg_id = await mass_job(desk)
+    posted = await desk.post(
+        desk.sim.event(
+            "oMassAssistant0000000000000",
+            "MASSSENDJOBFINISH",
+            MsgID=msg_id,
+            Status="send success",
+            TotalCount=5,
+            FilterCount=5,
+            SentCount=5,
+            ErrorCount=0,
+        )
+    )
+    assert posted.status == 200
+    report = await (
+        await desk.client.get(f"/api/v1/notices/{notice['id']}/report", headers=auth)
+    ).json()
+    assert report["reached"] == {"mass": 5, "template": 1}
+    assert report["mass_sends"] == [
+        {
+            "msg_id": msg_id,
+            "households": 5,
+            "status": "send success",
+            "sent": 5,
+            "filtered": 5,
+            "errors": 0,
+        }
+    ]
+
+
+async def mass_job(desk: Desk) -> str:
+    from storage.models import MassJob
+
+    with use(desk.app[keys.DATABASE]):
+        return (await MassJob.get()).msg_id
+
+
+async def test_a_mass_send_whose_answer_was_lost_is_not_sent_twice(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk, notices={"channels": ["mass"]}, wechat={"api_timeout": 0.3})
+    auth = await login(desk)
+    people = await households(desk, 3)
+    # WeChat sends it, but its answer comes after we stopped waiting.
+    wechat.state.fail("/cgi-bin/message/mass/send", delay=0.6)
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"]["sent"] == 3
+    calls = wechat.state.sent("/cgi-bin/message/mass/send")
+    assert len(calls) == 2 and calls[0].body["clientmsgid"] == calls[1].body["clientmsgid"]
+    (sent,) = wechat.state.delivered("/cgi-bin/message/mass/send")
+    assert sorted(sent.body["touser"]) == sorted(people)

@@ -265,7 +265,7 @@ DOCUMENT: dict[str, Any] = {
                 "properties": {
                     "delivery": {"type": "integer"},
                     "openid": {"type": "string", "description": "Shortened"},
-                    "channel": {"enum": ["template", "subscribe", "custom"]},
+                    "channel": {"enum": ["template", "subscribe", "custom", "mass"]},
                     "state": {"enum": ["failed", "dead", "unknown", "skipped"]},
                     "reason": {"type": ["string", "null"]},
                     "errcode": {"type": ["integer", "null"]},
@@ -297,6 +297,21 @@ DOCUMENT: dict[str, Any] = {
                                 },
                             },
                             "waiting": {"type": "integer"},
+                            "mass_sends": {
+                                "type": "array",
+                                "description": "Each mass send and what WeChat reported of it",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "msg_id": {"type": "string"},
+                                        "households": {"type": "integer"},
+                                        "status": {"type": ["string", "null"]},
+                                        "sent": {"type": ["integer", "null"]},
+                                        "filtered": {"type": ["integer", "null"]},
+                                        "errors": {"type": ["integer", "null"]},
+                                    },
+                                },
+                            },
                         },
                     },
                 ]
