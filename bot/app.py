@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot import api, keys
 from bot.health import healthz
-from bot.inbox import Inbox
+from bot.inbox import Inbox, message_key
 from bot.metrics import metrics
 from bot.sandbox import PREFIX as SANDBOX_PREFIX
 from bot.sandbox import SandboxState, api_base_url, create_sandbox_app
@@ -149,11 +149,6 @@ def create_app(
                 max_attempts=conv.max_attempts,
                 clock=clock,
             )
-            api = app[keys.WECHAT]
-
-            async def send_late(openid: str, text: str) -> bool:
-                return await send_late_reply(api, openid, text)
-
             redis = app[keys.REDIS]
             budget = settings.wechat.reply_budget
             app[keys.INBOX] = Inbox(
@@ -167,7 +162,14 @@ def create_app(
                 ),
                 replies=ReplyCache(redis, keep_seconds=conv.dedupe_seconds),
                 scheduler=jobs,
-                send_late=send_late,
+                send_late=lambda msg, text: send_late_reply(
+                    app[keys.DISPATCHER],
+                    appid=msg.appid,
+                    openid=msg.openid,
+                    message_key=message_key(msg),
+                    text=text,
+                    now=clock(),
+                ),
                 budget=budget,
                 step_limit=conv.step_limit_seconds,
                 sorry=texts.SORRY_ERROR.format(hotline=settings.account.hotline),

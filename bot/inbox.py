@@ -28,7 +28,7 @@ from storage.turns import Began, Turn, Turns
 
 log = structlog.get_logger(__name__)
 
-LateSender = Callable[[str, str], Awaitable[object]]
+LateSender = Callable[[Inbound, str], Awaitable[object]]
 
 # Any one Redis call on the way in or out; Redis answers in well under a millisecond.
 _REDIS_LIMIT = 2.0
@@ -165,7 +165,7 @@ class Inbox:
                 # Sent while the lock is still ours, so it reaches the person before the
                 # reply to anything they sent after it.
                 if reply is not None:
-                    await self._send_late(msg.openid, reply.text)
+                    await self._send_late(msg, reply.text)
                 await self._finish(msg, turn, sessions, None, late=True)
                 finished = True
                 return

@@ -298,6 +298,29 @@ class Dispatcher:
             follow_up=outbox.follow_up(delivery, channel, self._clock()),
         )
 
+    async def deliver_now(self, delivery_id: int, *, tries: int = 3) -> bool:
+        """Send one delivery at once, in the caller's task (a reply that missed WeChat's
+        5 seconds, sent while the person's conversation is still held so it arrives
+        before the answer to anything they send next). A busy WeChat is tried again
+        here a few times; after that, or if this process dies, the dispatchers finish
+        the job like any other. Returns whether it was sent."""
+        for attempt in range(tries):
+            if attempt:
+                await asyncio.sleep(0.2 * 2 ** (attempt - 1))
+            delivery = await outbox.claim_one(
+                delivery_id, self.owner, now=self._clock(), lease=self._settings.lease
+            )
+            if delivery is None:
+                return False
+            await outbox.start_attempts([delivery], self.owner, self._clock())
+            result = await self._send(delivery)
+            await outbox.finish_many([result], owner=self.owner, now=self._clock())
+            await self._after([delivery], [result])
+            if result.state != outbox.PENDING:
+                return result.state == outbox.SENT
+        await wake(self._redis)  # left for the dispatchers, at its retry time
+        return False
+
     async def _screen(self, claimed: list[Delivery]) -> list[Delivery]:
         """Drop what is no longer wanted (the person unsubscribed, the notice was
         retracted) before anything is sent."""

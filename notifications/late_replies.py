@@ -1,24 +1,37 @@
-"""Replies that missed WeChat's 5-second window go out as customer-service messages."""
+"""Replies that missed WeChat's 5-second window go out as customer-service messages,
+through the outbox like everything else the service sends on its own."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
 
 import structlog
+
+from notifications.dispatcher import Dispatcher
+from storage import outbox
 
 log = structlog.get_logger(__name__)
 
 
-class TextSender(Protocol):
-    async def send_text(self, openid: str, content: str) -> None: ...
-
-
-async def send_late_reply(api: TextSender, openid: str, text: str) -> bool:
-    """Send once (the client retries transient failures itself); log, never raise."""
+async def send_late_reply(
+    dispatcher: Dispatcher, *, appid: str, openid: str, message_key: str, text: str, now: datetime
+) -> bool:
+    """Queue the reply (once per message, however often WeChat retried it) and send it at
+    once. A failure is left to the dispatchers; this never raises."""
     try:
-        await api.send_text(openid, text)
+        delivery = await outbox.enqueue(
+            source=f"reply:{message_key}",
+            appid=appid,
+            openid=openid,
+            channel="custom",
+            payload={"text": text},
+            now=now,
+        )
+        if delivery is None:
+            return False  # this message's reply is already queued
+        sent = await dispatcher.deliver_now(delivery.id)
     except Exception as exc:
-        log.warning("late reply not sent", openid=openid, error=str(exc))
+        log.warning("late reply not sent yet", openid=openid, error=str(exc))
         return False
-    log.info("late reply sent", openid=openid)
-    return True
+    log.info("late reply sent" if sent else "late reply left to the dispatchers", openid=openid)
+    return sent

@@ -126,6 +126,19 @@ async def claim(
 # A batch at a time (the dispatcher's path: a few statements per batch, not per row) -----
 
 
+async def claim_one(
+    delivery_id: int, owner: str, *, now: datetime, lease: timedelta
+) -> Delivery | None:
+    """Lease one pending delivery now, whatever its time (a reply sent while the person's
+    conversation is held). None when another process has it or it is done."""
+    took = await Delivery.filter(id=delivery_id, state=PENDING).update(
+        state=SENDING, lease_owner=owner, lease_until=now + lease
+    )
+    if not took:
+        return None
+    return await Delivery.get_or_none(id=delivery_id, lease_owner=owner)
+
+
 async def takeovers(ids: Sequence[int]) -> set[int]:
     """Of these deliveries, those with an attempt that never finished: their process died
     mid-send, so WeChat may or may not have the message."""

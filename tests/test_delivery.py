@@ -170,3 +170,24 @@ async def test_late_replies_reach_the_person_in_order(
         assert (await first).body == b"success" and (await second).body == b"success"
     texts = await wechat.wait_for_texts(RESIDENT, 2)
     assert texts[0].startswith("我的信息") and texts[1].startswith("个人信息告知")
+
+
+async def test_a_late_reply_wechat_keeps_refusing_is_kept_and_sent_later(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    from storage.models import Delivery
+
+    desk = await make_desk(
+        wechat={"reply_budget": 0.3},
+        outbox={"poll_seconds": 0.1, "backoff_base_seconds": 0.3, "backoff_cap_seconds": 0.5},
+    )
+    wechat.state.fail("/cgi-bin/message/custom/send", -1, times=4)  # busier than a moment
+    async with desk.locks().hold(APPID, RESIDENT):
+        pending = asyncio.create_task(desk.post(desk.sim.text(RESIDENT, "我的")))
+        await asyncio.sleep(0.5)
+    assert (await pending).body == b"success"
+    texts = await wechat.wait_for_texts(RESIDENT, 1, timeout=10)
+    assert len(texts) == 1 and texts[0].startswith("我的信息")
+    with use(desk.app[keys.DATABASE]):
+        (row,) = await Delivery.filter(openid=RESIDENT)
+    assert row.source.startswith("reply:") and row.state == "sent" and row.attempts == 5
