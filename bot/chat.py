@@ -257,6 +257,9 @@ def describe_push(path: str, body: Mapping[str, Any]) -> str:
             titles = [str(a.get("title", "")) for a in articles if isinstance(a, Mapping)]
             return "[图文] " + " / ".join(titles)
         return f"[{kind}] {json.dumps(content, ensure_ascii=False)}"
+    if path.endswith("/message/mass/send"):
+        text = body.get("text")
+        return "[群发] " + str(text.get("content", "") if isinstance(text, Mapping) else text)
     data = body.get("data")
     if isinstance(data, Mapping):
         label = "[订阅通知]" if "/subscribe/" in path else "[模板消息]"

@@ -291,8 +291,9 @@ async def _sandbox_sent(request: web.Request) -> web.Response:
     for call in state.calls:
         if call.seq <= after or call.errcode != 0 or not isinstance(call.body, dict):
             continue
-        if touser and call.body.get("touser") != touser:
-            continue
+        to = call.body.get("touser")
+        if touser and to != touser and not (isinstance(to, list) and touser in to):
+            continue  # a mass send names many people
         items.append({"seq": call.seq, "path": call.path, "body": call.body})
     last = state.calls[-1].seq if state.calls else after
     return web.json_response({"last": max(last, after), "items": items})
