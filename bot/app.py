@@ -36,6 +36,7 @@ from notifications.policy import Retries
 from storage import demo
 from storage.db import open_database, use
 from storage.locks import PersonLocks
+from storage.models import Township
 from storage.redis import open_redis
 from storage.replies import ReplyCache
 from storage.turns import Turns
@@ -100,6 +101,13 @@ def create_app(
         async def seed() -> None:
             if await demo.load_if_empty():
                 log.info("demo data set loaded")
+            owner = settings.account.township
+            if owner and not await Township.filter(name=owner).exists():
+                log.error(
+                    "account.township names no township in the data set: new followers "
+                    "will not be placed in it",
+                    township=owner,
+                )
 
         async with open_database(settings.database_url, prepare=seed) as ctx:
             app[keys.DATABASE] = ctx

@@ -64,45 +64,43 @@ async def get(notice_id: int) -> Notice | None:
     return await Notice.get_or_none(id=notice_id).select_related("township", "village")
 
 
+async def _state_of(notice_id: int) -> str:
+    notice = await Notice.get_or_none(id=notice_id)
+    if notice is None:
+        raise LookupError(notice_id)
+    return notice.state
+
+
 async def publish(notice_id: int, *, staff_id: int, now: datetime) -> Notice:
-    """Publish a draft. The fan-out is recorded in the same transaction (cursor 0, not
-    done), so a crash right after still sends it: a dispatcher's fan-out picks it up."""
-    async with in_transaction():
-        notice = await Notice.select_for_update().get_or_none(id=notice_id)
-        if notice is None:
-            raise LookupError(notice_id)
-        if notice.state != DRAFT:
-            raise NoticeConflict(notice.state)
-        when = max(now, notice.scheduled_at) if notice.scheduled_at else now
-        notice.state = PUBLISHED
-        notice.published_by_id = staff_id
-        notice.published_at = when
-        notice.fanout_cursor = 0
-        notice.fanout_done = False
-        await notice.save(
-            update_fields=[
-                "state",
-                "published_by_id",
-                "published_at",
-                "fanout_cursor",
-                "fanout_done",
-            ]
-        )
+    """Publish a draft. The fan-out is recorded with it (cursor 0, not done), so a crash
+    right after still sends it: a fan-out in any process picks it up. One conditional
+    UPDATE, so two staff pressing publish at once publish it once."""
+    notice = await Notice.get_or_none(id=notice_id)
+    if notice is None:
+        raise LookupError(notice_id)
+    when = max(now, notice.scheduled_at) if notice.scheduled_at else now
+    took = await Notice.filter(id=notice_id, state=DRAFT).update(
+        state=PUBLISHED,
+        published_by_id=staff_id,
+        published_at=when,
+        fanout_cursor=0,
+        fanout_done=False,
+    )
+    if not took:
+        raise NoticeConflict(await _state_of(notice_id))
+    await notice.refresh_from_db()
     return notice
 
 
 async def retract(notice_id: int, *, now: datetime, reason: str) -> int:
     """Retract a published notice: its fan-out stops and what is still queued is skipped
-    with ``reason``. Returns how many queued deliveries were stopped."""
+    with ``reason``, in one transaction. Returns how many queued deliveries were stopped."""
     async with in_transaction():
-        notice = await Notice.select_for_update().get_or_none(id=notice_id)
-        if notice is None:
-            raise LookupError(notice_id)
-        if notice.state != PUBLISHED:
-            raise NoticeConflict(notice.state)
-        await Notice.filter(id=notice_id).update(
+        took = await Notice.filter(id=notice_id, state=PUBLISHED).update(
             state=RETRACTED, retracted_at=now, fanout_done=True, fanout_owner=None
         )
+        if not took:
+            raise NoticeConflict(await _state_of(notice_id))
         return await Delivery.filter(source=source_of(notice_id), state=PENDING).update(
             state=SKIPPED, last_error=reason[:200]
         )

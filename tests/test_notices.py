@@ -519,3 +519,16 @@ async def test_a_mass_send_whose_answer_was_lost_is_not_sent_twice(
     assert len(calls) == 2 and calls[0].body["clientmsgid"] == calls[1].body["clientmsgid"]
     (sent,) = wechat.state.delivered("/cgi-bin/message/mass/send")
     assert sorted(sent.body["touser"]) == sorted(people)
+
+
+async def test_two_staff_pressing_publish_at_once_publish_it_once(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    auth = await login(desk)
+    await households(desk, 5)
+    notice = await draft(desk, auth)
+    results = await asyncio.gather(*(act(desk, auth, notice["id"], "publish") for _ in range(4)))
+    assert sorted(status for status, _ in results) == [200, 409, 409, 409]
+    await until_settled(desk, auth, notice["id"])
+    assert len(receivers(wechat)) == 5
