@@ -55,13 +55,13 @@ async def open_database(
     """Migrate and ``prepare`` (e.g. load the demo data), one process at a time, then yield
     a tortoise context the caller makes current around its queries (see :func:`use`)."""
     ctx = TortoiseContext()
-    async with _startup_lock(url):
-        await apply_migrations(url)
-        with use(ctx):
-            await ctx.init(config=tortoise_config(url))
-            if prepare is not None:
-                await prepare()
-    try:
+    try:  # a failed start-up closes its connections too, or aiosqlite's thread lingers
+        async with _startup_lock(url):
+            await apply_migrations(url)
+            with use(ctx):
+                await ctx.init(config=tortoise_config(url))
+                if prepare is not None:
+                    await prepare()
         yield ctx
     finally:
         await ctx.close_connections()
