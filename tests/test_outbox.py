@@ -412,3 +412,28 @@ async def test_metrics_show_the_outbox_and_a_paused_channel(
     assert 'township_outbox_channel_paused{channel="custom"} 0.0' in text
     assert 'township_outbox_attempts_total{channel="custom",outcome="sent"} 3.0' in text
     assert "oHousehold" not in text  # no personal data
+
+
+async def test_the_outbox_tables_have_the_indexes_its_queries_need(desk: Desk) -> None:
+    """Claiming and closing attempts touch every due row without them: a 100,000-household
+    notice then slows to a crawl (it did, before 0006, on SQLite)."""
+    from tortoise.connection import get_connection
+
+    with use(desk.app[keys.DATABASE]):
+        conn = get_connection("default")
+        if conn.capabilities.dialect == "postgres":
+            rows = await conn.execute_query_dict(
+                "SELECT indexname AS name FROM pg_indexes WHERE tablename LIKE 'delivery%'"
+            )
+        else:
+            rows = await conn.execute_query_dict(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'delivery%'"
+            )
+    names = {str(r["name"]) for r in rows}
+    assert {
+        "idx_delivery_due",
+        "idx_delivery_channel_due",
+        "idx_delivery_source_state",
+        "idx_delivery_person",
+        "idx_delivery_attempt_delivery",
+    } <= names
