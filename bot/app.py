@@ -202,6 +202,7 @@ def create_app(
                 settings=DispatchSettings(
                     batch=out.batch,
                     concurrency=out.concurrency,
+                    lanes=out.lanes,
                     lease=timedelta(seconds=out.lease_seconds),
                     poll_seconds=out.poll_seconds,
                     rate_per_second=out.rate_per_second,

@@ -112,8 +112,9 @@ class ConversationSettings(_Section):
 
 
 class OutboxSettings(_Section):
-    batch: int = Field(100, ge=1, le=10_000)
-    concurrency: int = Field(20, ge=1, le=1000)
+    batch: int = Field(500, ge=1, le=10_000)
+    concurrency: int = Field(200, ge=1, le=1000)
+    lanes: int = Field(2, ge=1, le=16)
     lease_seconds: float = Field(60.0, gt=0)
     poll_seconds: float = Field(2.0, gt=0)
     rate_per_second: float = Field(200.0, ge=0)

@@ -27,6 +27,7 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 MASS_REPEATED = 45065  # this clientmsgid was sent within 24 hours: WeChat did not send again
 MASS_MAX = 10_000  # openids in one mass send
 FORCE_COOLDOWN_SECONDS = 60
+LOCAL_TOKEN_SECONDS = 60
 BUSY = -1
 
 
@@ -98,6 +99,7 @@ class WeChatAPI:
         self._backoff = backoff
         self._unlock = redis.register_script(_UNLOCK)
         self._token_key = f"wx:token:{appid}"
+        self._local: tuple[str, float] | None = None
         self._lock_key = f"wx:token-lock:{appid}"
         self._forced_key = f"wx:token-forced:{appid}"
         # Longer than the slowest fetch (every attempt timing out, plus backoff), so two
@@ -107,10 +109,19 @@ class WeChatAPI:
     # Access tokens -----------------------------------------------------------------
 
     async def access_token(self) -> str:
+        # Kept in this process for a minute: a dispatcher with hundreds of sends in flight
+        # would otherwise ask Redis for the same token hundreds of times a second. A token
+        # WeChat rejects is replaced at once (call() refreshes it), and the shared one
+        # lives 5 minutes less than WeChat's, so a minute's copy is never stale.
+        if self._local is not None and time.monotonic() < self._local[1]:
+            return self._local[0]
         cached = _text(await self._redis.get(self._token_key))
-        if cached:
-            return cached
-        return await self._fetch_token(stale=None)
+        token = cached or await self._fetch_token(stale=None)
+        self._remember(token)
+        return token
+
+    def _remember(self, token: str) -> None:
+        self._local = (token, time.monotonic() + LOCAL_TOKEN_SECONDS)
 
     async def _fetch_token(self, stale: str | None) -> str:
         """Fetch a token, one process at a time. With ``stale``, force a refresh only if
@@ -180,7 +191,9 @@ class WeChatAPI:
         except WeChatError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
+            self._local = None
             token = await self._fetch_token(stale=token)
+            self._remember(token)
             return await self._request(
                 method, path, json_body=json_body, params=params, token=token
             )

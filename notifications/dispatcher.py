@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from conversations import texts
 from notifications import policy
 from storage import outbox
 from storage.db import use
-from storage.models import Delivery, Resident
+from storage.models import Resident
+from storage.outbox import Claimed
 from storage.ratelimit import RateLimit
 
 log = structlog.get_logger(__name__)
@@ -33,11 +35,12 @@ log = structlog.get_logger(__name__)
 WAKE_CHANNEL = "outbox:wake"
 
 # Of these claimed deliveries, which are no longer wanted: id -> (state, reason).
-Unwanted = Callable[[Sequence[Delivery]], Awaitable[dict[int, tuple[str, str]]]]
+Unwanted = Callable[[Sequence[Claimed]], Awaitable[dict[int, tuple[str, str]]]]
 # WeChat refused a source's request itself (errcode): stop every send of that source.
 Halt = Callable[[str, int], Awaitable[None]]
 CHANNELS = ("custom", "template", "subscribe", "mass")
 MASS_PER_MONTH = 4  # mass sends a follower of a service account may get in a month
+STILL_WANTED_AFTER = 0.2  # seconds waited for the rate limit before checking again
 
 
 async def wake(redis: aioredis.Redis) -> None:
@@ -50,8 +53,9 @@ async def wake(redis: aioredis.Redis) -> None:
 
 @dataclass(frozen=True)
 class DispatchSettings:
-    batch: int = 100
-    concurrency: int = 20
+    batch: int = 500
+    concurrency: int = 200
+    lanes: int = 2
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 2.0
     # Calls per second per channel, shared by every process (0: no limit).
@@ -89,13 +93,15 @@ class Dispatcher:
         self.outcomes: Counter[tuple[str, str]] = Counter()
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
         self._woken = asyncio.Event()
+        self._gate = asyncio.Semaphore(settings.concurrency)  # calls in flight, all lanes
         self._stopping = False
         # Under a rate limit, no more than about a second's sending is claimed at once,
         # so what is claimed is still wanted when its turn comes (a retraction, an
         # unsubscribe made while it waited) and its lease does not run out.
         self._batch = settings.batch
         if settings.rate_per_second:
-            self._batch = max(1, min(settings.batch, math.ceil(settings.rate_per_second)))
+            per_lane = math.ceil(settings.rate_per_second / settings.lanes)
+            self._batch = max(1, min(settings.batch, per_lane))
         self._limits = {
             channel: RateLimit(
                 redis,
@@ -113,25 +119,32 @@ class Dispatcher:
         self._woken.set()
 
     async def run(self) -> None:
-        """Forever: drain what is due, then sleep until woken or the poll interval ends."""
+        """Forever: drain what is due, then sleep until woken or the poll interval ends.
+
+        Several lanes drain at once, each claiming its own batch, so one lane's database
+        work overlaps another's waiting on WeChat; all share one limit on calls in flight.
+        """
         listener = asyncio.create_task(self._listen())
         try:
             with use(self._database):
-                while not self._stopping:
-                    try:
-                        while not self._stopping and await self.drain_once():
-                            pass
-                    except Exception:
-                        log.exception("dispatcher round failed; trying again shortly")
-                    if self._stopping:
-                        break
-                    self._woken.clear()
-                    try:
-                        await asyncio.wait_for(self._woken.wait(), self._settings.poll_seconds)
-                    except TimeoutError:
-                        pass
+                await asyncio.gather(*(self._lane() for _ in range(self._settings.lanes)))
         finally:
             listener.cancel()
+
+    async def _lane(self) -> None:
+        while not self._stopping:
+            try:
+                while not self._stopping and await self.drain_once():
+                    pass
+            except Exception:
+                log.exception("dispatcher round failed; trying again shortly")
+            if self._stopping:
+                break
+            self._woken.clear()
+            try:
+                await asyncio.wait_for(self._woken.wait(), self._settings.poll_seconds)
+            except TimeoutError:
+                pass
 
     async def _listen(self) -> None:
         while True:
@@ -167,11 +180,28 @@ class Dispatcher:
         ready = await self._take_over(ready)
         ready = await self._cool_down(ready)
         await outbox.start_attempts(ready, self.owner, self._clock())
-        gate = asyncio.Semaphore(self._settings.concurrency)
 
-        async def one(delivery: Delivery) -> outbox.Result:
-            async with gate:
-                return await self._send(delivery)
+        async def one(delivery: Claimed) -> outbox.Result:
+            async with self._gate:
+                try:
+                    return await self._send(delivery)
+                except Exception:
+                    # Something of ours failed (Redis, a bug), not WeChat: the call may
+                    # have gone out, so it is recorded as an answer that never came.
+                    log.exception("send failed unexpectedly", delivery=delivery.id)
+                    decision = policy.after_no_answer(
+                        delivery.channel,
+                        maybe_sent=True,
+                        attempts=delivery.attempts,
+                        now=self._clock(),
+                        retries=self._settings.retries,
+                    )
+                    return outbox.Result(
+                        delivery.id,
+                        decision.state,
+                        error=decision.reason,
+                        retry_at=decision.retry_at,
+                    )
 
         results = await asyncio.gather(*(one(d) for d in ready))
         await outbox.finish_many(results, owner=self.owner, now=self._clock())
@@ -194,9 +224,9 @@ class Dispatcher:
         local = now.astimezone(policy.BEIJING)
         month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         had = await outbox.mass_this_month([d.openid for d in ready], month)
-        done: list[Delivery] = []
+        done: list[Claimed] = []
         results: list[outbox.Result] = []
-        groups: dict[str, list[Delivery]] = {}
+        groups: dict[str, list[Claimed]] = {}
         for d in ready:
             if had.get(d.openid, 0) >= MASS_PER_MONTH:
                 done.append(d)
@@ -227,7 +257,7 @@ class Dispatcher:
         await self._after(done, results)
         return len(claimed)
 
-    async def _send_mass(self, members: list[Delivery], batch: str) -> list[outbox.Result]:
+    async def _send_mass(self, members: list[Claimed], batch: str) -> list[outbox.Result]:
         s = self._settings
         first = members[0]
         limit = self._limits.get("mass")
@@ -284,7 +314,7 @@ class Dispatcher:
                 )
         return out
 
-    def _fall_back(self, delivery: Delivery, reason: str) -> outbox.Result:
+    def _fall_back(self, delivery: Claimed, reason: str) -> outbox.Result:
         """This channel cannot reach the person: queue the next one configured, or say why
         not."""
         then = delivery.payload.get("then") or []
@@ -321,7 +351,7 @@ class Dispatcher:
         await wake(self._redis)  # left for the dispatchers, at its retry time
         return False
 
-    async def _screen(self, claimed: list[Delivery]) -> list[Delivery]:
+    async def _screen(self, claimed: list[Claimed]) -> list[Claimed]:
         """Drop what is no longer wanted (the person unsubscribed, the notice was
         retracted) before anything is sent."""
         if self._unwanted is None:
@@ -334,7 +364,7 @@ class Dispatcher:
             await outbox.skip(ids, self.owner, reason, state)
         return [d for d in claimed if d.id not in unwanted]
 
-    async def _take_over(self, claimed: list[Delivery]) -> list[Delivery]:
+    async def _take_over(self, claimed: list[Claimed]) -> list[Claimed]:
         """Rows whose last process died mid-send: WeChat may already have the message.
         Where it drops repeats itself (template: client_msg_id) the send is repeated;
         elsewhere the row is marked unknown for staff instead of sent twice."""
@@ -349,7 +379,7 @@ class Dispatcher:
         await outbox.skip(unguarded, self.owner, texts.REASON_UNKNOWN, outbox.UNKNOWN)
         return [d for d in claimed if d.id not in unguarded]
 
-    async def _cool_down(self, claimed: list[Delivery]) -> list[Delivery]:
+    async def _cool_down(self, claimed: list[Claimed]) -> list[Claimed]:
         """Pushes to someone who got one less than ``person_gap`` ago (in any process) go
         back to wait; one Redis round trip for the batch."""
         gap = self._settings.person_gap
@@ -389,14 +419,21 @@ class Dispatcher:
         except Exception:
             log.warning("could not record the pause in Redis")
 
-    async def _send(self, delivery: Delivery) -> outbox.Result:
+    async def _send(self, delivery: Claimed) -> outbox.Result:
         s = self._settings
         limit = self._limits.get(delivery.channel)
         if limit is not None:
+            began = time.monotonic()
             try:
                 await limit.wait()
             except Exception:
                 log.warning("rate limit unavailable (Redis?); sending unthrottled")
+            if time.monotonic() - began > STILL_WANTED_AFTER and self._unwanted is not None:
+                # It waited its turn long enough for the notice to be retracted or the
+                # person to unsubscribe meanwhile: ask again, for this one alone.
+                stop = (await self._unwanted([delivery])).get(delivery.id)
+                if stop is not None:
+                    return outbox.Result(delivery.id, stop[0], error=stop[1])
         msgid: str | None = None
         errcode: int | None = None
         error: str | None = None
@@ -440,7 +477,7 @@ class Dispatcher:
             wechat_msgid=msgid,
         )
 
-    async def _after(self, sent: list[Delivery], results: list[outbox.Result]) -> None:
+    async def _after(self, sent: list[Claimed], results: list[outbox.Result]) -> None:
         """What a batch's answers mean beyond each row: paused channels, people who left,
         consent used up, a notice WeChat refuses, fallbacks to wake up for."""
         now = self._clock()
@@ -469,7 +506,7 @@ class Dispatcher:
         if woke:
             await wake(self._redis)
 
-    async def _call(self, delivery: Delivery) -> str | None:
+    async def _call(self, delivery: Claimed) -> str | None:
         p = delivery.payload
         if delivery.channel == "custom":
             await self._api.send_text(delivery.openid, str(p["text"]))
@@ -492,7 +529,7 @@ class Dispatcher:
         raise WeChatError(47003, f"unknown channel {delivery.channel}", "outbox")
 
 
-def _subscribe_part(delivery: Delivery) -> dict[str, Any]:
+def _subscribe_part(delivery: Claimed) -> dict[str, Any]:
     """A subscription notice's own template and fields: under "subscribe" when the payload
     serves several channels, the payload itself otherwise."""
     part = delivery.payload.get("subscribe")

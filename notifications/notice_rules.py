@@ -9,8 +9,8 @@ import structlog
 
 from conversations import texts
 from storage import notices
-from storage.models import Delivery, Notice, Resident, Subscription
-from storage.outbox import DEAD, SKIPPED
+from storage.models import Notice, Resident, Subscription
+from storage.outbox import DEAD, SKIPPED, Claimed
 
 log = structlog.get_logger(__name__)
 
@@ -26,7 +26,7 @@ def _notice_id(source: str) -> int | None:
         return None
 
 
-async def unwanted(batch: Sequence[Delivery]) -> dict[int, tuple[str, str]]:
+async def unwanted(batch: Sequence[Claimed]) -> dict[int, tuple[str, str]]:
     """Checked for a whole claimed batch in three queries: the notice was retracted or
     stopped, the person stopped following, or they unsubscribed from the area."""
     out: dict[int, tuple[str, str]] = {}

@@ -11,6 +11,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from storage import outbox
 from storage.models import Delivery, MassJob, Notice, Resident, Subscription
 from storage.outbox import DEAD, PENDING, SENDING, SENT, SKIPPED, UNKNOWN
 
@@ -255,7 +256,7 @@ async def queue_page(
         .values_list("id", "openid")
     )
     source = source_of(notice.id)
-    async with in_transaction():
+    async with in_transaction() as tx:
         still = await Notice.filter(
             id=notice.id,
             fanout_owner=owner,
@@ -271,22 +272,15 @@ async def queue_page(
         if not still:
             return None
         if page:
-            await Delivery.bulk_create(
-                [
-                    Delivery(
-                        key=f"{source}|{openid}|{channel}",
-                        source=source,
-                        topic=notice.area,
-                        appid=appid,
-                        openid=openid,
-                        channel=channel,
-                        payload=payload,
-                        state=PENDING,
-                        next_attempt_at=now,
-                    )
-                    for _, openid in page
-                ],
-                ignore_conflicts=True,  # a page queued before a crash is queued once
+            await outbox.enqueue_many(
+                source=source,
+                topic=notice.area,
+                appid=appid,
+                openids=[openid for _, openid in page],
+                channel=channel,
+                payload=payload,
+                now=now,
+                connection=tx,
             )
     if page:
         notice.fanout_cursor = page[-1][0]

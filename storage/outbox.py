@@ -8,11 +8,13 @@ the lease runs out another process claims them again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -26,11 +28,46 @@ DEAD, UNKNOWN, SKIPPED = "dead", "unknown", "skipped"
 STATES = (PENDING, SENDING, SENT, DEAD, UNKNOWN, SKIPPED)
 
 
+@dataclass(slots=True)
+class Claimed:
+    """A delivery as a dispatcher holds it while sending: the columns it needs, read
+    straight from the claim (building ORM objects for every row was a fifth of the
+    dispatcher's time)."""
+
+    id: int
+    source: str
+    topic: str | None
+    appid: str
+    openid: str
+    channel: str
+    payload: dict[str, Any]
+    attempts: int
+    wechat_msgid: str | None
+
+
+_CLAIMED_COLUMNS = "id, source, topic, appid, openid, channel, payload, attempts, wechat_msgid"
+
+
+def _claimed(row: Mapping[str, Any]) -> Claimed:
+    payload = row["payload"]
+    return Claimed(
+        id=int(row["id"]),
+        source=str(row["source"]),
+        topic=row["topic"],
+        appid=str(row["appid"]),
+        openid=str(row["openid"]),
+        channel=str(row["channel"]),
+        payload=json.loads(payload) if isinstance(payload, str | bytes) else dict(payload),
+        attempts=int(row["attempts"]),
+        wechat_msgid=row["wechat_msgid"],
+    )
+
+
 def delivery_key(source: str, openid: str, channel: str) -> str:
     return f"{source}|{openid}|{channel}"
 
 
-def follow_up(delivery: Delivery, channel: str, now: datetime) -> Delivery:
+def follow_up(delivery: Claimed, channel: str, now: datetime) -> Delivery:
     """The same push to the same person through ``channel`` (unsaved)."""
     then = [c for c in delivery.payload.get("then", []) if c != channel]
     return Delivery(
@@ -78,6 +115,49 @@ async def enqueue(
         return None
 
 
+async def enqueue_many(
+    *,
+    source: str,
+    topic: str | None,
+    appid: str,
+    openids: Sequence[str],
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> None:
+    """Queue one push to many people, inside the caller's transaction (``connection``).
+    Rows already queued (a page queued again after a crash) are left as they are. One
+    statement, the payload serialised once: a notice fans out to 100,000 households."""
+    pg = connection.capabilities.dialect == "postgres"
+    columns = (
+        "key, source, topic, appid, openid, channel, payload, state, attempts,"
+        " next_attempt_at, fell_back, created_at"
+    )
+    marks = ", ".join(f"${i}" for i in range(1, 13)) if pg else ", ".join("?" * 12)
+    body = json.dumps(payload, ensure_ascii=False)
+    await connection.execute_many(
+        f"INSERT INTO delivery ({columns}) VALUES ({marks}) ON CONFLICT (key) DO NOTHING",
+        [
+            [
+                delivery_key(source, openid, channel),
+                source,
+                topic,
+                appid,
+                openid,
+                channel,
+                body,
+                PENDING,
+                0,
+                now,
+                False,
+                now,
+            ]
+            for openid in openids
+        ],
+    )
+
+
 async def claim(
     owner: str,
     *,
@@ -86,7 +166,7 @@ async def claim(
     limit: int,
     paused: Sequence[str] = (),
     only: str | None = None,
-) -> list[Delivery]:
+) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries to ``owner``: pending ones whose time has come,
     and sending ones whose lease ran out (their process died). Channels in ``paused``
     (their daily quota is used up) are left alone; ``only`` claims one channel alone."""
@@ -104,7 +184,7 @@ async def claim(
             " WHERE state IN ('pending', 'sending') AND next_attempt_at <= $3"
             " AND NOT (channel = ANY($5::text[]))"
             " AND ($6::text IS NULL OR channel = $6)"
-            " LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
+            f" LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_CLAIMED_COLUMNS}",
             [owner, until, now, limit, list(paused), only],
         )
     else:
@@ -118,21 +198,15 @@ async def claim(
             " WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?"
             f"{f' AND channel NOT IN ({skip})' if paused else ''}"
             f"{' AND channel = ?' if only else ''}"
-            " LIMIT ?) RETURNING id",
+            f" LIMIT ?) RETURNING {_CLAIMED_COLUMNS}",
             [owner, until, until, now, *paused, *([only] if only else []), limit],
         )
-    ids = [row["id"] for row in rows]
-    if not ids:
-        return []
-    return await Delivery.filter(id__in=ids, lease_owner=owner, lease_until=until).order_by("id")
-
-
-# A batch at a time (the dispatcher's path: a few statements per batch, not per row) -----
+    return sorted((_claimed(row) for row in rows), key=lambda d: d.id)
 
 
 async def claim_one(
     delivery_id: int, owner: str, *, now: datetime, lease: timedelta
-) -> Delivery | None:
+) -> Claimed | None:
     """Lease one pending delivery now, whatever its time (a reply sent while the person's
     conversation is held). None when another process has it or it is done."""
     took = await Delivery.filter(id=delivery_id, state=PENDING).update(
@@ -140,7 +214,10 @@ async def claim_one(
     )
     if not took:
         return None
-    return await Delivery.get_or_none(id=delivery_id, lease_owner=owner)
+    rows = await Delivery.filter(id=delivery_id, lease_owner=owner).values(
+        *_CLAIMED_COLUMNS.split(", ")
+    )
+    return _claimed(rows[0]) if rows else None
 
 
 async def takeovers(ids: Sequence[int]) -> set[int]:
@@ -154,7 +231,7 @@ async def takeovers(ids: Sequence[int]) -> set[int]:
     return {int(row["delivery_id"]) for row in rows}
 
 
-async def start_attempts(deliveries: Sequence[Delivery], owner: str, now: datetime) -> None:
+async def start_attempts(deliveries: Sequence[Claimed], owner: str, now: datetime) -> None:
     """Record an attempt for each, before any call is made."""
     if not deliveries:
         return

@@ -31,6 +31,9 @@ async def open_redis(url: str, data_dir: Path) -> AsyncIterator[aioredis.Redis]:
         health_check_interval=30,
         socket_timeout=None,
         socket_connect_timeout=5,
+        # redis-py refuses a command past its pool's size (100 by default) rather than
+        # waiting; Redis itself takes 10,000 clients.
+        max_connections=1000,
     )
     try:
         await client.ping()

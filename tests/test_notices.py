@@ -368,7 +368,7 @@ async def test_retracting_stops_what_has_not_been_sent(
 async def test_a_template_wechat_refuses_stops_the_whole_notice_and_staff_can_resend(
     make_desk: DeskFactory, wechat: FakeWeChat
 ) -> None:
-    desk = await fast_desk(make_desk, outbox={"batch": 5, "concurrency": 1})
+    desk = await fast_desk(make_desk, outbox={"batch": 5, "concurrency": 1, "lanes": 1})
     auth = await login(desk)
     await households(desk, 20)
     wechat.state.fail(TEMPLATE, 40037, times=1000)  # until the template is fixed
