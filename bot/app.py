@@ -203,6 +203,8 @@ def create_app(
                     batch=out.batch,
                     concurrency=out.concurrency,
                     lanes=out.lanes,
+                    mass="mass"
+                    in (*settings.notices.channels, *settings.notices.emergency_channels),
                     lease=timedelta(seconds=out.lease_seconds),
                     poll_seconds=out.poll_seconds,
                     rate_per_second=out.rate_per_second,

@@ -56,6 +56,8 @@ class DispatchSettings:
     batch: int = 500
     concurrency: int = 200
     lanes: int = 2
+    # Whether any push is configured to go by mass send (saves a claim a round if not).
+    mass: bool = True
     lease: timedelta = timedelta(seconds=60)
     poll_seconds: float = 2.0
     # Calls per second per channel, shared by every process (0: no limit).
@@ -166,7 +168,7 @@ class Dispatcher:
         recorded for the whole batch before any call, and results written together after.
         """
         paused = await self.paused_channels()
-        mass = 0 if "mass" in paused else await self._drain_mass()
+        mass = 0 if "mass" in paused or not self._settings.mass else await self._drain_mass()
         claimed = await outbox.claim(
             self.owner,
             now=self._clock(),

@@ -4,6 +4,7 @@ before it is sent, and stopping a notice whose template WeChat refuses."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import structlog
 
@@ -51,13 +52,13 @@ async def unwanted(batch: Sequence[Claimed]) -> dict[int, tuple[str, str]]:
     topical = [d for d in batch if d.topic and d.id not in out]
     if not topical:
         return out
-    openids = {d.openid for d in topical}
-    people = {
-        (row["appid"], row["openid"]): row
-        for row in await Resident.filter(openid__in=openids).values(
+    people: dict[tuple[str, str], dict[str, Any]] = {}
+    for appid in {d.appid for d in topical}:  # one account per deployment, today
+        openids = {d.openid for d in topical if d.appid == appid}
+        for row in await Resident.filter(appid=appid, openid__in=openids).values(
             "id", "appid", "openid", "subscribed"
-        )
-    }
+        ):
+            people[(appid, row["openid"])] = row
     asked = {
         (int(row["resident_id"]), str(row["area"]))
         for row in await Subscription.filter(
