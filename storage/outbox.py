@@ -235,13 +235,21 @@ async def start_attempts(deliveries: Sequence[Claimed], owner: str, now: datetim
     """Record an attempt for each, before any call is made."""
     if not deliveries:
         return
-    async with in_transaction():
-        await Delivery.filter(id__in=[d.id for d in deliveries], lease_owner=owner).update(
-            attempts=F("attempts") + 1
-        )
-        await DeliveryAttempt.bulk_create(
-            [DeliveryAttempt(delivery_id=d.id, owner=owner, started_at=now) for d in deliveries]
-        )
+    ids = [d.id for d in deliveries]
+    async with in_transaction() as tx:
+        await Delivery.filter(id__in=ids, lease_owner=owner).update(attempts=F("attempts") + 1)
+        if tx.capabilities.dialect == "postgres":
+            # One statement for the batch: PostgreSQL runs executemany row by row.
+            await tx.execute_query(
+                "INSERT INTO delivery_attempt (delivery_id, owner, started_at)"
+                " SELECT unnest($1::bigint[]), $2, $3",
+                [ids, owner, now],
+            )
+        else:
+            await tx.execute_many(
+                "INSERT INTO delivery_attempt (delivery_id, owner, started_at) VALUES (?, ?, ?)",
+                [[i, owner, now] for i in ids],
+            )
     for d in deliveries:
         d.attempts += 1
 
@@ -292,39 +300,54 @@ async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -
     rows = [r for r in results if r.delivery_id in mine]
     if not rows:
         return 0
+    values = [
+        [
+            r.state,
+            r.errcode,
+            (r.error or "")[:200] or None,
+            r.retry_at or now,
+            now if r.state == SENT else None,
+            r.wechat_msgid,
+            r.follow_up is not None,
+            r.delivery_id,
+        ]
+        for r in rows
+    ]
+    closing = [
+        [r.errcode, r.state if r.state != PENDING else "retry", (r.error or "")[:200] or None]
+        for r in rows
+    ]
     async with in_transaction() as tx:
-        await tx.execute_many(
-            update_delivery,
-            [
-                [
-                    r.state,
-                    r.errcode,
-                    (r.error or "")[:200] or None,
-                    r.retry_at or now,
-                    now if r.state == SENT else None,
-                    r.wechat_msgid,
-                    r.follow_up is not None,
-                    r.delivery_id,
-                    owner,
-                    SENDING,
-                ]
-                for r in rows
-            ],
-        )
-        await tx.execute_many(
-            close_attempt,
-            [
-                [
-                    now,
-                    r.errcode,
-                    r.state if r.state != PENDING else "retry",
-                    (r.error or "")[:200] or None,
-                    r.delivery_id,
-                    owner,
-                ]
-                for r in rows
-            ],
-        )
+        if pg:
+            # One statement per table for the batch, arrays unnested: PostgreSQL runs
+            # executemany row by row, and was the fan-out's busiest process.
+            columns = list(zip(*values, strict=True))
+            await tx.execute_query(
+                "UPDATE delivery d SET state = v.state, lease_owner = NULL, lease_until = NULL,"
+                " last_errcode = v.errcode, last_error = v.error, next_attempt_at = v.next_at,"
+                " sent_at = v.sent_at, wechat_msgid = v.msgid, fell_back = v.fell_back"
+                " FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[],"
+                " $5::timestamptz[], $6::text[], $7::bool[], $8::bigint[])"
+                " AS v(state, errcode, error, next_at, sent_at, msgid, fell_back, id)"
+                " WHERE d.id = v.id AND d.lease_owner = $9 AND d.state = 'sending'",
+                [*map(list, columns), owner],
+            )
+            shut = list(zip(*closing, strict=True))
+            await tx.execute_query(
+                "UPDATE delivery_attempt a SET finished_at = $1, errcode = v.errcode,"
+                " outcome = v.outcome, error = v.error"
+                " FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[])"
+                " AS v(delivery_id, errcode, outcome, error)"
+                " WHERE a.delivery_id = v.delivery_id AND a.owner = $6"
+                " AND a.finished_at IS NULL",
+                [now, [r.delivery_id for r in rows], *map(list, shut), owner],
+            )
+        else:
+            await tx.execute_many(update_delivery, [[*v, owner, SENDING] for v in values])
+            await tx.execute_many(
+                close_attempt,
+                [[now, *c, r.delivery_id, owner] for c, r in zip(closing, rows, strict=True)],
+            )
         follow_ups = [r.follow_up for r in rows if r.follow_up is not None]
         if follow_ups:
             await Delivery.bulk_create(follow_ups, ignore_conflicts=True)
