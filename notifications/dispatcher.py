@@ -232,7 +232,7 @@ class Dispatcher:
         for d in ready:
             if had.get(d.openid, 0) >= MASS_PER_MONTH:
                 done.append(d)
-                results.append(self._fall_back(d, texts.REASON_MASS_QUOTA))
+                results.append(self._fall_back(d, texts.REASON_MASS_QUOTA, attempted=False))
                 continue
             # A batch already tried (its answer lost, or its process dead) goes again under
             # the same name, so WeChat can tell it is the same send.
@@ -244,9 +244,9 @@ class Dispatcher:
                 reason = texts.REASON_UNKNOWN if d.id in lost else texts.REASON_MASS_TOO_FEW
                 done.append(d)
                 results.append(
-                    outbox.Result(d.id, outbox.UNKNOWN, error=reason)
+                    outbox.Result(d.id, outbox.UNKNOWN, error=reason, attempted=False)
                     if d.id in lost
-                    else self._fall_back(d, reason)
+                    else self._fall_back(d, reason, attempted=False)
                 )
                 continue
             batch = key if key.startswith("batch:") else f"batch:{secrets.token_hex(12)}"
@@ -316,18 +316,21 @@ class Dispatcher:
                 )
         return out
 
-    def _fall_back(self, delivery: Claimed, reason: str) -> outbox.Result:
+    def _fall_back(
+        self, delivery: Claimed, reason: str, *, attempted: bool = True
+    ) -> outbox.Result:
         """This channel cannot reach the person: queue the next one configured, or say why
         not."""
         then = delivery.payload.get("then") or []
         if not then:
-            return outbox.Result(delivery.id, outbox.SKIPPED, error=reason)
+            return outbox.Result(delivery.id, outbox.SKIPPED, error=reason, attempted=attempted)
         channel = str(then[0])
         return outbox.Result(
             delivery.id,
             outbox.SKIPPED,
             error=texts.REASON_FELL_BACK.format(channel=texts.CHANNEL_NAMES.get(channel, channel)),
             follow_up=outbox.follow_up(delivery, channel, self._clock()),
+            attempted=attempted,
         )
 
     async def deliver_now(self, delivery_id: int, *, tries: int = 3) -> bool:

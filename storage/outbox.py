@@ -17,7 +17,6 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -236,8 +235,9 @@ async def start_attempts(deliveries: Sequence[Claimed], owner: str, now: datetim
     if not deliveries:
         return
     ids = [d.id for d in deliveries]
+    # The row's own count goes up when the result is written (finish_many): one update
+    # fewer per push. The attempt log is what tells a send that was begun.
     async with in_transaction() as tx:
-        await Delivery.filter(id__in=ids, lease_owner=owner).update(attempts=F("attempts") + 1)
         if tx.capabilities.dialect == "postgres":
             # One statement for the batch: PostgreSQL runs executemany row by row.
             await tx.execute_query(
@@ -266,6 +266,8 @@ class Result:
     wechat_msgid: str | None = None
     # The same push through the next channel, queued in the same transaction.
     follow_up: Delivery | None = None
+    # False when no call was made (a mass send over the month's limit, say).
+    attempted: bool = True
 
 
 async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -> int:
@@ -280,12 +282,13 @@ async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -
     def marks(n: int) -> list[str]:
         return [f"${i}" for i in range(1, n + 1)] if pg else ["?"] * n
 
-    m = marks(10)
+    m = marks(11)
     update_delivery = (
         f"UPDATE delivery SET state = {m[0]}, lease_owner = NULL, lease_until = NULL, "
         f"last_errcode = {m[1]}, last_error = {m[2]}, next_attempt_at = {m[3]}, "
-        f"sent_at = {m[4]}, wechat_msgid = {m[5]}, fell_back = {m[6]} "
-        f"WHERE id = {m[7]} AND lease_owner = {m[8]} AND state = {m[9]}"
+        f"sent_at = {m[4]}, wechat_msgid = {m[5]}, fell_back = {m[6]}, "
+        f"attempts = attempts + {m[7]} "
+        f"WHERE id = {m[8]} AND lease_owner = {m[9]} AND state = {m[10]}"
     )
     m = marks(6)
     close_attempt = (
@@ -310,6 +313,7 @@ async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -
             r.wechat_msgid,
             r.follow_up is not None,
             r.delivery_id,
+            1 if r.attempted else 0,
         ]
         for r in rows
     ]
@@ -324,12 +328,13 @@ async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -
             columns = list(zip(*values, strict=True))
             await tx.execute_query(
                 "UPDATE delivery d SET state = v.state, lease_owner = NULL, lease_until = NULL,"
+                " attempts = d.attempts + v.tried,"
                 " last_errcode = v.errcode, last_error = v.error, next_attempt_at = v.next_at,"
                 " sent_at = v.sent_at, wechat_msgid = v.msgid, fell_back = v.fell_back"
                 " FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[],"
-                " $5::timestamptz[], $6::text[], $7::bool[], $8::bigint[])"
-                " AS v(state, errcode, error, next_at, sent_at, msgid, fell_back, id)"
-                " WHERE d.id = v.id AND d.lease_owner = $9 AND d.state = 'sending'",
+                " $5::timestamptz[], $6::text[], $7::bool[], $8::bigint[], $9::int[])"
+                " AS v(state, errcode, error, next_at, sent_at, msgid, fell_back, id, tried)"
+                " WHERE d.id = v.id AND d.lease_owner = $10 AND d.state = 'sending'",
                 [*map(list, columns), owner],
             )
             shut = list(zip(*closing, strict=True))
@@ -343,7 +348,9 @@ async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -
                 [now, [r.delivery_id for r in rows], *map(list, shut), owner],
             )
         else:
-            await tx.execute_many(update_delivery, [[*v, owner, SENDING] for v in values])
+            await tx.execute_many(
+                update_delivery, [[*v[:7], v[8], v[7], owner, SENDING] for v in values]
+            )
             await tx.execute_many(
                 close_attempt,
                 [[now, *c, r.delivery_id, owner] for c, r in zip(closing, rows, strict=True)],
