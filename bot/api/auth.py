@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.api.errors import json_object, refuse
+from bot.api.replies import respond
 from conversations import texts
 from storage import staff
 from storage.staff import StaffMember
@@ -82,9 +83,7 @@ async def login(request: web.Request) -> web.Response:
     await redis.delete(counters[0])
     token, expires = issued
     log.info("staff logged in", staff=username)
-    return web.json_response(
-        {"token": token, "token_type": "Bearer", "expires_at": expires.isoformat()}
-    )
+    return respond({"token": token, "token_type": "Bearer", "expires_at": expires.isoformat()})
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -92,4 +91,4 @@ async def logout(request: web.Request) -> web.Response:
     token = _bearer(request)
     assert token is not None
     await staff.logout(token)
-    return web.json_response({"ok": True})
+    return respond({"ok": True})

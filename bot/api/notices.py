@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import json_object, refuse
+from bot.api.replies import respond
 from bot.logs import short_openid
 from conversations import texts
 from notifications.dispatcher import wake
@@ -250,7 +251,7 @@ async def create(request: web.Request) -> web.Response:
     log.info("notice drafted", notice=notice.id, staff=member.username)
     fresh = await notices.get(notice.id)
     assert fresh is not None
-    return web.json_response(await _full(fresh), status=201)
+    return respond(await _full(fresh), status=201)
 
 
 async def list_notices(request: web.Request) -> web.Response:
@@ -268,13 +269,13 @@ async def list_notices(request: web.Request) -> web.Response:
     if member.township_id is not None:
         q = q.filter(Q(township_id=member.township_id) | Q(township_id__isnull=True))
     rows = [_summary(n) for n in await q]
-    return web.json_response({"notices": rows})
+    return respond({"notices": rows})
 
 
 async def show(request: web.Request) -> web.Response:
     member = await caller(request)
     notice = await _notice(request, member)
-    return web.json_response(await _full(notice))
+    return respond(await _full(notice))
 
 
 async def publish(request: web.Request) -> web.Response:
@@ -328,4 +329,4 @@ async def report(request: web.Request) -> web.Response:
     member = await caller(request)
     notice = await _notice(request, member)
     figures = await notices.report(notice.id)
-    return web.json_response({**_summary(notice), **figures})
+    return respond({**_summary(notice), **figures})

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.api.replies import respond
 from conversations import texts
 from storage.notices import COUNTED_STATES, SCOPES
 from storage.staff import ROLES
@@ -323,4 +324,4 @@ DOCUMENT: dict[str, Any] = {
 
 
 async def document(request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return respond(DOCUMENT)
