@@ -124,10 +124,12 @@ async def halt(notice_id: int, reason: str, why: str) -> int:
 async def resend_failed(notice_id: int, now: datetime) -> int:
     """Staff resend: dead and unknown deliveries go back to the queue, counted afresh."""
     async with in_transaction():
-        await Notice.filter(id=notice_id).update(halted_reason=None)
-        return await Delivery.filter(source=source_of(notice_id), state__in=[DEAD, UNKNOWN]).update(
-            state=PENDING, attempts=0, next_attempt_at=now, last_error=None
-        )
+        count = await Delivery.filter(
+            source=source_of(notice_id), state__in=[DEAD, UNKNOWN]
+        ).update(state=PENDING, attempts=0, next_attempt_at=now, last_error=None)
+        if count:  # nothing to resend changes nothing, the halt included
+            await Notice.filter(id=notice_id).update(halted_reason=None)
+        return count
 
 
 # What the bot shows --------------------------------------------------------------------

@@ -51,6 +51,8 @@ async def add(username: str, role: str, password: str, township: str | None) -> 
     if len(password) < 8:
         raise StaffError("password must be at least 8 characters")
     place: Township | None = None
+    if township and role == "county_admin":
+        raise StaffError("county_admin works county-wide: leave out --township")
     if township:
         place = await Township.get_or_none(name=township) or await Township.get_or_none(
             code=township

@@ -532,3 +532,53 @@ async def test_two_staff_pressing_publish_at_once_publish_it_once(
     assert sorted(status for status, _ in results) == [200, 409, 409, 409]
     await until_settled(desk, auth, notice["id"])
     assert len(receivers(wechat)) == 5
+
+
+async def test_hostile_requests_get_a_4xx_never_a_5xx_and_change_nothing(desk: Desk) -> None:
+    auth = await login(desk)
+    json_type = {**auth, "Content-Type": "application/json"}
+    bodies: list[tuple[bytes, dict[str, str]]] = [
+        (b"[" * 60_000, json_type),  # nesting deep enough to exhaust a parser
+        (b'{"title": "a"}', {**auth, "Content-Type": "application/json; charset=bogus"}),
+        (
+            b'{"title": "\\ud800", "body": "x", "area": "announcement", "scope": "county"}',
+            json_type,
+        ),
+        (
+            b'{"title": "a\\u0000b", "body": "x", "area": "announcement", "scope": "county"}',
+            json_type,
+        ),
+    ]
+    for raw, headers in bodies:
+        resp = await desk.client.post("/api/v1/notices", data=raw, headers=headers)
+        assert resp.status == 400, (raw[:40], await resp.text())
+    for change in ({"scheduled_at": "9999-12-31T23:59:59-12:00"}, {"scheduled_at": "2099-01-01"}):
+        resp = await desk.client.post("/api/v1/notices", json={**NOTICE, **change}, headers=auth)
+        assert resp.status == 400 and (await resp.json())["field"] == "scheduled_at"
+    huge = "99999999999999999999"
+    assert (await desk.client.get(f"/api/v1/notices/{huge}", headers=auth)).status == 404
+    assert (await desk.client.post(f"/api/v1/notices/{huge}/publish", headers=auth)).status == 404
+    resp = await desk.client.get(f"/api/v1/notices?before={huge}", headers=auth)
+    assert resp.status == 400
+    resp = await desk.client.post(
+        "/api/v1/auth/login",
+        data=b'{"username": "\\ud800", "password": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status == 400
+    with use(desk.app[keys.DATABASE]):
+        assert await Notice.all().count() == 0
+
+
+async def test_a_burst_of_guesses_at_once_gets_five_tries_not_hundreds(desk: Desk) -> None:
+    await login(desk)
+
+    async def guess() -> int:
+        resp = await desk.client.post(
+            "/api/v1/auth/login", json={"username": "sangyuan", "password": "guess-guess"}
+        )
+        return resp.status
+
+    statuses = await asyncio.gather(*(guess() for _ in range(30)))
+    # The first login (in login()) cleared the count; five more may be tried.
+    assert statuses.count(401) == 5 and statuses.count(429) == 25

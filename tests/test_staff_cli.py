@@ -51,6 +51,7 @@ async def test_an_operator_adds_staff_who_can_then_log_in(
         (("sangyuan01", "--role", "county_admin"), "is taken"),
         (("li", "--role", "township_staff"), "needs --township"),
         (("li", "--role", "township_staff", "--township", "火星镇"), "no township named"),
+        (("li", "--role", "county_admin", "--township", "桑园镇"), "county-wide"),
     ]
     for args, why in mistakes:
         failed = _staff_add(settings, *args, "--password-stdin")

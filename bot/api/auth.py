@@ -17,7 +17,7 @@ from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
 
-# Failed logins allowed per username and per address before a pause, and the pause.
+# Logins allowed per username before a pause (a right one clears the count), and the pause.
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 900
 
@@ -42,15 +42,10 @@ async def caller(request: web.Request, *roles: str) -> StaffMember:
     return member
 
 
-def _failure_keys(request: web.Request, username: str) -> list[str]:
-    # Hashed: the Redis keys should not spell out who tried what from where.
-    def h(value: str) -> str:
-        return hashlib.sha256(value.encode()).hexdigest()[:16]
-
-    return [
-        f"staff:login-failures:u:{h(username)}",
-        f"staff:login-failures:ip:{h(request.remote or '')}",
-    ]
+def _failure_key(username: str) -> str:
+    # Hashed: the Redis key should not spell out who tried. Per name, not per address:
+    # behind nginx every caller has the proxy's address.
+    return f"staff:login-failures:{hashlib.sha256(username.encode()).hexdigest()[:16]}"
 
 
 async def login(request: web.Request) -> web.Response:
@@ -63,9 +58,13 @@ async def login(request: web.Request) -> web.Response:
     if len(username) > 64 or len(password) > 1024:
         raise refuse(401, texts.STAFF_BAD_LOGIN)
     redis = request.app[keys.REDIS]
-    counters = _failure_keys(request, username)
-    counts = await redis.mget(counters)
-    if any(c is not None and int(c) >= MAX_FAILURES for c in counts):
+    counter = _failure_key(username)
+    # Counted before the (slow) password check, so a burst of guesses sent at once is
+    # counted too; a right password clears the count.
+    tries = int(await redis.incr(counter))
+    if tries == 1:  # the window starts with the first try (EXPIRE NX needs Redis 7)
+        await redis.expire(counter, FAILURE_WINDOW_SECONDS)
+    if tries > MAX_FAILURES:
         raise refuse(429, texts.STAFF_TOO_MANY_FAILURES)
     settings = request.app[keys.SETTINGS]
     now = request.app[keys.CLOCK]()
@@ -73,14 +72,9 @@ async def login(request: web.Request) -> web.Response:
         username, password, now=now, lifetime=timedelta(hours=settings.staff.token_hours)
     )
     if issued is None:
-        async with redis.pipeline(transaction=False) as pipe:
-            for key in counters:
-                pipe.incr(key)
-                pipe.expire(key, FAILURE_WINDOW_SECONDS)
-            await pipe.execute()
         log.warning("staff login refused", peer=request.remote)
         raise refuse(401, texts.STAFF_BAD_LOGIN)
-    await redis.delete(counters[0])
+    await redis.delete(counter)
     token, expires = issued
     log.info("staff logged in", staff=username)
     return respond({"token": token, "token_type": "Bearer", "expires_at": expires.isoformat()})

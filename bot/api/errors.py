@@ -30,8 +30,25 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 saying it is not one."""
     try:
         body = await request.json(loads=json.loads)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, LookupError, RecursionError):
+        # Not JSON, an unknown charset, or nesting deep enough to exhaust the parser.
         raise refuse(400, texts.STAFF_BAD_JSON) from None
-    if not isinstance(body, dict):
+    try:
+        storable = isinstance(body, dict) and _storable(body)
+    except RecursionError:
+        storable = False
+    if not storable:
         raise refuse(400, texts.STAFF_BAD_JSON)
+    assert isinstance(body, dict)
     return body
+
+
+def _storable(value: Any) -> bool:
+    """No NUL and no lone surrogate anywhere: neither database can store them."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True

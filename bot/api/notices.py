@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,8 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 WRITERS = ("county_admin", "township_staff")
 FIELDS = {"title", "body", "area", "scope", "township", "village", "link", "scheduled_at"}
 FAILURES_SHOWN = 50
+MAX_AHEAD = timedelta(days=366)  # a notice scheduled further out is a typo
+ID_LIMIT = 2**63  # both databases' bigint
 _CONFLICTS = {
     notices.PUBLISHED: texts.STAFF_ALREADY_PUBLISHED,
     notices.RETRACTED: texts.STAFF_ALREADY_RETRACTED,
@@ -152,7 +154,12 @@ def _when(body: dict[str, Any], now: datetime) -> datetime | None:
             "scheduled_at",
             texts.STAFF_FIELD_BAD.format(field="scheduled_at", why="应为 ISO 8601 时间"),
         )
-    when = when.replace(tzinfo=BEIJING) if when.tzinfo is None else when.astimezone(BEIJING)
+    try:
+        when = when.replace(tzinfo=BEIJING) if when.tzinfo is None else when.astimezone(BEIJING)
+    except (OverflowError, ValueError):
+        when = None
+    if when is None or when > now + MAX_AHEAD:
+        raise _bad("scheduled_at", texts.STAFF_SCHEDULE_FAR)
     if when < now:
         raise _bad("scheduled_at", texts.STAFF_SCHEDULE_PAST)
     return when
@@ -211,6 +218,8 @@ async def _notice(request: web.Request, member: StaffMember) -> Notice:
         notice_id = int(request.match_info["id"])
     except ValueError:
         raise refuse(404, texts.STAFF_NOTICE_NOT_FOUND) from None
+    if not 0 < notice_id < ID_LIMIT:
+        raise refuse(404, texts.STAFF_NOTICE_NOT_FOUND)
     notice = await notices.get(notice_id)
     # Someone else's jurisdiction looks the same as nothing at all.
     if notice is None or not _may_read(member, notice):
@@ -259,6 +268,8 @@ async def list_notices(request: web.Request) -> web.Response:
     try:
         limit = min(max(int(request.query.get("limit", "20")), 1), 100)
         before = int(request.query["before"]) if "before" in request.query else None
+        if before is not None and not 0 < before < ID_LIMIT:
+            raise ValueError(before)
     except ValueError:
         raise refuse(
             400, texts.STAFF_FIELD_BAD.format(field="limit/before", why="应为整数")
