@@ -33,18 +33,17 @@ import contextlib
 import json
 import os
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from children import Child, free_port, shown, start, wait_healthy
 
 if TYPE_CHECKING:
     import aiohttp
@@ -75,71 +74,6 @@ def household_openid(n: int) -> str:
 
 def baseline_openid(n: int) -> str:
     return f"oFanoutLoop{n:017d}"
-
-
-# Processes -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log.read_text("utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        """SIGTERM (aiohttp shuts down cleanly, stopping the embedded Redis), then SIGKILL."""
-        if self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-
-def start(name: str, argv: Sequence[str], env: dict[str, str], log: Path) -> Child:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return Child(name, proc, log)
-
-
-async def wait_healthy(
-    http: aiohttp.ClientSession, child: Child, url: str, patience: float = 90.0
-) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        if child.proc.poll() is not None:
-            raise RuntimeError(f"{child.name} exited with {child.proc.returncode}:\n{child.tail()}")
-        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-            async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                if resp.status == 200:
-                    return
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"{child.name} not healthy after {patience:.0f} s:\n{child.tail()}")
 
 
 # The fake WeChat API (in this process) -----------------------------------------------------
@@ -439,13 +373,6 @@ def sequential_loop(base_url: str, appid: str, secret: str, body: dict[str, Any]
 # The run -----------------------------------------------------------------------------------
 
 
-def _shown(url: str) -> str:
-    """A URL without its credentials, fit to print."""
-    from yarl import URL
-
-    return str(URL(url).with_user(None))
-
-
 async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     import aiohttp
     from aiohttp import web
@@ -489,7 +416,7 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     url = database_url or f"sqlite://{data_dir / 'township.sqlite3'}"
     stores = (
         f"{'PostgreSQL' if database_url else 'SQLite'}, "
-        f"{'Redis ' + _shown(redis_url) if redis_url else 'embedded Redis'}"
+        f"{'Redis ' + shown(redis_url) if redis_url else 'embedded Redis'}"
     )
     label = f"{households} households, {stores}, {args.latency_ms:g} ms API"
     if changed:
@@ -667,7 +594,7 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
                 print(f"  service log (last lines):\n{service.tail(25)}", flush=True)
     finally:
         if service is not None:
-            service.stop()
+            service.stop(patience=30)
         await runner.cleanup()
 
     extra = peak - idle

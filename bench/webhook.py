@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+from children import Child, free_port, shown, start, wait_healthy
 
 if TYPE_CHECKING:
     import aiohttp
@@ -74,71 +72,6 @@ def serve_bare(port: int, size: int) -> None:
     app.router.add_post("/wechat", answer)
     app.router.add_get("/healthz", healthz)
     web.run_app(app, host=HOST, port=port, print=None, access_log=None)
-
-
-# Processes -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log.read_text("utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        """SIGTERM (aiohttp shuts down cleanly, stopping the embedded Redis), then SIGKILL."""
-        if self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-
-def start(name: str, argv: Sequence[str], env: dict[str, str], log: Path) -> Child:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return Child(name, proc, log)
-
-
-async def wait_healthy(
-    http: aiohttp.ClientSession, child: Child, url: str, patience: float = 90.0
-) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        if child.proc.poll() is not None:
-            raise RuntimeError(f"{child.name} exited with {child.proc.returncode}:\n{child.tail()}")
-        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-            async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                if resp.status == 200:
-                    return
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"{child.name} not healthy after {patience:.0f} s:\n{child.tail()}")
 
 
 # CPU accounting from /proc (Linux; empty elsewhere) --------------------------------------
@@ -479,7 +412,7 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
         env["TOWNSHIP_DATABASE__URL"] = args.database_url
     stores = (
         f"{args.mix} steps, {'PostgreSQL' if args.database_url else 'SQLite'}, "
-        f"{'Redis ' + _shown(args.redis_url) if args.redis_url else 'embedded Redis'}"
+        f"{'Redis ' + shown(args.redis_url) if args.redis_url else 'embedded Redis'}"
     )
 
     children: list[Child] = []
@@ -598,13 +531,6 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
         flush=True,
     )
     return 1 if failures else 0
-
-
-def _shown(url: str) -> str:
-    """A URL without its credentials, fit to print."""
-    from yarl import URL as Url
-
-    return str(Url(url).with_user(None))
 
 
 def _cwd(pid: int) -> Path | None:
