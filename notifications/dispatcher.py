@@ -24,6 +24,7 @@ from tortoise.context import TortoiseContext
 from bot.wechat_api import MASS_MAX, WeChatAPI, WeChatError, WeChatUnavailable
 from conversations import texts
 from notifications import policy
+from notifications.rounds import Rounds
 from storage import outbox
 from storage.db import use
 from storage.models import Resident
@@ -94,9 +95,8 @@ class Dispatcher:
         # (channel, outcome) -> attempts this process made, for /metrics.
         self.outcomes: Counter[tuple[str, str]] = Counter()
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
-        self._woken = asyncio.Event()
+        self._rounds = Rounds(settings.poll_seconds, "dispatcher")
         self._gate = asyncio.Semaphore(settings.concurrency)  # calls in flight, all lanes
-        self._stopping = False
         # Under a rate limit, no more than about a second's sending is claimed at once,
         # so what is claimed is still wanted when its turn comes (a retraction, an
         # unsubscribe made while it waited) and its lease does not run out.
@@ -117,8 +117,7 @@ class Dispatcher:
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from :meth:`run` (at shutdown)."""
-        self._stopping = True
-        self._woken.set()
+        self._rounds.stop()
 
     async def run(self) -> None:
         """Forever: drain what is due, then sleep until woken or the poll interval ends.
@@ -129,24 +128,11 @@ class Dispatcher:
         listener = asyncio.create_task(self._listen())
         try:
             with use(self._database):
-                await asyncio.gather(*(self._lane() for _ in range(self._settings.lanes)))
+                await asyncio.gather(
+                    *(self._rounds.run(self.drain_once) for _ in range(self._settings.lanes))
+                )
         finally:
             listener.cancel()
-
-    async def _lane(self) -> None:
-        while not self._stopping:
-            try:
-                while not self._stopping and await self.drain_once():
-                    pass
-            except Exception:
-                log.exception("dispatcher round failed; trying again shortly")
-            if self._stopping:
-                break
-            self._woken.clear()
-            try:
-                await asyncio.wait_for(self._woken.wait(), self._settings.poll_seconds)
-            except TimeoutError:
-                pass
 
     async def _listen(self) -> None:
         while True:
@@ -155,7 +141,7 @@ class Dispatcher:
                     await pubsub.subscribe(WAKE_CHANNEL)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            self._woken.set()
+                            self._rounds.wake()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -8,7 +8,6 @@ aiojobs in every service process, beside the dispatcher.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from tortoise.context import TortoiseContext
 
 from conversations import texts
 from notifications.dispatcher import wake
+from notifications.rounds import Rounds
 from storage import notices
 from storage.db import use
 from storage.models import Notice
@@ -95,34 +95,19 @@ class Fanout:
         self._rendering = rendering
         self._page_size = page_size
         self._lease = lease
-        self._poll = poll_seconds
         self.owner = f"fanout-{secrets.token_hex(6)}"
-        self._woken = asyncio.Event()
-        self._stopping = False
+        self._rounds = Rounds(poll_seconds, "fan-out")
 
     def poke(self) -> None:
         """A notice was just published in this process: start now, not at the next poll."""
-        self._woken.set()
+        self._rounds.wake()
 
     def stop(self) -> None:
-        self._stopping = True
-        self._woken.set()
+        self._rounds.stop()
 
     async def run(self) -> None:
         with use(self._database):
-            while not self._stopping:
-                try:
-                    while not self._stopping and await self.step():
-                        pass
-                except Exception:
-                    log.exception("fan-out round failed; trying again shortly")
-                if self._stopping:
-                    break
-                self._woken.clear()
-                try:
-                    await asyncio.wait_for(self._woken.wait(), self._poll)
-                except TimeoutError:
-                    pass
+            await self._rounds.run(self.step)
 
     async def step(self) -> bool:
         """Claim one notice and queue it page by page. False when nothing was due."""
@@ -132,7 +117,7 @@ class Fanout:
         channels = self._rendering.channels_for(notice.area)
         payload = self._rendering.payload(notice)
         total = 0
-        while not self._stopping:
+        while not self._rounds.stopping:
             queued = await notices.queue_page(
                 notice,
                 self.owner,

@@ -1,0 +1,45 @@
+"""The loop every background worker here runs: do rounds of work while there is any,
+then sleep until woken or the poll interval ends, until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class Rounds:
+    def __init__(self, poll_seconds: float, name: str) -> None:
+        self._poll = poll_seconds
+        self._name = name
+        self._woken = asyncio.Event()
+        self.stopping = False
+
+    def wake(self) -> None:
+        """There is work: start a round now, not at the next poll."""
+        self._woken.set()
+
+    def stop(self) -> None:
+        """Finish the round in hand, then return from :meth:`run`."""
+        self.stopping = True
+        self._woken.set()
+
+    async def run(self, round_: Callable[[], Awaitable[object]]) -> None:
+        """Call ``round_`` while it reports work done (truthy); a failed round is logged
+        and tried again after the pause, never ends the loop."""
+        while not self.stopping:
+            try:
+                while not self.stopping and await round_():
+                    pass
+            except Exception:
+                log.exception("round failed; trying again shortly", worker=self._name)
+            if self.stopping:
+                break
+            self._woken.clear()
+            try:
+                await asyncio.wait_for(self._woken.wait(), self._poll)
+            except TimeoutError:
+                pass
