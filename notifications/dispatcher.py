@@ -246,34 +246,16 @@ class Dispatcher:
         return len(claimed)
 
     async def _send_mass(self, members: list[Claimed], batch: str) -> list[outbox.Result]:
-        s = self._settings
         first = members[0]
-        limit = self._limits.get("mass")
-        if limit is not None:
-            try:
-                await limit.wait()
-            except Exception:
-                log.warning("rate limit unavailable (Redis?); sending unthrottled")
+        await self._wait_turn("mass")
         try:
             msg_id = await self._api.send_mass_text(
                 [d.openid for d in members],
                 str(first.payload["text"]),
                 batch.removeprefix("batch:"),
             )
-        except WeChatError as exc:
-            decision = policy.after_error(
-                exc.errcode, attempts=first.attempts, now=self._clock(), retries=s.retries
-            )
-            errcode, error = exc.errcode, decision.reason or exc.errmsg
-        except WeChatUnavailable as exc:
-            decision = policy.after_no_answer(
-                "mass",
-                maybe_sent=exc.maybe_sent,
-                attempts=first.attempts,
-                now=self._clock(),
-                retries=s.retries,
-            )
-            errcode, error = None, decision.reason or str(exc)
+        except (WeChatError, WeChatUnavailable) as exc:
+            decision, errcode, error = self._decide(exc, "mass", first.attempts)
         else:
             await outbox.record_mass_job(
                 first.appid, msg_id, first.source, len(members), self._clock()
@@ -410,42 +392,54 @@ class Dispatcher:
         except Exception:
             log.warning("could not record the pause in Redis")
 
-    async def _send(self, delivery: Claimed) -> outbox.Result:
+    async def _wait_turn(self, channel: str) -> float:
+        """Wait for the channel's shared rate limit; how long that took, in seconds."""
+        limit = self._limits.get(channel)
+        if limit is None:
+            return 0.0
+        began = time.monotonic()
+        try:
+            await limit.wait()
+        except Exception:
+            log.warning("rate limit unavailable (Redis?); sending unthrottled")
+        return time.monotonic() - began
+
+    def _decide(
+        self, exc: WeChatError | WeChatUnavailable, channel: str, attempts: int
+    ) -> tuple[policy.Decision, int | None, str]:
+        """What WeChat's refusal or silence means: the decision, its errcode, the reason."""
         s = self._settings
-        limit = self._limits.get(delivery.channel)
-        if limit is not None:
-            began = time.monotonic()
-            try:
-                await limit.wait()
-            except Exception:
-                log.warning("rate limit unavailable (Redis?); sending unthrottled")
-            if time.monotonic() - began > STILL_WANTED_AFTER and self._unwanted is not None:
-                # It waited its turn long enough for the notice to be retracted or the
-                # person to unsubscribe meanwhile: ask again, for this one alone.
-                stop = (await self._unwanted([delivery])).get(delivery.id)
-                if stop is not None:
-                    return outbox.Result(delivery.id, stop[0], error=stop[1])
+        if isinstance(exc, WeChatError):
+            decision = policy.after_error(
+                exc.errcode, attempts=attempts, now=self._clock(), retries=s.retries
+            )
+            return decision, exc.errcode, decision.reason or exc.errmsg
+        decision = policy.after_no_answer(
+            channel,
+            maybe_sent=exc.maybe_sent,
+            attempts=attempts,
+            now=self._clock(),
+            retries=s.retries,
+        )
+        return decision, None, decision.reason or str(exc)
+
+    async def _send(self, delivery: Claimed) -> outbox.Result:
+        waited = await self._wait_turn(delivery.channel)
+        if waited > STILL_WANTED_AFTER and self._unwanted is not None:
+            # It waited its turn long enough for the notice to be retracted or the
+            # person to unsubscribe meanwhile: ask again, for this one alone.
+            stop = (await self._unwanted([delivery])).get(delivery.id)
+            if stop is not None:
+                return outbox.Result(delivery.id, stop[0], error=stop[1])
         msgid: str | None = None
         errcode: int | None = None
         error: str | None = None
         try:
             msgid = await self._call(delivery)
-        except WeChatError as exc:
-            decision = policy.after_error(
-                exc.errcode, attempts=delivery.attempts, now=self._clock(), retries=s.retries
-            )
-            errcode, error = exc.errcode, decision.reason or exc.errmsg
-        except WeChatUnavailable as exc:
-            decision = policy.after_no_answer(
-                delivery.channel,
-                maybe_sent=exc.maybe_sent,
-                attempts=delivery.attempts,
-                now=self._clock(),
-                retries=s.retries,
-            )
-            errcode, error = None, decision.reason or str(exc)
+        except (WeChatError, WeChatUnavailable) as exc:
+            decision, errcode, error = self._decide(exc, delivery.channel, delivery.attempts)
         else:
-            decision, errcode, error = policy.SENT_DECISION, None, None
+            decision = policy.SENT_DECISION
         self._decisions[delivery.id] = decision
         self.outcomes[(delivery.channel, decision.state)] += 1
         log.info(
