@@ -258,9 +258,7 @@ async def create(request: web.Request) -> web.Response:
     )
     notice = await notices.create(draft, staff_id=member.id, now=now)
     log.info("notice drafted", notice=notice.id, staff=member.username)
-    fresh = await notices.get(notice.id)
-    assert fresh is not None
-    return respond(await _full(fresh), status=201)
+    return await _as_it_is_now(notice.id, status=201)
 
 
 async def list_notices(request: web.Request) -> web.Response:
@@ -289,11 +287,23 @@ async def show(request: web.Request) -> web.Response:
     return respond(await _full(notice))
 
 
-async def publish(request: web.Request) -> web.Response:
+async def _writable(request: web.Request) -> tuple[StaffMember, Notice]:
+    """The caller and the notice in the path, when they may change it."""
     member = await caller(request)
     notice = await _notice(request, member)
     if not _may_write(member, notice.township_id):
         raise _outside(member)
+    return member, notice
+
+
+async def _as_it_is_now(notice_id: int, status: int = 200) -> web.Response:
+    fresh = await notices.get(notice_id)
+    assert fresh is not None  # notices are never deleted
+    return respond(await _full(fresh), status=status)
+
+
+async def publish(request: web.Request) -> web.Response:
+    member, notice = await _writable(request)
     if notice.state == notices.RETRACTED:
         raise refuse(409, texts.STAFF_RETRACTED_NO_PUBLISH)
     try:
@@ -302,14 +312,11 @@ async def publish(request: web.Request) -> web.Response:
         raise refuse(409, _CONFLICTS.get(exc.state, texts.STAFF_ALREADY_PUBLISHED)) from None
     log.info("notice published", notice=notice.id, staff=member.username)
     request.app[keys.FANOUT].poke()
-    return await show(request)
+    return await _as_it_is_now(notice.id)
 
 
 async def retract(request: web.Request) -> web.Response:
-    member = await caller(request)
-    notice = await _notice(request, member)
-    if not _may_write(member, notice.township_id):
-        raise _outside(member)
+    member, notice = await _writable(request)
     try:
         stopped = await notices.retract(
             notice.id, now=request.app[keys.CLOCK](), reason=texts.REASON_RETRACTED
@@ -317,15 +324,12 @@ async def retract(request: web.Request) -> web.Response:
     except NoticeConflict as exc:
         raise refuse(409, _CONFLICTS.get(exc.state, texts.STAFF_NOT_PUBLISHED)) from None
     log.info("notice retracted", notice=notice.id, staff=member.username, stopped=stopped)
-    return await show(request)
+    return await _as_it_is_now(notice.id)
 
 
 async def resend(request: web.Request) -> web.Response:
     """Dead and unknown deliveries go out again (after staff fixed the cause)."""
-    member = await caller(request)
-    notice = await _notice(request, member)
-    if not _may_write(member, notice.township_id):
-        raise _outside(member)
+    member, notice = await _writable(request)
     if notice.state != notices.PUBLISHED:
         raise refuse(409, _CONFLICTS.get(notice.state, texts.STAFF_NOT_PUBLISHED))
     count = await notices.resend_failed(notice.id, request.app[keys.CLOCK]())
@@ -333,7 +337,7 @@ async def resend(request: web.Request) -> web.Response:
         raise refuse(409, texts.STAFF_NOTHING_TO_RESEND)
     log.info("notice resent", notice=notice.id, staff=member.username, deliveries=count)
     await wake(request.app[keys.REDIS])
-    return await show(request)
+    return await _as_it_is_now(notice.id)
 
 
 async def report(request: web.Request) -> web.Response:
