@@ -28,21 +28,15 @@ def _notice_id(source: str) -> int | None:
 
 
 async def unwanted(batch: Sequence[Claimed]) -> dict[int, tuple[str, str]]:
-    """Checked for a whole claimed batch in three queries: the notice was retracted or
-    stopped, the person stopped following, or they unsubscribed from the area."""
+    """Checked for a whole claimed batch in three queries (notices, people, their
+    subscriptions): the notice was retracted or stopped, the person stopped following,
+    or they unsubscribed from the area."""
     out: dict[int, tuple[str, str]] = {}
     ids = {n for d in batch if (n := _notice_id(d.source)) is not None}
     if ids:
-        stopped = {
-            int(row["id"]): row
-            for row in await Notice.filter(id__in=ids)
-            .filter(state=notices.RETRACTED)
-            .values("id", "state")
-        }
-        halted = {
-            int(row["id"])
-            for row in await Notice.filter(id__in=ids, halted_reason__isnull=False).values("id")
-        }
+        rows = await Notice.filter(id__in=ids).values("id", "state", "halted_reason")
+        stopped = {int(r["id"]) for r in rows if r["state"] == notices.RETRACTED}
+        halted = {int(r["id"]) for r in rows if r["halted_reason"] is not None}
         for d in batch:
             n = _notice_id(d.source)
             if n in stopped:
