@@ -108,6 +108,18 @@ async def until_settled(
         await asyncio.sleep(0.05)
 
 
+async def until_fanned_out(
+    desk: Desk, auth: dict[str, str], notice: int, timeout: float = 10.0
+) -> dict[str, Any]:
+    """The notice once every household's delivery is queued (some may be sent already)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not (body := await shown(desk, auth, notice))["fanout"]["done"]:
+        assert loop.time() < end, body
+        await asyncio.sleep(0.02)
+    return body
+
+
 def receivers(wechat: FakeWeChat, path: str = TEMPLATE) -> list[str]:
     return [c.body["touser"] for c in wechat.state.delivered(path)]
 
@@ -340,7 +352,7 @@ async def test_retracting_stops_what_has_not_been_sent(
     await households(desk, 40)
     notice = await draft(desk, auth)
     await act(desk, auth, notice["id"], "publish")
-    await asyncio.sleep(0.6)
+    await until_fanned_out(desk, auth, notice["id"])
     status, body = await act(desk, auth, notice["id"], "retract")
     assert status == 200 and body["state"] == "retracted" and body["retracted_at"]
     await asyncio.sleep(0.6)
@@ -428,7 +440,8 @@ async def test_someone_who_unfollowed_is_not_sent_what_was_queued(
     people = await households(desk, 10)
     notice = await draft(desk, auth)
     await act(desk, auth, notice["id"], "publish")
-    leaver = people[-1]
+    leaver = people[-1]  # queued, and at five a second not yet sent
+    await until_fanned_out(desk, auth, notice["id"])
     await desk.send(desk.sim.event(leaver, "unsubscribe"))
     await until_settled(desk, auth, notice["id"], timeout=20)
     assert leaver not in receivers(wechat) and len(receivers(wechat)) == 9
