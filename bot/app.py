@@ -33,6 +33,8 @@ from notifications.dispatcher import Dispatcher, DispatchSettings
 from notifications.fanout import Fanout, NoticeRendering
 from notifications.late_replies import send_late_reply
 from notifications.policy import Retries
+from notifications.ticket_clock import TicketClock
+from notifications.ticket_updates import TicketRendering
 from storage import demo
 from storage.db import open_database, use
 from storage.locks import PersonLocks
@@ -40,6 +42,7 @@ from storage.models import Township
 from storage.redis import open_redis
 from storage.replies import ReplyCache
 from storage.turns import Turns
+from storage.workdays import WorkCalendar
 
 log = structlog.get_logger(__name__)
 
@@ -94,13 +97,22 @@ def create_app(
     app = web.Application(middlewares=[_guard], client_max_size=settings.http.max_body_bytes)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
+    app[keys.WORK_CALENDAR] = WorkCalendar(
+        extra_holidays=settings.tickets.extra_holidays,
+        extra_workdays=settings.tickets.extra_workdays,
+    )
+    app[keys.TICKET_RENDERING] = TicketRendering(
+        channels=tuple(settings.tickets.channels),
+        template_id=settings.tickets.template_id,
+        hotline=settings.account.hotline,
+    )
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
         async def seed() -> None:
-            if await demo.load_if_empty():
-                log.info("demo data set loaded")
+            for part in await demo.seed(clock()):
+                log.info("demo data loaded", part=part)
             owner = settings.account.township
             if owner and not await Township.filter(name=owner).exists():
                 log.error(
@@ -149,6 +161,9 @@ def create_app(
                     settings.account.township,
                 ),
                 clock=clock,
+                calendar=app[keys.WORK_CALENDAR],
+                ticket_message=app[keys.TICKET_RENDERING].message,
+                feedback_days=settings.tickets.feedback_days.model_dump(),
             )
             engine = Engine(
                 flows=flows or default_flows(),
@@ -238,9 +253,20 @@ def create_app(
                 poll_seconds=out.poll_seconds,
             )
             app[keys.FANOUT] = fanout
+            ticket_clock = TicketClock(
+                database=app[keys.DATABASE],
+                clock=clock,
+                calendar=app[keys.WORK_CALENDAR],
+                rendering=app[keys.TICKET_RENDERING],
+                close_after=timedelta(days=settings.tickets.auto_close_days),
+                # Days matter here, not seconds: a look every few minutes is plenty.
+                poll_seconds=max(out.poll_seconds, 300.0),
+            )
             await jobs.spawn(dispatcher.run())
             await jobs.spawn(fanout.run())
+            await jobs.spawn(ticket_clock.run())
             yield
+            ticket_clock.stop()
             fanout.stop()
             dispatcher.stop()
 

@@ -136,6 +136,7 @@ def _menu_publish(args: argparse.Namespace) -> int:
 def _staff_add(args: argparse.Namespace) -> int:
     import getpass
 
+    from bot.app import beijing_now
     from storage import demo, staff
     from storage.db import open_database, use
 
@@ -155,18 +156,66 @@ def _staff_add(args: argparse.Namespace) -> int:
 
     async def add() -> int:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        async with open_database(settings.database_url, prepare=demo.load_if_empty) as ctx:
+
+        async def prepare() -> None:
+            await demo.seed(beijing_now())
+
+        async with open_database(settings.database_url, prepare=prepare) as ctx:
             with use(ctx):
                 try:
-                    member = await staff.add(args.username, args.role, password, args.township)
+                    member = await staff.add(
+                        args.username, args.role, password, args.township, args.unit
+                    )
                 except staff.StaffError as exc:
                     print(f"township: {exc}", file=sys.stderr)
                     return 2
-        where = f" for {args.township}" if args.township else ""
+        where = f" for {args.township or args.unit}" if args.township or args.unit else ""
         print(f"staff account {member.username} added ({member.role}{where})")
         return 0
 
     return asyncio.run(add())
+
+
+def _catalog_import(args: argparse.Namespace) -> int:
+    from bot.app import beijing_now
+    from conversations import texts
+    from storage import catalog, demo
+    from storage.db import open_database, use
+
+    settings = _settings(args)
+    try:
+        text = Path(args.file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"township: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        items = catalog.parse(text)
+    except catalog.CatalogRejected as exc:
+        for p in exc.problems:
+            words = texts.CATALOG_PROBLEMS[p.kind].format(
+                line=p.line, field=p.field, detail=p.detail
+            )
+            print(f"{args.file}:{p.line}: {words}", file=sys.stderr)
+        print(texts.CATALOG_NOTHING_LOADED.format(count=len(exc.problems)), file=sys.stderr)
+        return 2
+
+    async def load() -> catalog.Loaded:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+        async def prepare() -> None:
+            await demo.load_if_empty()  # the jurisdiction only: this file is the catalog
+
+        async with open_database(settings.database_url, prepare=prepare) as ctx:
+            with use(ctx):
+                return await catalog.load(items, beijing_now())
+
+    done = asyncio.run(load())
+    print(
+        texts.CATALOG_LOADED.format(
+            count=len(items), added=done.added, updated=done.updated, retired=done.retired
+        )
+    )
+    return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -206,10 +255,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--township", help="the township they work for (name or code)")
+    add.add_argument("--unit", help="a department handler's responsible unit (责任单位)")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add.set_defaults(run=_staff_add)
+
+    cat = sub.add_parser("catalog", help="the service catalog (公共服务事项目录清单)")
+    cat_sub = cat.add_subparsers(dest="catalog_command", required=True)
+    load = cat_sub.add_parser(
+        "import", help="check a catalog file (JSON Lines) and load it whole, or nothing of it"
+    )
+    load.add_argument("file")
+    load.set_defaults(run=_catalog_import)
     return parser
 
 

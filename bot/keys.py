@@ -18,6 +18,8 @@ from bot.signing import Cipher
 from bot.wechat_api import WeChatAPI
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
+from notifications.ticket_updates import TicketRendering
+from storage.workdays import WorkCalendar
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey[Callable[[], datetime]]("clock")
@@ -31,3 +33,5 @@ INBOX = web.AppKey("inbox", Inbox)
 SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)
+WORK_CALENDAR = web.AppKey("work_calendar", WorkCalendar)
+TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)

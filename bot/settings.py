@@ -9,6 +9,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -164,6 +165,38 @@ class NoticeSettings(_Section):
         return self
 
 
+class FeedbackDays(_Section):
+    complaint: int = Field(5, ge=1, le=60)
+    suggestion: int = Field(15, ge=1, le=60)
+    help: int = Field(3, ge=1, le=60)
+
+
+class TicketSettings(_Section):
+    channels: list[str] = Field(default_factory=lambda: ["custom", "template"])
+    template_id: str = Field("ticket-template", max_length=64)
+    auto_close_days: int = Field(7, ge=1, le=90)
+    # 办理时限 in working days for what residents raise themselves (反映问题).
+    feedback_days: FeedbackDays = FeedbackDays()
+    page_size: int = Field(20, ge=1, le=100)
+    # Days the State Council's schedule adds for a year chinese-calendar does not know yet.
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_workdays: list[date] = Field(default_factory=list)
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        value = _channel_list(value)
+        if not set(value) <= {"custom", "template"}:
+            raise ValueError("a ticket update goes out as a custom or a template message")
+        return value
+
+    @model_validator(mode="after")
+    def _template_named(self) -> TicketSettings:
+        if "template" in self.channels and not self.template_id:
+            raise ValueError("tickets.template_id is needed for the template channel")
+        return self
+
+
 class StaffSettings(_Section):
     token_hours: float = Field(12.0, gt=0, le=24 * 30)
 
@@ -206,6 +239,7 @@ class Settings(BaseSettings):
     conversation: ConversationSettings = ConversationSettings()
     outbox: OutboxSettings = OutboxSettings()
     notices: NoticeSettings = NoticeSettings()
+    tickets: TicketSettings = TicketSettings()
     staff: StaffSettings = StaffSettings()
     logging: LoggingSettings = LoggingSettings()
     menu: MenuSettings = MenuSettings()

@@ -68,7 +68,10 @@ _SMALL_TALK: dict[str, str] = {
     **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
     **{normalise(w): texts.THANKS_REPLY for w in texts.THANKS},
 }
-_MENU_LABELS = {normalise(label): key for key, label in texts.MENU_ITEMS.items()}
+_MENU_LABELS = {
+    **{normalise(label): key for key, label in texts.MENU_ITEMS.items()},
+    **{normalise(w): main_menu.RATE for w in texts.CMD_RATE},
+}
 
 
 def _join(*parts: str | None) -> str:
@@ -264,6 +267,11 @@ class _Turn:
             if target is None:
                 raise LookupError(f"no flow {outcome.flow!r}")
             fresh = self._begin(target)
+            if outcome.step is not None:
+                if target.step(outcome.step) is None:
+                    raise LookupError(f"no step {outcome.step!r} in flow {outcome.flow!r}")
+                fresh.step = outcome.step
+            fresh.data.update(outcome.data)
             question = await self._question(msg, fresh)
             await self._save(msg, fresh, loaded)
             return Reply(_join(outcome.note, question))

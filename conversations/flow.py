@@ -71,10 +71,13 @@ class Finish:
 
 @dataclass(frozen=True)
 class StartFlow:
-    """Hand over to another flow from its first step, saying ``note`` first."""
+    """Hand over to another flow, saying ``note`` first: at its first step, or at ``step``
+    with ``data`` already known (a ticket chosen on one screen, rated on the next)."""
 
     flow: str
     note: str | None = None
+    step: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 Outcome: TypeAlias = Next | Invalid | Finish | StartFlow

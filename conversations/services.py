@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
 from typing import ClassVar
 
-from storage import notices, outbox, residents
+from storage import catalog, notices, outbox, residents, tickets
+from storage.tickets import Message
+from storage.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,13 @@ class Services:
 
     account: AccountInfo
     clock: Callable[[], datetime]
+    calendar: WorkCalendar
+    # Builds the push that tells a resident their ticket moved (notifications/).
+    ticket_message: Message
+    # 办理时限 (working days) of complaints, suggestions and help requests, by kind.
+    feedback_days: Mapping[str, int]
     residents: ClassVar[ModuleType] = residents
     outbox: ClassVar[ModuleType] = outbox
     notices: ClassVar[ModuleType] = notices
+    catalog: ClassVar[ModuleType] = catalog
+    tickets: ClassVar[ModuleType] = tickets

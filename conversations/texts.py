@@ -18,7 +18,6 @@ MENU_ITEMS = {
     "notices": "政策通知",
     "mine": "我的",
 }
-NOT_BUILT_YET = "“{label}”功能正在建设中，暂时还不能用，请先拨打电话 {hotline} 办理。"
 
 # Global commands -------------------------------------------------------------------
 
@@ -70,8 +69,9 @@ MINE_SUMMARY = "我的信息\n所在村（社区）：{village}"
 MINE_NO_VILLAGE = "还没有填写"
 MINE_CHOICES = {"village": "填写或修改所在村（社区）"}
 CONSENT = (
-    "个人信息告知：为了把您的事情转给所在乡镇办理，需要记录您所在的村（社区）。"
-    "信息只用于政务服务，不会给别人看；您可以随时在“我的”里修改。"
+    "个人信息告知：为了办理您的事情，需要记录您的姓名、手机号和所在村（社区）。"
+    "这些信息只用于政务服务，只给办理您事情的工作人员看；"
+    "您可以随时在“我的”里查看、修改或删除。"
 )
 CONSENT_CHOICES = {"yes": "同意", "no": "不同意"}
 CONSENT_REFUSED = "好的，没有记录任何信息。"
@@ -183,3 +183,188 @@ STAFF_SCHEDULE_PAST = "scheduled_at 已经过去了"
 STAFF_SCHEDULE_FAR = "scheduled_at 不对：最多提前一年安排"
 STAFF_NOT_URL = "link 必须是 http:// 或 https:// 开头的网址"
 STAFF_UNKNOWN_FIELDS = "不认识的字段：{fields}"
+
+# Tickets (工单): what a request is called and where it stands ---------------------------
+
+TICKET_KINDS = {"service": "代办申请", "complaint": "投诉", "suggestion": "建议", "help": "求助"}
+TICKET_STATUS = {
+    "submitted": "待受理",
+    "accepted": "已受理",
+    "in_progress": "办理中",
+    "resolved": "已办结",
+    "closed": "已评价",
+    "rejected": "不予受理",
+    "withdrawn": "已撤回",
+}
+RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+# Pushed to the resident when staff move their request (through the outbox).
+TICKET_PUSH = {
+    "accept": "【已受理】受理编号 {number}（{title}）\n已受理，将在{due}前办结（{days}个工作日）。",
+    "reject": "【不予受理】受理编号 {number}（{title}）\n原因：{note}\n有疑问请拨打 {hotline}。",
+    "assign": "【办理中】受理编号 {number}（{title}）\n已转交{unit}办理。",
+    "approve-extension": (
+        "【延期】受理编号 {number}（{title}）\n办理时间延长到{due}。原因：{reason}"
+    ),
+    "reply": "【回复】受理编号 {number}（{title}）\n{note}",
+    "resolve": (
+        "【已办结】受理编号 {number}（{title}）\n办理结果：{note}\n请回复“评价”为这次办理打分。"
+    ),
+    "reopen": "【重新办理】受理编号 {number}（{title}）\n已安排重新办理，将在{due}前办结。",
+}
+TICKET_PUSH_FIRST = "您反映的事项有新进展"
+TICKET_PUSH_REMARK = "回复“查进度”查看详情。"
+TICKET_DUE = "{month}月{day}日"
+
+# The catalog file, as `township catalog import` reports it (for the county IT office).
+CATALOG_PROBLEMS = {
+    "json": "第{line}行不是一行合法的 JSON（{detail}）",
+    "not_object": "第{line}行应是一个 JSON 对象 {{...}}",
+    "missing": "第{line}行缺少“{field}”",
+    "unknown_field": "第{line}行有不认识的字段“{field}”",
+    "bad_value": "第{line}行“{field}”的值不对：{detail}",
+    "duplicate": "第{line}行的编码 code 与第{detail}行重复",
+    "empty": "文件里没有任何事项",
+}
+CATALOG_NOTHING_LOADED = "共 {count} 处问题，整个文件都没有导入，改好后请重新导入。"
+CATALOG_LOADED = "目录已导入：共 {count} 项，新增 {added}，更新 {updated}，下架 {retired}。"
+STAFF_TICKET_NOT_FOUND = "没有这个受理编号"
+STAFF_UNKNOWN_UNIT = "没有这个责任单位：{name}"
+STAFF_NOT_A_HANDLER = "这个人不是{unit}的经办人"
+STAFF_NO_SUCH_ACTION = "没有这个操作，可选：{actions}"
+STAFF_NO_EXTENSION = "没有待批准的延期申请"
+STAFF_EXTENSION_PENDING = "已有一个延期申请在等待批准"
+STAFF_TICKET_CHANGED = "这张工单刚被别人改过，请刷新后再试"
+STAFF_TICKET_WRONG_STATUS = "工单现在是“{status}”，不能{action}"
+STAFF_ITEM_NOT_FOUND = "没有这个事项编码"
+TICKET_ACTIONS = {
+    "accept": "受理",
+    "reject": "不予受理",
+    "assign": "转办",
+    "return": "退单",
+    "request-extension": "申请延期",
+    "approve-extension": "批准延期",
+    "reply": "回复",
+    "resolve": "办结",
+    "reopen": "重办",
+    "withdraw": "撤回",
+    "rate": "评价",
+}
+
+# 办事 (finding a service and its 办事指南) -----------------------------------------------
+
+CMD_RATE = ("评价", "打分", "我要评价")
+SERVICE_FIND = (
+    "请说您要办什么事，比如“我想办低保”“残疾人补贴怎么申请”，打字、语音都行；"
+    "也可以回复数字按类别找："
+)
+SERVICE_NOT_FOUND = "没有找到和“{said}”有关的事项，请换个说法，或回复数字按类别找。"
+SERVICE_PICK = "找到这些事项，请回复数字选择："
+SERVICE_AREA = "“{area}”类的事项："
+SERVICE_ITEM_GONE = "这个事项已经停止网上办理，请重新选择，或拨打电话咨询。"
+SERVICE_HELP = (
+    "说出要办的事就能找到，比如“我想办低保”；看完办事指南，回复“我要申请”就能在这里申请。"
+)
+GUIDE = (
+    "【{name}】办事指南\n{summary}\n申请条件：{eligibility}\n所需材料：\n{materials}\n"
+    "办理步骤：\n{steps}\n办理时限：{days}个工作日\n办理地点：{where}\n责任单位：{unit}\n"
+    "{extras}咨询电话：{hotline}"
+)
+GUIDE_PROXY = "可由乡镇便民服务中心代办。\n"
+GUIDE_HOME_VISIT = "行动不便的老人、残疾人可以申请上门服务。\n"
+GUIDE_CHOICES = {"apply": "我要申请", "more": "更多"}
+GUIDE_ALIASES = {"apply": ("申请", "办理", "我要办"), "more": ("下一页", "继续")}
+
+# Applying and raising a problem: the steps every request shares ------------------------
+
+CONSENT_REFUSED_REQUEST = (
+    "好的，没有记录任何信息。不留信息也可以到乡镇便民服务中心办理，或拨打 {hotline}。"
+)
+REG_NAME = "请告诉我您的姓名："
+REG_NAME_BAD = "姓名请用 2 到 20 个汉字或字母。"
+REG_PHONE = "请告诉我您的手机号（11 位），办理中有事会打电话联系您："
+REG_PHONE_BAD = "这个手机号不对，应是 1 开头的 11 位数字。"
+NEED_DETAILS_AGAIN = "您的联系信息刚被删除了，需要重新填写才能提交。"
+
+QUESTION_MARK = "（第{n}/{count}问）"
+QUESTION_OPTIONAL = "（可以不填，回复“跳过”）"
+QUESTION_PHOTO = "请拍照或从相册选一张照片发过来。"
+QUESTION_PHOTO_BAD = "这一步请发一张照片。"
+QUESTION_DATE = "请按“2026年3月5日”这样回复。"
+QUESTION_MULTI = "可以选几个，比如回复“1 3”。"
+WORDS_SKIP = ("跳过", "没有", "不填", "略过", "无")
+ANSWER_SKIPPED = "（未填）"
+ANSWER_PHOTO = "（已发照片）"
+NUMBER_BAD = "请回复一个数字{range}。"
+NUMBER_RANGE = "（{low} 到 {high}）"
+DATE_BAD = "没有看懂这个日期，请按“2026年3月5日”这样回复。"
+TEXT_TOO_LONG = "说得太长了，请简短一些（{limit}字以内）。"
+
+SUMMARY_TITLE = "请核对：\n事项：{title}"
+SUMMARY_CONTENT = "情况：{content}"
+SUMMARY_ANSWER = "{q}：{a}"
+SUMMARY_CONTACT = "联系人：{name} {phone}\n住址：{place}"
+SUMMARY_PHOTOS = "照片{count}张"
+SUMMARY_VOICES = "语音{count}条"
+SUMMARY_LOCATION = "位置"
+SUMMARY_EXTRAS = "已附：{extras}"
+SUMMARY_ADD_MORE = "还可以发照片、语音或位置补充。"
+SUBMIT_CHOICES = {"submit": "确认提交", "restart": "重新填写"}
+GOT_PHOTO = "收到照片。"
+GOT_VOICE = "收到语音。"
+GOT_LOCATION = "收到位置。"
+TOO_MANY_FILES = "最多附 {limit} 个照片或语音。"
+TICKET_CREATED = "已提交！受理编号：{number}\n请记下这个编号，查进度时用。\n{next}"
+TICKET_NEXT_SERVICE = "乡镇便民服务中心受理后，{days}个工作日内办结；每一步都会发消息告诉您。"
+TICKET_NEXT_FEEDBACK = "工作人员会尽快受理并处理，有进展会发消息告诉您。"
+ALREADY_SUBMITTED = "您刚才已经提交过了，受理编号：{number}，不用重复提交。"
+
+# 反映问题 ---------------------------------------------------------------------------------
+
+FEEDBACK_KINDS = {
+    "complaint": "投诉",
+    "suggestion": "提建议",
+    "help": "求助",
+    "home": "上门服务（老人、残疾人）",
+}
+FEEDBACK_CATEGORIES = {
+    "complaint": ("环境卫生", "道路交通", "邻里纠纷", "工作作风", "惠民资金", "其他"),
+    "suggestion": ("村庄建设", "公共服务", "产业发展", "其他"),
+    "help": ("生活困难", "看病就医", "安全隐患", "其他"),
+    "home": ("代办证件", "代缴费用", "政策咨询", "其他"),
+}
+FEEDBACK_ASK_KIND = "您要反映什么？"
+FEEDBACK_ASK_CATEGORY = "是哪方面的？"
+FEEDBACK_ASK_CONTENT = "请把情况说一说，打字或发语音都行（什么时间、什么地方、什么事）："
+FEEDBACK_CONTENT_SHORT = "请多说几句（至少 5 个字），好让工作人员弄清楚。"
+FEEDBACK_HELP = "说清楚什么时间、什么地方、什么事；可以发照片和位置。提交后会给您受理编号。"
+
+# 查进度 and 评价 ---------------------------------------------------------------------------
+
+PROGRESS_TITLE = "您的事项（没办完的在前）："
+PROGRESS_LINE = "{number} {title}【{status}】"
+PROGRESS_HINT = "回复数字看详情，也可以直接发受理编号。"
+PROGRESS_NONE = "您还没有提交过事项。回复“办事”或“反映问题”开始。"
+PROGRESS_NOT_FOUND = "没有找到这个受理编号，请核对一下。"
+DETAIL_HEAD = "受理编号：{number}\n事项：{title}\n状态：{status}\n提交：{created}"
+DETAIL_HOLDER = "办理单位：{holder}"
+DETAIL_TOWNSHIP_DESK = "{township}便民服务中心"
+DETAIL_DUE = "办结期限：{due}{late}"
+DETAIL_LATE = "（已超期，已督办）"
+DETAIL_WAITING = "正在等待工作人员受理。"
+DETAIL_REPLY = "最新回复：{reply}"
+DETAIL_RESULT = "办理结果：{result}"
+DETAIL_RATED = "您的评价：{rating}"
+DETAIL_CHOICES = {"withdraw": "撤回", "rate": "评价", "list": "返回列表"}
+WITHDRAW_ASK = "确定撤回 {number}（{title}）吗？撤回后不再办理。"
+WITHDRAW_CHOICES = {"yes": "确定撤回", "no": "不撤回"}
+WITHDRAW_NOTE = "群众撤回"
+WITHDRAWN = "已撤回 {number}。"
+WITHDRAW_TOO_LATE = "这件事刚刚已经受理，不能撤回了；有变化请拨打 {hotline}。"
+RATE_NONE = "您现在没有等待评价的事项。"
+RATE_WHICH = "请选择要评价的事项："
+RATE_ASK = "{number}（{title}）已办结。您对办理结果满意吗？"
+RATE_COMMENT = "还有什么想说的吗？直接回复；没有就回复“跳过”。"
+RATE_THANKS = "谢谢您的评价！"
+RATE_REDO = "很抱歉让您不满意。已安排重新办理，并报告督办，办理情况会再通知您。"
+RATE_ALREADY = "这件事已经评价过了。"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from storage import catalog
 from storage.models import Township, Village
 
 DEMO_DATA = "wuqiao.json"
@@ -38,3 +40,14 @@ async def load_if_empty(path: Path | None = None) -> bool:
                     code=f"{item['code']}{v_index:03d}", name=name, township=township
                 )
     return True
+
+
+async def seed(now: datetime) -> list[str]:
+    """Load the demo jurisdiction and service catalog where the database has none yet:
+    what a fresh install runs on. Returns the names of what was loaded."""
+    loaded = []
+    if await load_if_empty():
+        loaded.append("jurisdiction")
+    if await catalog.load_demo_if_empty(now):
+        loaded.append("catalog")
+    return loaded

@@ -61,6 +61,11 @@ class Resident(Model):
     )
     township_id: int | None
     village_id: int | None
+    # Given when they first apply, after agreeing to the personal-information notice
+    # (consented_at). Deleting them clears all three.
+    name = fields.CharField(max_length=32, null=True)
+    phone = fields.CharField(max_length=20, null=True)
+    consented_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     subscriptions: fields.ReverseRelation[Subscription]
@@ -153,6 +158,12 @@ class Staff(Model):
     township: fields.ForeignKeyNullableRelation[Township] = fields.ForeignKeyField(
         "models.Township", related_name="staff", null=True, on_delete=fields.RESTRICT
     )
+    # A department handler's unit (责任单位): the tickets they see are those assigned to it.
+    unit: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="staff", null=True, on_delete=fields.RESTRICT
+    )
+    township_id: int | None
+    unit_id: int | None
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -254,3 +265,197 @@ class MassJob(Model):
     class Meta:
         table = "mass_job"
         unique_together = (("appid", "msg_id"),)
+
+
+class Unit(Model):
+    """A responsible unit (责任单位): a county department, a station, a township office."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "unit"
+        ordering = ("id",)
+
+
+class ServiceItem(Model):
+    """One public service of the catalog (公共服务事项目录清单), loaded from its data file."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=64)
+    area = fields.CharField(max_length=32, db_index=True)
+    aliases = fields.JSONField[list[str]](default=list)
+    summary = fields.TextField()
+    eligibility = fields.TextField()
+    materials = fields.JSONField[list[str]](default=list)
+    steps = fields.JSONField[list[str]](default=list)
+    time_limit_days = fields.IntField()
+    unit: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="items", on_delete=fields.RESTRICT
+    )
+    unit_id: int
+    place = fields.CharField(max_length=100)
+    proxy = fields.BooleanField(default=False)  # 代办: the township applies for the person
+    home_visit = fields.BooleanField(default=False)  # 上门服务
+    # Open311-style attributes: key, text, type, required, choices, min, max.
+    questions = fields.JSONField[list[dict[str, Any]]](default=list)
+    active = fields.BooleanField(default=True)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "service_item"
+        ordering = ("id",)
+
+
+class DayCounter(Model):
+    """How many ticket numbers a day has given out: numbers read YYYYMMDD-NNNN."""
+
+    day = fields.CharField(max_length=8, primary_key=True)
+    issued = fields.IntField(default=0)
+
+    class Meta:
+        table = "day_counter"
+
+
+class Ticket(Model):
+    """A request (工单): an application, a complaint, a suggestion, a call for help.
+    Changed only together with a TicketEvent row."""
+
+    id = fields.BigIntField(primary_key=True)
+    number = fields.CharField(max_length=16, unique=True)
+    kind = fields.CharField(max_length=16)  # service | complaint | suggestion | help
+    status = fields.CharField(max_length=16)
+    # What made it, so a retried or doubled 确认 finds the ticket it already made.
+    request_key = fields.CharField(max_length=120, unique=True)
+    resident: fields.ForeignKeyNullableRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    resident_id: int | None
+    township: fields.ForeignKeyRelation[Township] = fields.ForeignKeyField(
+        "models.Township", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    township_id: int
+    village: fields.ForeignKeyNullableRelation[Village] = fields.ForeignKeyField(
+        "models.Village", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
+    village_id: int | None
+    item: fields.ForeignKeyNullableRelation[ServiceItem] = fields.ForeignKeyField(
+        "models.ServiceItem", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
+    item_id: int | None
+    category = fields.CharField(max_length=32, null=True)
+    title = fields.CharField(max_length=64)
+    content = fields.TextField(default="")
+    answers = fields.JSONField[list[dict[str, Any]]](default=list)
+    location = fields.JSONField[dict[str, Any]](null=True)
+    home_visit = fields.BooleanField(default=False)
+    # The applicant as they were when they applied: deleting their details later does
+    # not take the ticket's contact away from the staff handling it.
+    contact_name = fields.CharField(max_length=32, default="")
+    contact_phone = fields.CharField(max_length=20, default="")
+    time_limit_days = fields.IntField()
+    unit: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
+    unit_id: int | None
+    handler: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="handling", null=True, on_delete=fields.RESTRICT
+    )
+    handler_id: int | None
+    accepted_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="accepted", null=True, on_delete=fields.RESTRICT
+    )
+    accepted_by_id: int | None
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    due_on = fields.DateField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    result = fields.TextField(null=True)
+    last_reply = fields.TextField(null=True)
+    extension_days = fields.IntField(null=True)  # asked for, waiting for a supervisor
+    extension_reason = fields.CharField(max_length=200, null=True)
+    rating = fields.IntField(null=True)  # 5 非常满意 ... 1 非常不满意
+    rating_comment = fields.CharField(max_length=200, null=True)
+    redo_count = fields.IntField(default=0)
+    flagged = fields.BooleanField(default=False)  # for the supervisor (督办)
+
+    events: fields.ReverseRelation[TicketEvent]
+    attachments: fields.ReverseRelation[Attachment]
+
+    class Meta:
+        table = "ticket"
+        indexes = (
+            ("township_id", "status", "created_at"),
+            ("township_id", "created_at"),
+            ("unit_id", "status", "created_at"),
+            ("resident_id", "created_at"),
+            ("status", "due_on"),
+        )
+
+
+class TicketEvent(Model):
+    """One change to a ticket: who, when, from which status to which, and why."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="events", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    at = fields.DatetimeField()
+    action = fields.CharField(max_length=24)
+    actor = fields.CharField(max_length=16)  # resident | staff | system
+    staff: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="ticket_events", null=True, on_delete=fields.RESTRICT
+    )
+    staff_id: int | None
+    from_status = fields.CharField(max_length=16, null=True)
+    to_status = fields.CharField(max_length=16)
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "ticket_event"
+        ordering = ("id",)
+        indexes = (("ticket_id", "id"),)
+
+
+class Attachment(Model):
+    """A photo or voice note sent with a ticket: WeChat's media id and where to see it."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="attachments", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    kind = fields.CharField(max_length=16)  # image | voice
+    media_id = fields.CharField(max_length=128)
+    url = fields.CharField(max_length=500, null=True)
+    text = fields.TextField(null=True)  # a voice note's recognised words
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "attachment"
+        ordering = ("id",)
+
+
+class AuditEntry(Model):
+    """A read of personal data by staff (a phone number shown whole), kept for inspection."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField()
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="audit_entries", on_delete=fields.RESTRICT
+    )
+    staff_id: int
+    action = fields.CharField(max_length=32)
+    ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
+    )
+    ticket_id: int | None
+    detail = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "audit_entry"
+        indexes = (("staff_id", "at"),)

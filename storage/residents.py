@@ -117,3 +117,73 @@ async def place_names(village_id: int) -> tuple[str, str] | None:
     if village is None:
         return None
     return village.township.name, village.name
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the account keeps about a person to handle their requests."""
+
+    resident_id: int
+    name: str | None
+    phone: str | None
+    township_id: int | None
+    village_id: int | None
+    township: str | None
+    village: str | None
+    consented: bool
+
+    @property
+    def complete(self) -> bool:
+        """Enough to make a ticket: agreed to the notice, and said who and where they are."""
+        return bool(self.consented and self.name and self.phone and self.village_id)
+
+
+async def profile(appid: str, openid: str) -> Profile:
+    resident = await ensure_resident(appid, openid)
+    await resident.fetch_related("township", "village")
+    return Profile(
+        resident.id,
+        resident.name,
+        resident.phone,
+        resident.township_id,
+        resident.village_id,
+        resident.township.name if resident.township else None,
+        resident.village.name if resident.village else None,
+        resident.consented_at is not None,
+    )
+
+
+async def register(
+    appid: str,
+    openid: str,
+    *,
+    at: datetime,
+    name: str | None = None,
+    phone: str | None = None,
+    village_id: int | None = None,
+) -> None:
+    """Store what the person gave (after they agreed to the personal-information notice)."""
+    resident = await ensure_resident(appid, openid)
+    fields = ["consented_at"]
+    if resident.consented_at is None:
+        resident.consented_at = at
+    if name is not None:
+        resident.name = name
+        fields.append("name")
+    if phone is not None:
+        resident.phone = phone
+        fields.append("phone")
+    if village_id is not None:
+        village = await Village.get(id=village_id)
+        resident.village_id = village_id
+        resident.township_id = village.township_id
+        fields += ["village_id", "township_id"]
+    await resident.save(update_fields=fields)
+
+
+async def forget(appid: str, openid: str) -> None:
+    """Delete what they told us (name, phone, village, consent). Tickets they made keep the
+    contact given then, for the staff still handling them."""
+    await Resident.filter(appid=appid, openid=openid).update(
+        name=None, phone=None, village_id=None, consented_at=None
+    )

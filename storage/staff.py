@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
-from storage.models import Staff, StaffToken, Township
+from storage.models import Staff, StaffToken, Township, Unit
 
 ROLES = ("county_admin", "township_staff", "department_handler", "supervisor")
 # Roles that work for one township and must name it.
@@ -37,13 +37,17 @@ class StaffMember:
     role: str
     township_id: int | None
     township: str | None
+    unit_id: int | None = None
+    unit: str | None = None
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def add(username: str, role: str, password: str, township: str | None) -> Staff:
+async def add(
+    username: str, role: str, password: str, township: str | None, unit: str | None = None
+) -> Staff:
     if role not in ROLES:
         raise StaffError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
     if not username or len(username) > 64 or not username.isprintable() or " " in username:
@@ -61,10 +65,20 @@ async def add(username: str, role: str, password: str, township: str | None) -> 
             raise StaffError(f"no township named {township!r}")
     elif role in TOWNSHIP_ROLES:
         raise StaffError(f"role {role} needs --township")
+    works_for: Unit | None = None
+    if role == "department_handler":
+        if not unit:
+            raise StaffError("role department_handler needs --unit (the responsible unit)")
+        works_for = await Unit.get_or_none(name=unit)
+        if works_for is None:
+            names = "、".join(await Unit.all().values_list("name", flat=True))  # type: ignore[arg-type]
+            raise StaffError(f"no unit named {unit!r}; units in the catalog: {names}")
+    elif unit:
+        raise StaffError(f"only a department_handler belongs to a unit, not a {role}")
     hashed = await asyncio.to_thread(_hasher.hash, password)  # deliberately slow: off the loop
     try:
         return await Staff.create(
-            username=username, password_hash=hashed, role=role, township=place
+            username=username, password_hash=hashed, role=role, township=place, unit=works_for
         )
     except IntegrityError:
         raise StaffError(f"username {username!r} is taken") from None
@@ -92,7 +106,7 @@ async def login(
 async def by_token(token: str, now: datetime) -> StaffMember | None:
     row = await StaffToken.get_or_none(
         digest=_digest(token), expires_at__gt=now, staff__active=True
-    ).select_related("staff__township")
+    ).select_related("staff__township", "staff__unit")
     if row is None:
         return None
     staff = row.staff
@@ -103,6 +117,8 @@ async def by_token(token: str, now: datetime) -> StaffMember | None:
         staff.role,
         place.id if place else None,
         place.name if place else None,
+        staff.unit.id if staff.unit else None,
+        staff.unit.name if staff.unit else None,
     )
 
 

@@ -89,7 +89,7 @@ async def test_cancel_ends_the_flow_and_shows_the_menu(desk: Desk) -> None:
     assert_menu(reply)
     assert (await desk.say("取消") or "").startswith("现在没有正在办的事项。")
     # The old question no longer applies: "1" is the main menu's 办事 now.
-    assert "“办事”功能正在建设中" in (await desk.say("1") or "")
+    assert "请说您要办什么事" in (await desk.say("1") or "")
 
 
 async def test_menu_help_and_human_work_in_any_step(desk: Desk) -> None:
@@ -104,7 +104,7 @@ async def test_menu_help_and_human_work_in_any_step(desk: Desk) -> None:
     # Neither moved the conversation.
     assert (await desk.say("1") or "").startswith("您住在桑园镇的哪个村")
     assert_menu(await desk.say("菜单"))
-    assert "“办事”功能正在建设中" in (await desk.say("1") or "")
+    assert "请说您要办什么事" in (await desk.say("1") or "")
 
 
 async def test_voice_answers_a_question_like_typing(desk: Desk) -> None:
@@ -123,14 +123,14 @@ async def test_an_idle_conversation_ends_and_the_person_is_told(desk: Desk) -> N
     assert reply.startswith("您有30分钟没有回复，刚才的事项已经结束")
     assert_menu(reply)
     # The next message is read fresh, as a main-menu choice.
-    assert "“办事”功能正在建设中" in (await desk.say("1") or "")
+    assert "请说您要办什么事" in (await desk.say("1") or "")
 
 
 async def test_an_idle_menu_is_forgotten_quietly(desk: Desk) -> None:
     await desk.say("不知道")
     desk.clock.advance(hours=2)
     reply = await desk.say("1")
-    assert reply is not None and reply.startswith("“办事”功能正在建设中")
+    assert reply is not None and reply.startswith("请说您要办什么事")
 
 
 async def test_a_flow_changed_under_a_conversation_restarts_it_cleanly(
@@ -165,7 +165,7 @@ async def test_an_unreadable_session_is_cleared_with_an_apology(desk: Desk) -> N
 async def test_sessions_are_per_account_and_person(desk: Desk) -> None:
     await start_village_flow(desk)
     other = "oResident000000000000000002"
-    assert "“办事”功能正在建设中" in (await desk.say("1", openid=other) or "")
+    assert "请说您要办什么事" in (await desk.say("1", openid=other) or "")
     assert (await desk.say("1") or "").startswith("您住在桑园镇的哪个村")
     assert await desk.app[keys.REDIS].exists(f"conv:{APPID}:{RESIDENT}")
 
@@ -177,7 +177,7 @@ async def test_a_session_from_another_schema_is_cleared_not_stuck(desk: Desk) ->
     reply = await desk.say("1")
     assert reply is not None and reply.startswith("抱歉，服务刚刚更新")
     assert not await desk.app[keys.REDIS].exists(key)
-    assert "“办事”功能正在建设中" in (await desk.say("1") or "")
+    assert "请说您要办什么事" in (await desk.say("1") or "")
 
 
 async def test_two_service_processes_starting_together_set_up_once(
@@ -206,7 +206,7 @@ async def test_a_main_menu_item_named_inside_a_flow_goes_there(desk: Desk) -> No
     reply = await desk.say("我的")
     assert reply is not None and reply.startswith("我的信息")
     reply = await desk.say("查进度")
-    assert reply is not None and "“查进度”功能正在建设中" in reply
+    assert reply is not None and "您还没有提交过事项" in reply
 
 
 async def test_a_single_choice_is_asked_for_plainly(desk: Desk) -> None:

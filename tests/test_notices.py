@@ -40,10 +40,20 @@ async def fast_desk(make_desk: DeskFactory, **overrides: Any) -> Desk:
 
 
 async def login(
-    desk: Desk, username: str = "sangyuan", role: str = "township_staff", township: str = "桑园镇"
+    desk: Desk,
+    username: str = "sangyuan",
+    role: str = "township_staff",
+    township: str = "桑园镇",
+    unit: str = "县民政局",
 ) -> dict[str, str]:
     with use(desk.app[keys.DATABASE]):
-        await staff.add(username, role, PASSWORD, township if role == "township_staff" else None)
+        await staff.add(
+            username,
+            role,
+            PASSWORD,
+            township if role == "township_staff" else None,
+            unit if role == "department_handler" else None,
+        )
     resp = await desk.client.post(
         "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import auth, notices, openapi
+from bot.api import auth, catalog, notices, openapi, tickets
 
 PREFIX = "/api/v1"
 
@@ -21,3 +21,10 @@ def add_routes(app: web.Application) -> None:
     r.add_post(f"{PREFIX}/notices/{{id}}/retract", notices.retract)
     r.add_post(f"{PREFIX}/notices/{{id}}/resend", notices.resend)
     r.add_get(f"{PREFIX}/notices/{{id}}/report", notices.report)
+    r.add_get(f"{PREFIX}/tickets", tickets.list_tickets)
+    r.add_get(f"{PREFIX}/tickets/{{number}}", tickets.show)
+    r.add_post(f"{PREFIX}/tickets/{{number}}/{{action}}", tickets.act)
+    r.add_get(f"{PREFIX}/catalog", catalog.list_items)
+    r.add_get(f"{PREFIX}/catalog/{{code}}", catalog.show)
+    r.add_patch(f"{PREFIX}/catalog/{{code}}", catalog.edit)
+    r.add_get(f"{PREFIX}/units", catalog.units)

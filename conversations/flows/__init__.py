@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conversations.flow import Flow
-from conversations.flows import menu, mine, notices
+from conversations.flows import feedback, menu, mine, notices, progress, service
 
 
 class FlowRegistry:
@@ -20,4 +20,6 @@ class FlowRegistry:
 
 
 def default_flows() -> FlowRegistry:
-    return FlowRegistry([menu.FLOW, mine.FLOW, notices.FLOW])
+    return FlowRegistry(
+        [menu.FLOW, service.FLOW, feedback.FLOW, progress.FLOW, mine.FLOW, notices.FLOW]
+    )

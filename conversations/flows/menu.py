@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conversations import texts
+from datetime import timedelta
+
+from conversations import answers, texts
 from conversations.flow import (
     Choice,
     Finish,
@@ -22,7 +24,16 @@ FLOW_ID = "menu"
 CHOICES = tuple(Choice(key, label) for key, label in texts.MENU_ITEMS.items())
 
 # Which choices already lead somewhere; the rest say plainly that they are coming.
-BUILT = {"mine": "mine", "notices": "notices"}
+BUILT = {
+    "service": "service",
+    "feedback": "feedback",
+    "progress": "progress",
+    "mine": "mine",
+    "notices": "notices",
+}
+RATE = "rate"  # not on the menu: said after a "请回复评价" push
+# A 确认 this long after a ticket was made is a second press, not a new request.
+DOUBLE_PRESS = timedelta(minutes=10)
 
 # Custom-menu CLICK keys (settings.toml [menu]) and the choice each one means.
 CLICK_KEYS = {
@@ -50,13 +61,21 @@ async def _ask(ctx: StepContext) -> Question:
 
 def choose(key: str, services_hotline: str) -> Outcome:
     """What choosing a main-menu item does."""
-    if key in BUILT:
-        return StartFlow(BUILT[key])
-    label = texts.MENU_ITEMS[key]
-    return Finish(texts.NOT_BUILT_YET.format(label=label, hotline=services_hotline))
+    if key == RATE:
+        return StartFlow("progress", step="rate_pick")
+    return StartFlow(BUILT[key])
 
 
 async def _handle(ctx: StepContext, msg: Inbound) -> Outcome:
+    if answers.is_one_of(msg.text, (*texts.SUBMIT_CHOICES.values(), "确认", "提交")):
+        # A second 确认 after the first made the ticket (the session has moved on).
+        person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+        since = ctx.services.clock() - DOUBLE_PRESS
+        made = await ctx.services.tickets.latest_since(person.resident_id, since)
+        if made is not None:
+            return Finish(texts.ALREADY_SUBMITTED.format(number=made.number))
+    if answers.is_one_of(msg.text, texts.CMD_RATE):
+        return choose(RATE, ctx.services.account.hotline)
     choice = pick(msg.text or "", CHOICES)
     if choice is None:
         return invalid_choice(len(CHOICES))

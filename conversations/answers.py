@@ -1,0 +1,81 @@
+"""Reading what people type or say: names, mobile numbers, numbers, dates, choices.
+Each reader returns the value, or None when the answer cannot be used."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
+
+from conversations.flow import Choice, normalise, pick, read_number
+
+_SPOKEN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.]{2,20}$")
+_DATE_FULL = re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$")
+_DATE_SHORT = re.compile(r"^(\d{1,2})[-./月](\d{1,2})[日号]?$")
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def mobile(text: str) -> str | None:
+    """A mainland mobile number, typed or read out ("一三八…"), with spaces or dashes."""
+    digits = re.sub(r"[\s\-—()（）+]", "", _plain(text)).translate(_SPOKEN_DIGITS)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits if _MOBILE.match(digits) else None
+
+
+def person_name(text: str) -> str | None:
+    name = re.sub(r"\s+", "", _plain(text))
+    for lead in ("我叫", "我是", "名字是", "姓名是", "姓名"):
+        name = name.removeprefix(lead)
+    return name if _NAME.match(name) else None
+
+
+def number(text: str, low: int | None, high: int | None) -> int | None:
+    said = _plain(text).rstrip("个人口岁年次元亩间")
+    value = int(said) if said.isdigit() and len(said) <= 9 else read_number(said)
+    if value is None:
+        return None
+    if (low is not None and value < low) or (high is not None and value > high):
+        return None
+    return value
+
+
+def day(text: str, today: date) -> date | None:
+    said = _plain(text).replace(" ", "")
+    if said in ("今天", "今日"):
+        return today
+    try:
+        full = _DATE_FULL.match(said)
+        if full:
+            return date(int(full[1]), int(full[2]), int(full[3]))
+        short = _DATE_SHORT.match(said)
+        if short:
+            return date(today.year, int(short[1]), int(short[2]))
+    except ValueError:  # 2月30日
+        return None
+    return None
+
+
+def several(text: str, choices: Sequence[Choice]) -> list[Choice] | None:
+    """Several choices at once: "1 3", "1、3", "1和3", or their words."""
+    parts = [p for p in re.split(r"[\s,，、和及与;；/]+", _plain(text)) if p]
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) > 1 and len(choices) < 10:
+        parts = list(parts[0])  # "13" from someone who means 1 and 3
+    picked: list[Choice] = []
+    for part in parts:
+        choice = pick(part, choices)
+        if choice is None:
+            return None
+        if choice not in picked:
+            picked.append(choice)
+    return picked or None
+
+
+def is_one_of(text: str | None, words: Sequence[str]) -> bool:
+    return text is not None and normalise(text) in {normalise(w) for w in words}

@@ -1,0 +1,393 @@
+"""Steps every request shares, whatever started it (办事 or 反映问题): registering the
+person once, asking the item's questions, then a summary to confirm, to which photos,
+voice notes and a location can be added, and on 确认 one ticket and its 受理编号.
+
+A flow using these keeps in its data: ``kind``, ``title``, ``days`` (time limit),
+``item_id`` or ``category``, ``questions`` (the item's), ``answers``, ``content``,
+``files``, ``location``, and ``key`` (what makes a doubled 确认 find the same ticket)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from conversations import answers, texts
+from conversations.flow import (
+    Choice,
+    Finish,
+    Invalid,
+    Next,
+    Outcome,
+    Question,
+    Step,
+    StepContext,
+    invalid_choice,
+    pick,
+)
+from conversations.messages import (
+    ImageMessage,
+    Inbound,
+    Kind,
+    LocationMessage,
+    VoiceMessage,
+)
+from storage.tickets import NewTicket
+
+TEXT_MAX = 300
+CONTENT_MIN = 5
+FILES_MAX = 9
+
+_CONSENT = tuple(
+    Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
+    for k, v in texts.CONSENT_CHOICES.items()
+)
+_SUBMIT = tuple(
+    Choice(k, v, aliases=("确认", "提交", "对", "是的", "没错")) if k == "submit" else Choice(k, v)
+    for k, v in texts.SUBMIT_CHOICES.items()
+)
+
+
+def _skips(msg: Inbound) -> bool:
+    return answers.is_one_of(msg.text, texts.WORDS_SKIP)
+
+
+# Starting --------------------------------------------------------------------------
+
+
+async def begin(ctx: StepContext, data: dict[str, Any]) -> Outcome:
+    """Start a request with ``data`` (kind, title, days, questions…): register first if
+    the person has not, then the questions (or ``data["after"]``)."""
+    data = {
+        "answers": [],
+        "files": [],
+        "location": None,
+        "content": "",
+        "qi": 0,
+        "key": secrets.token_hex(8),
+        **data,
+    }
+    first = data.get("after") or ("question" if data.get("questions") else "confirm")
+    data["after"] = first
+    person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+    if person.complete:
+        return Next(first, data)
+    if person.consented:
+        ahead = StepContext(ctx.appid, ctx.openid, {**ctx.data, **data}, ctx.services)
+        outcome = await _after_registration(ahead)
+        assert isinstance(outcome, Next)
+        return Next(outcome.step, {**data, **outcome.data})
+    return Next("consent", data)
+
+
+async def _after_registration(ctx: StepContext, note: str | None = None) -> Outcome:
+    person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+    if not person.name:
+        return Next("name", note=note)
+    if not person.phone:
+        return Next("phone", note=note)
+    if not person.village_id:
+        own = await _own_township(ctx)
+        if own is not None:  # the account's township: only its villages to choose from
+            place = {"township_id": own, "township": ctx.services.account.township}
+            return Next("village", place, note=note)
+        return Next("township", note=note)
+    return Next(str(ctx.data["after"]), note=note)
+
+
+# Registering -----------------------------------------------------------------------
+
+
+async def _ask_consent(ctx: StepContext) -> Question:
+    return Question(texts.CONSENT, _CONSENT)
+
+
+async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:
+    choice = pick(msg.text or "", _CONSENT)
+    if choice is None:
+        return invalid_choice(len(_CONSENT))
+    if choice.key == "no":
+        return Finish(texts.CONSENT_REFUSED_REQUEST.format(hotline=ctx.services.account.hotline))
+    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock())
+    return await _after_registration(ctx)
+
+
+async def _ask_name(ctx: StepContext) -> Question:
+    return Question(texts.REG_NAME)
+
+
+async def _name(ctx: StepContext, msg: Inbound) -> Outcome:
+    name = answers.person_name(msg.text or "")
+    if name is None:
+        return Invalid(texts.REG_NAME_BAD)
+    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock(), name=name)
+    return await _after_registration(ctx)
+
+
+async def _ask_phone(ctx: StepContext) -> Question:
+    return Question(texts.REG_PHONE)
+
+
+async def _phone(ctx: StepContext, msg: Inbound) -> Outcome:
+    phone = answers.mobile(msg.text or "")
+    if phone is None:
+        return Invalid(texts.REG_PHONE_BAD)
+    await ctx.services.residents.register(
+        ctx.appid, ctx.openid, at=ctx.services.clock(), phone=phone
+    )
+    return await _after_registration(ctx)
+
+
+async def _townships(ctx: StepContext) -> tuple[Choice, ...]:
+    places = await ctx.services.residents.townships()
+    return tuple(Choice(str(p.id), p.name) for p in places)
+
+
+async def _own_township(ctx: StepContext) -> int | None:
+    """The township to choose a village in without asking: the account's own."""
+    owner = ctx.services.account.township
+    if not owner:
+        return None
+    for place in await ctx.services.residents.townships():
+        if place.name == owner:
+            return int(place.id)
+    return None
+
+
+async def _ask_township(ctx: StepContext) -> Question:
+    return Question(texts.ASK_TOWNSHIP, await _townships(ctx))
+
+
+async def _township(ctx: StepContext, msg: Inbound) -> Outcome:
+    choices = await _townships(ctx)
+    choice = pick(msg.text or "", choices)
+    if choice is None:
+        return invalid_choice(len(choices))
+    return Next("village", {"township_id": int(choice.key), "township": choice.label})
+
+
+async def _villages(ctx: StepContext) -> tuple[Choice, ...]:
+    places = await ctx.services.residents.villages(int(ctx.data["township_id"]))
+    return tuple(Choice(str(p.id), p.name) for p in places)
+
+
+async def _ask_village(ctx: StepContext) -> Question:
+    return Question(texts.ASK_VILLAGE.format(township=ctx.data["township"]), await _villages(ctx))
+
+
+async def _village(ctx: StepContext, msg: Inbound) -> Outcome:
+    choices = await _villages(ctx)
+    choice = pick(msg.text or "", choices)
+    if choice is None:
+        return invalid_choice(len(choices))
+    await ctx.services.residents.register(
+        ctx.appid, ctx.openid, at=ctx.services.clock(), village_id=int(choice.key)
+    )
+    return await _after_registration(ctx)
+
+
+# The item's questions ----------------------------------------------------------------
+
+
+def _current(ctx: StepContext) -> dict[str, Any]:
+    questions: list[dict[str, Any]] = ctx.data["questions"]
+    return questions[int(ctx.data["qi"])]
+
+
+def _choices(spec: dict[str, Any]) -> tuple[Choice, ...]:
+    return tuple(Choice(str(i), label) for i, label in enumerate(spec.get("choices", []), 1))
+
+
+async def _ask_question(ctx: StepContext) -> Question:
+    spec = _current(ctx)
+    count = len(ctx.data["questions"])
+    text = texts.QUESTION_MARK.format(n=int(ctx.data["qi"]) + 1, count=count) + spec["text"]
+    if not spec.get("required", True):
+        text += texts.QUESTION_OPTIONAL
+    if spec["type"] == "photo":
+        text += "\n" + texts.QUESTION_PHOTO
+    elif spec["type"] == "date":
+        text += "\n" + texts.QUESTION_DATE
+    if spec["type"] in ("single", "multi"):
+        hint = texts.QUESTION_MULTI if spec["type"] == "multi" else texts.CHOICE_HINT
+        return Question(text, _choices(spec), hint=hint)
+    return Question(text)
+
+
+def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | Invalid:
+    """(what to show, what to keep) for one answer, or why it cannot be used."""
+    kind = spec["type"]
+    said = (msg.text or "").strip()
+    if kind == "photo":
+        if isinstance(msg, ImageMessage):
+            return texts.ANSWER_PHOTO, {"media_id": msg.media_id, "url": msg.pic_url}
+        return Invalid(texts.QUESTION_PHOTO_BAD)
+    if not said:
+        return Invalid(texts.NEED_TEXT)
+    if kind == "number":
+        value = answers.number(said, spec.get("min"), spec.get("max"))
+        if value is None:
+            low, high = spec.get("min"), spec.get("max")
+            span = (
+                texts.NUMBER_RANGE.format(low=low, high=high)
+                if low is not None and high is not None
+                else ""
+            )
+            return Invalid(texts.NUMBER_BAD.format(range=span))
+        return str(value), value
+    if kind == "date":
+        when = answers.day(said, today)
+        if when is None:
+            return Invalid(texts.DATE_BAD)
+        return f"{when.year}年{when.month}月{when.day}日", when.isoformat()
+    if kind == "single":
+        choice = pick(said, _choices(spec))
+        if choice is None:
+            return invalid_choice(len(spec["choices"]))
+        return choice.label, choice.label
+    if kind == "multi":
+        picked = answers.several(said, _choices(spec))
+        if picked is None:
+            return invalid_choice(len(spec["choices"]))
+        labels = [c.label for c in picked]
+        return "、".join(labels), labels
+    if len(said) > TEXT_MAX:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=TEXT_MAX))
+    return said, said
+
+
+async def _question(ctx: StepContext, msg: Inbound) -> Outcome:
+    spec = _current(ctx)
+    if not spec.get("required", True) and _skips(msg):
+        shown, kept = texts.ANSWER_SKIPPED, None
+    else:
+        read = _read(spec, msg, ctx.services.clock().date())
+        if isinstance(read, Invalid):
+            return read
+        shown, kept = read
+    given = [*ctx.data["answers"], {"key": spec["key"], "q": spec["text"], "a": shown, "v": kept}]
+    qi = int(ctx.data["qi"]) + 1
+    files = list(ctx.data["files"])
+    if spec["type"] == "photo" and isinstance(kept, dict):
+        files.append({"kind": "image", **kept})
+    if qi < len(ctx.data["questions"]):
+        return Next("question", {"answers": given, "qi": qi, "files": files})
+    return Next("confirm", {"answers": given, "qi": qi, "files": files})
+
+
+# Confirming ------------------------------------------------------------------------------
+
+
+def _mask(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+async def _ask_confirm(ctx: StepContext) -> Question:
+    person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+    lines = [texts.SUMMARY_TITLE.format(title=ctx.data["title"])]
+    if ctx.data.get("content"):
+        lines.append(texts.SUMMARY_CONTENT.format(content=ctx.data["content"]))
+    for given in ctx.data["answers"]:
+        lines.append(texts.SUMMARY_ANSWER.format(q=given["q"].rstrip("？?：:"), a=given["a"]))
+    lines.append(
+        texts.SUMMARY_CONTACT.format(
+            name=person.name or "",
+            phone=_mask(person.phone or "00000000000"),
+            place=f"{person.township or ''}{person.village or ''}",
+        )
+    )
+    files = ctx.data["files"]
+    photos = sum(1 for f in files if f["kind"] == "image")
+    voices = sum(1 for f in files if f["kind"] == "voice")
+    extras = []
+    if photos:
+        extras.append(texts.SUMMARY_PHOTOS.format(count=photos))
+    if voices:
+        extras.append(texts.SUMMARY_VOICES.format(count=voices))
+    if ctx.data.get("location"):
+        extras.append(texts.SUMMARY_LOCATION)
+    if extras:
+        lines.append(texts.SUMMARY_EXTRAS.format(extras="、".join(extras)))
+    lines.append(texts.SUMMARY_ADD_MORE)
+    return Question("\n".join(lines), _SUBMIT)
+
+
+async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
+    files = list(ctx.data["files"])
+    if isinstance(msg, ImageMessage | LocationMessage) or (
+        isinstance(msg, VoiceMessage) and pick(msg.text or "", _SUBMIT) is None
+    ):
+        if isinstance(msg, LocationMessage):
+            place = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label or ""}
+            return Next("confirm", {"location": place}, note=texts.GOT_LOCATION)
+        if len(files) >= FILES_MAX:
+            return Invalid(texts.TOO_MANY_FILES.format(limit=FILES_MAX))
+        if isinstance(msg, ImageMessage):
+            files.append({"kind": "image", "media_id": msg.media_id, "url": msg.pic_url})
+            return Next("confirm", {"files": files}, note=texts.GOT_PHOTO)
+        assert isinstance(msg, VoiceMessage)
+        files.append({"kind": "voice", "media_id": msg.media_id, "text": msg.text})
+        return Next("confirm", {"files": files}, note=texts.GOT_VOICE)
+    choice = pick(msg.text or "", _SUBMIT)
+    if choice is None:
+        return invalid_choice(len(_SUBMIT))
+    if choice.key == "restart":
+        return await begin(ctx, {k: ctx.data[k] for k in _KEEP if k in ctx.data})
+    return await _submit(ctx)
+
+
+# What identifies the request itself, kept when the person starts filling it in again.
+_KEEP = ("kind", "title", "days", "item_id", "category", "questions", "home_visit", "after")
+
+
+async def _submit(ctx: StepContext) -> Outcome:
+    services = ctx.services
+    person = await services.residents.profile(ctx.appid, ctx.openid)
+    if not person.complete or person.township_id is None:  # deleted in the meantime
+        return await _after_registration(ctx, note=texts.NEED_DETAILS_AGAIN)
+    data = ctx.data
+    content = str(data.get("content") or "")
+    files = [{k: f.get(k) for k in ("kind", "media_id", "url", "text")} for f in data["files"]]
+    new = NewTicket(
+        kind=str(data["kind"]),
+        request_key=f"{ctx.appid}:{ctx.openid}:{data['key']}",
+        resident_id=person.resident_id,
+        township_id=person.township_id,
+        village_id=person.village_id,
+        title=str(data["title"]),
+        time_limit_days=int(data["days"]),
+        item_id=data.get("item_id"),
+        category=data.get("category"),
+        content=content,
+        answers=[{"q": a["q"], "a": a["a"]} for a in data["answers"]],
+        location=data.get("location"),
+        home_visit=bool(data.get("home_visit")),
+        contact_name=person.name or "",
+        contact_phone=person.phone or "",
+        attachments=files,
+    )
+    ticket, _ = await services.tickets.create(
+        new, now=services.clock(), message=services.ticket_message
+    )
+    after = (
+        texts.TICKET_NEXT_SERVICE.format(days=ticket.time_limit_days)
+        if ticket.kind == "service"
+        else texts.TICKET_NEXT_FEEDBACK
+    )
+    return Finish(texts.TICKET_CREATED.format(number=ticket.number, next=after))
+
+
+MEDIA = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
+
+
+def steps() -> list[Step]:
+    """The shared steps, to put after a flow's own."""
+    return [
+        Step("consent", _ask_consent, _consent),
+        Step("name", _ask_name, _name),
+        Step("phone", _ask_phone, _phone),
+        Step("township", _ask_township, _township),
+        Step("village", _ask_village, _village),
+        Step("question", _ask_question, _question, MEDIA),
+        Step("confirm", _ask_confirm, _confirm, MEDIA),
+    ]

@@ -1,0 +1,66 @@
+"""Time passing on tickets: a resolved request nobody rated is closed after the settings'
+days (DESIGN: "closed (rated, or automatically after 7 days unrated)")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import structlog
+from tortoise.context import TortoiseContext
+
+from notifications.rounds import Rounds
+from notifications.ticket_updates import TicketRendering
+from storage import tickets
+from storage.db import use
+from storage.tickets import Actor, Change, TicketConflict
+from storage.workdays import WorkCalendar
+
+log = structlog.get_logger(__name__)
+
+BATCH = 200
+
+
+class TicketClock:
+    def __init__(
+        self,
+        *,
+        database: TortoiseContext,
+        clock: Callable[[], datetime],
+        calendar: WorkCalendar,
+        rendering: TicketRendering,
+        close_after: timedelta,
+        poll_seconds: float,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._calendar = calendar
+        self._rendering = rendering
+        self._close_after = close_after
+        self._rounds = Rounds(poll_seconds, "ticket clock")
+
+    def stop(self) -> None:
+        self._rounds.stop()
+
+    async def run(self) -> None:
+        with use(self._database):
+            await self._rounds.run(self.step)
+
+    async def step(self) -> bool:
+        """Close one batch of unrated tickets; True when there may be more."""
+        now = self._clock()
+        numbers = await tickets.due_for_auto_close(now, self._close_after, BATCH)
+        for number in numbers:
+            try:
+                await tickets.act(
+                    number,
+                    Change("auto-close"),
+                    Actor("system"),
+                    now=now,
+                    calendar=self._calendar,
+                    message=self._rendering.message,
+                )
+            except TicketConflict:  # rated or reopened a moment ago: nothing to close
+                continue
+            log.info("ticket closed unrated", ticket=number)
+        return len(numbers) == BATCH

@@ -1,0 +1,61 @@
+"""Working days (工作日) for 办理时限: China's public holidays and swapped working weekends.
+
+The `chinese-calendar` package knows the State Council's schedule for the years it was
+released with. A year it does not know yet (the schedule is announced each November or
+December) falls back to Monday-Friday, corrected by the days settings.toml lists, so the
+county can add the new schedule without waiting for a release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import chinese_calendar
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class WorkCalendar:
+    def __init__(
+        self, *, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
+    ) -> None:
+        self._holidays = frozenset(extra_holidays)
+        self._workdays = frozenset(extra_workdays)
+        self._warned: set[int] = set()
+
+    def is_workday(self, day: date) -> bool:
+        if day in self._holidays:
+            return False
+        if day in self._workdays:
+            return True
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            if day.year not in self._warned:
+                self._warned.add(day.year)
+                log.warning(
+                    "no holiday schedule for this year; counting Monday-Friday", year=day.year
+                )
+            return day.weekday() < 5
+
+    def add(self, start: date, days: int) -> date:
+        """The ``days``-th working day after ``start`` (the day of acceptance itself does
+        not count, as for 办理时限 counted from the day after 受理)."""
+        day = start
+        left = days
+        while left > 0:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
+    def between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+        count = 0
+        day = start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_workday(day)
+        return count
