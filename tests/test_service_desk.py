@@ -258,7 +258,7 @@ async def test_not_satisfied_sends_it_back_for_a_second_handling(desk: Desk) -> 
     await desk.say("不满意", openid=FIRST)
     reply = await desk.say("根本没人来", openid=FIRST)
     assert reply is not None and reply.startswith("很抱歉让您不满意")
-    status, body = await shown(desk, township, number)
+    _status, body = await shown(desk, township, number)
     assert body["status"] == "accepted" and body["flagged"] and body["redo_count"] == 1
     assert body["rating"]["score"] == 2 and body["rating"]["comment"] == "根本没人来"
 
