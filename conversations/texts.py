@@ -266,8 +266,8 @@ SERVICE_HELP = (
     "说出要办的事就能找到，比如“我想办低保”；看完办事指南，回复“我要申请”就能在这里申请。"
 )
 GUIDE = (
-    "【{name}】办事指南\n{summary}\n申请条件：{eligibility}\n所需材料：\n{materials}\n"
-    "办理步骤：\n{steps}\n办理时限：{days}个工作日\n办理地点：{where}\n责任单位：{unit}\n"
+    "【{name}】办事指南\n{summary}\n办理时限：{days}个工作日\n申请条件：{eligibility}\n"
+    "所需材料：\n{materials}\n办理步骤：\n{steps}\n办理地点：{where}\n责任单位：{unit}\n"
     "{extras}咨询电话：{hotline}"
 )
 GUIDE_PROXY = "可由乡镇便民服务中心代办。\n"

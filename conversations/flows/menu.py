@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations import answers, texts
+from conversations import answers, finder, texts
 from conversations.flow import (
     Choice,
     Finish,
@@ -77,9 +77,15 @@ async def _handle(ctx: StepContext, msg: Inbound) -> Outcome:
     if answers.is_one_of(msg.text, texts.CMD_RATE):
         return choose(RATE, ctx.services.account.hotline)
     choice = pick(msg.text or "", CHOICES)
-    if choice is None:
-        return invalid_choice(len(CHOICES))
-    return choose(choice.key, ctx.services.account.hotline)
+    if choice is not None:
+        return choose(choice.key, ctx.services.account.hotline)
+    # "我想办低保" said at the menu: straight to the service it names.
+    hits = finder.find(msg.text or "", await ctx.services.catalog.active_items())
+    if len(hits) == 1:
+        return StartFlow("service", step="guide", data={"item_id": hits[0].id, "page": 0})
+    if hits:
+        return StartFlow("service", step="pick", data={"hits": [i.id for i in hits]})
+    return invalid_choice(len(CHOICES))
 
 
 FLOW = Flow(
