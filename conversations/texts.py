@@ -65,9 +65,23 @@ SORRY_ERROR = "抱歉，系统出了点问题，请稍后再试，或拨打 {hot
 
 # 我的 (what is stored about the person) ---------------------------------------------
 
-MINE_SUMMARY = "我的信息\n所在村（社区）：{village}"
+MINE_SUMMARY = "我的信息\n所在村（社区）：{village}\n姓名：{name}\n手机号：{phone}"
 MINE_NO_VILLAGE = "还没有填写"
-MINE_CHOICES = {"village": "填写或修改所在村（社区）"}
+MINE_CHOICES = {
+    "village": "填写或修改所在村（社区）",
+    "name": "填写或修改姓名",
+    "phone": "填写或修改手机号",
+    "delete": "删除我的信息",
+}
+MINE_SAVED_NAME = "已记下您的姓名：{name}。"
+MINE_SAVED_PHONE = "已记下您的手机号：{phone}。"
+MINE_DELETE_ASK = (
+    "确定删除您的姓名、手机号和所在村（社区）吗？删除后再办事需要重新填写；"
+    "已经提交的事项会照常办完。"
+)
+MINE_DELETE_CHOICES = {"yes": "确定删除", "no": "不删除"}
+MINE_DELETED = "已删除您的姓名、手机号和所在村（社区）。"
+MINE_NOTHING_TO_DELETE = "您没有留下任何个人信息，不用删除。"
 CONSENT = (
     "个人信息告知：为了办理您的事情，需要记录您的姓名、手机号和所在村（社区）。"
     "这些信息只用于政务服务，只给办理您事情的工作人员看；"

@@ -138,7 +138,8 @@ async def test_a_flow_changed_under_a_conversation_restarts_it_cleanly(
 ) -> None:
     old = await make_desk()
     await start_village_flow(old)
-    newer = FlowRegistry([main_menu.FLOW, dataclasses.replace(mine.FLOW, version=2)])
+    changed = dataclasses.replace(mine.FLOW, version=mine.FLOW.version + 1)
+    newer = FlowRegistry([main_menu.FLOW, changed])
     new = await make_desk(flows=newer)
     reply = await new.say("1")
     assert reply is not None and reply.startswith("抱歉，服务刚刚更新，刚才的事项需要重新开始。")
@@ -210,7 +211,11 @@ async def test_a_main_menu_item_named_inside_a_flow_goes_there(desk: Desk) -> No
 
 
 async def test_a_single_choice_is_asked_for_plainly(desk: Desk) -> None:
-    await desk.say("我的")
+    guide = await desk.say("社保卡")  # a one-page 办事指南: 我要申请 is the only choice
+    assert guide is not None and guide.startswith("【社会保障卡办理】")
+    assert guide.endswith(
+        "咨询电话：0317-7200000\n1. 我要申请\n回复数字选择；回复“返回”回到上一步。"
+    )
     reply = await desk.say("嗯")
     assert reply is not None
     assert reply.startswith("没有看明白您的意思。请回复 1，或选项的字。")

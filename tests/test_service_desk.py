@@ -342,3 +342,27 @@ async def test_deadlines_count_working_days_across_national_day(desk: Desk) -> N
     township = await login(desk)
     status, body = await staff_act(desk, township, number, "accept")
     assert status == 200 and body["due_on"] == "2026-10-12"
+
+
+async def test_residents_see_change_and_delete_what_is_kept_about_them(desk: Desk) -> None:
+    number, _ = await register_and_apply(desk)
+    mine = await desk.say("我的", openid=FIRST)
+    assert mine is not None and "姓名：张桂兰" in mine and "手机号：138****5678" in mine
+    assert "所在村（社区）：桑园镇东街社区" in mine
+    await desk.say("填写或修改手机号", openid=FIRST)
+    wrong = await desk.say("1381234", openid=FIRST)
+    assert wrong is not None and wrong.startswith("这个手机号不对")
+    saved = await desk.say("一三九 一二三四 五六七八", openid=FIRST)  # read out by voice
+    assert saved is not None and saved.startswith("已记下您的手机号：139****5678")
+    await desk.say("我的", openid=FIRST)
+    assert "确定删除" in (await desk.say("删除我的信息", openid=FIRST) or "")
+    assert (await desk.say("确定删除", openid=FIRST) or "").startswith("已删除")
+    with use(desk.app[keys.DATABASE]):
+        person = await Resident.get(openid=FIRST)
+        assert (person.name, person.phone, person.village_id) == (None, None, None)
+        ticket = await Ticket.get(number=number)  # the request keeps the contact given then
+        assert ticket.contact_phone == PHONE
+    # The next application asks again, starting with the notice.
+    await desk.say("办事", openid=FIRST)
+    await desk.say("社保卡", openid=FIRST)
+    assert "个人信息告知" in (await desk.say("我要申请", openid=FIRST) or "")

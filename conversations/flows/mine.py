@@ -1,12 +1,14 @@
-"""我的: what the account keeps about the person, and setting where they live."""
+"""我的: what the account keeps about the person — village, name, mobile number — to see,
+change, or delete; nothing is stored before they agree to the personal-information notice."""
 
 from __future__ import annotations
 
-from conversations import texts
+from conversations import answers, texts
 from conversations.flow import (
     Choice,
     Finish,
     Flow,
+    Invalid,
     Next,
     Outcome,
     Question,
@@ -28,21 +30,38 @@ _CONFIRM = tuple(
     Choice(k, v, aliases=("对", "是的", "没错")) if k == "yes" else Choice(k, v)
     for k, v in texts.CONFIRM_CHOICES.items()
 )
+_DELETE = tuple(Choice(k, v) for k, v in texts.MINE_DELETE_CHOICES.items())
+
+
+def masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
 
 
 async def _ask_overview(ctx: StepContext) -> Question:
-    place = await ctx.services.residents.village_of(ctx.appid, ctx.openid)
-    village = "".join(place) if place else texts.MINE_NO_VILLAGE
-    return Question(texts.MINE_SUMMARY.format(village=village), _MINE)
+    person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+    missing = texts.MINE_NO_VILLAGE
+    village = f"{person.township}{person.village}" if person.village else missing
+    text = texts.MINE_SUMMARY.format(
+        village=village,
+        name=person.name or missing,
+        phone=masked(person.phone) if person.phone else missing,
+    )
+    return Question(text, _MINE)
 
 
 async def _overview(ctx: StepContext, msg: Inbound) -> Outcome:
-    if pick(msg.text or "", _MINE) is None:
+    choice = pick(msg.text or "", _MINE)
+    if choice is None:
         return invalid_choice(len(_MINE))
-    # Someone who already told us where they live has agreed to the notice before.
-    if await ctx.services.residents.village_of(ctx.appid, ctx.openid):
-        return Next("township")
-    return Next("consent")
+    person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+    if choice.key == "delete":
+        if not (person.consented or person.name or person.phone or person.village):
+            return Finish(texts.MINE_NOTHING_TO_DELETE)
+        return Next("delete")
+    step = "township" if choice.key == "village" else choice.key
+    if person.consented:
+        return Next(step, {"then": step})
+    return Next("consent", {"then": step})
 
 
 async def _ask_consent(ctx: StepContext) -> Question:
@@ -55,7 +74,8 @@ async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:
         return invalid_choice(len(_CONSENT))
     if choice.key == "no":
         return Finish(texts.CONSENT_REFUSED)
-    return Next("township")
+    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock())
+    return Next(str(ctx.data.get("then", "township")))
 
 
 async def _townships(ctx: StepContext) -> tuple[Choice, ...]:
@@ -109,18 +129,63 @@ async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
     names = await ctx.services.residents.place_names(int(ctx.data["village_id"]))
     if names is None:  # the village list changed under the conversation
         return Next("township", note=texts.NOT_UNDERSTOOD)
-    await ctx.services.residents.set_village(ctx.appid, ctx.openid, int(ctx.data["village_id"]))
+    await ctx.services.residents.register(
+        ctx.appid, ctx.openid, at=ctx.services.clock(), village_id=int(ctx.data["village_id"])
+    )
     return Finish(texts.VILLAGE_SAVED.format(township=names[0], village=names[1]))
+
+
+async def _ask_name(ctx: StepContext) -> Question:
+    return Question(texts.REG_NAME)
+
+
+async def _name(ctx: StepContext, msg: Inbound) -> Outcome:
+    name = answers.person_name(msg.text or "")
+    if name is None:
+        return Invalid(texts.REG_NAME_BAD)
+    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock(), name=name)
+    return Finish(texts.MINE_SAVED_NAME.format(name=name))
+
+
+async def _ask_phone(ctx: StepContext) -> Question:
+    return Question(texts.REG_PHONE)
+
+
+async def _phone(ctx: StepContext, msg: Inbound) -> Outcome:
+    phone = answers.mobile(msg.text or "")
+    if phone is None:
+        return Invalid(texts.REG_PHONE_BAD)
+    await ctx.services.residents.register(
+        ctx.appid, ctx.openid, at=ctx.services.clock(), phone=phone
+    )
+    return Finish(texts.MINE_SAVED_PHONE.format(phone=masked(phone)))
+
+
+async def _ask_delete(ctx: StepContext) -> Question:
+    return Question(texts.MINE_DELETE_ASK, _DELETE)
+
+
+async def _delete(ctx: StepContext, msg: Inbound) -> Outcome:
+    choice = pick(msg.text or "", _DELETE)
+    if choice is None:
+        return invalid_choice(len(_DELETE))
+    if choice.key == "no":
+        return Next("overview")
+    await ctx.services.residents.forget(ctx.appid, ctx.openid)
+    return Finish(texts.MINE_DELETED)
 
 
 FLOW = Flow(
     id=FLOW_ID,
-    version=1,
+    version=2,
     steps=[
         Step("overview", _ask_overview, _overview),
         Step("consent", _ask_consent, _consent),
         Step("township", _ask_township, _township),
         Step("village", _ask_village, _village),
         Step("confirm", _ask_confirm, _confirm),
+        Step("name", _ask_name, _name),
+        Step("phone", _ask_phone, _phone),
+        Step("delete", _ask_delete, _delete),
     ],
 )
