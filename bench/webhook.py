@@ -35,7 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from children import Child, free_port, shown, start, wait_healthy
+if __package__ in (None, ""):  # run as `python bench/<script>.py`: the project root first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.children import Child, free_port, shown, start, wait_healthy
 
 if TYPE_CHECKING:
     import aiohttp

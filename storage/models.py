@@ -387,11 +387,13 @@ class Ticket(Model):
 
     class Meta:
         table = "ticket"
+        # Queues are newest first by id (ids grow with time): one township's or one unit's,
+        # by status or all; a resident's own; what is due when.
         indexes = (
-            ("township_id", "status", "created_at"),
-            ("township_id", "created_at"),
-            ("unit_id", "status", "created_at"),
-            ("resident_id", "created_at"),
+            ("township_id", "status", "id"),
+            ("township_id", "id"),
+            ("unit_id", "status", "id"),
+            ("resident_id", "id"),
             ("status", "due_on"),
         )
 
@@ -438,6 +440,7 @@ class Attachment(Model):
     class Meta:
         table = "attachment"
         ordering = ("id",)
+        indexes = (("ticket_id", "id"),)
 
 
 class AuditEntry(Model):

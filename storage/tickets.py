@@ -332,7 +332,7 @@ async def get(number: str) -> Ticket | None:
 
 async def of_resident(resident_id: int, limit: int) -> list[Ticket]:
     """Their tickets, open ones first, each group newest first."""
-    rows = await Ticket.filter(resident_id=resident_id).order_by("-created_at").limit(100)
+    rows = await Ticket.filter(resident_id=resident_id).order_by("-id").limit(100)
     rows.sort(key=lambda t: t.status not in OPEN)  # stable: keeps newest first within
     return rows[:limit]
 
@@ -344,9 +344,7 @@ async def own(resident_id: int, number: str) -> Ticket | None:
 
 async def latest_since(resident_id: int, since: datetime) -> Ticket | None:
     return (
-        await Ticket.filter(resident_id=resident_id, created_at__gte=since)
-        .order_by("-created_at")
-        .first()
+        await Ticket.filter(resident_id=resident_id, created_at__gte=since).order_by("-id").first()
     )
 
 

@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                 ('redo_count', fields.IntField(default=0)),
                 ('flagged', fields.BooleanField(default=False)),
             ],
-            options={'table': 'ticket', 'app': 'models', 'indexes': [Index(fields=['township_id', 'status', 'created_at']), Index(fields=['township_id', 'created_at']), Index(fields=['unit_id', 'status', 'created_at']), Index(fields=['resident_id', 'created_at']), Index(fields=['status', 'due_on'])], 'pk_attr': 'id', 'table_description': 'A request (工单): an application, a complaint, a suggestion, a call for help.'},
+            options={'table': 'ticket', 'app': 'models', 'indexes': [Index(fields=['township_id', 'status', 'id']), Index(fields=['township_id', 'id']), Index(fields=['unit_id', 'status', 'id']), Index(fields=['resident_id', 'id']), Index(fields=['status', 'due_on'])], 'pk_attr': 'id', 'table_description': 'A request (工单): an application, a complaint, a suggestion, a call for help.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 ('text', fields.TextField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'attachment', 'app': 'models', 'pk_attr': 'id', 'table_description': "A photo or voice note sent with a ticket: WeChat's media id and where to see it."},
+            options={'table': 'attachment', 'app': 'models', 'indexes': [Index(fields=['ticket_id', 'id'])], 'pk_attr': 'id', 'table_description': "A photo or voice note sent with a ticket: WeChat's media id and where to see it."},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each script prints one comparable line; see README.md."""
