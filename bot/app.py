@@ -259,8 +259,7 @@ def create_app(
                 calendar=app[keys.WORK_CALENDAR],
                 rendering=app[keys.TICKET_RENDERING],
                 close_after=timedelta(days=settings.tickets.auto_close_days),
-                # Days matter here, not seconds: a look every few minutes is plenty.
-                poll_seconds=max(out.poll_seconds, 300.0),
+                poll_seconds=settings.tickets.sweep_seconds,
             )
             await jobs.spawn(dispatcher.run())
             await jobs.spawn(fanout.run())

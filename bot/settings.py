@@ -175,6 +175,8 @@ class TicketSettings(_Section):
     channels: list[str] = Field(default_factory=lambda: ["custom", "template"])
     template_id: str = Field("ticket-template", max_length=64)
     auto_close_days: int = Field(7, ge=1, le=90)
+    # How often to look for resolved tickets to close (seconds).
+    sweep_seconds: float = Field(300.0, gt=0)
     # 办理时限 in working days for what residents raise themselves (反映问题).
     feedback_days: FeedbackDays = FeedbackDays()
     page_size: int = Field(20, ge=1, le=100)

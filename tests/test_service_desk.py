@@ -16,7 +16,7 @@ from bot import keys
 from storage.db import use
 from storage.models import AuditEntry, Resident, Ticket, TicketEvent
 from tests.conftest import Desk, DeskFactory, FakeWeChat
-from tests.test_notices import FAST, login
+from tests.test_notices import FAST, PASSWORD, login
 
 FIRST = "oFirst00000000000000000000001"
 SECOND = "oSecond0000000000000000000002"
@@ -64,6 +64,15 @@ async def register_and_apply(desk: Desk, openid: str = FIRST) -> tuple[str, list
     assert done.startswith("已提交！受理编号：")
     number = done.split("受理编号：")[1][:13]
     return number, said
+
+
+async def relogin(desk: Desk, username: str = "sangyuan") -> dict[str, str]:
+    """A fresh token (after the clock moved past the last one's 12 hours)."""
+    resp = await desk.client.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    assert resp.status == 200, await resp.text()
+    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
 
 
 async def staff_act(
@@ -366,3 +375,74 @@ async def test_residents_see_change_and_delete_what_is_kept_about_them(desk: Des
     await desk.say("办事", openid=FIRST)
     await desk.say("社保卡", openid=FIRST)
     assert "个人信息告知" in (await desk.say("我要申请", openid=FIRST) or "")
+
+
+async def test_a_resolved_ticket_nobody_rates_closes_after_seven_days(
+    make_desk: DeskFactory,
+) -> None:
+    desk = await make_desk(outbox=FAST, tickets={"sweep_seconds": 0.1})
+    number = await complaint(desk)
+    township = await login(desk)
+    await staff_act(desk, township, number, "accept")
+    await staff_act(desk, township, number, "resolve", result="已清理")
+    await asyncio.sleep(0.5)
+    assert (await shown(desk, township, number))[1]["status"] == "resolved"  # not yet
+    desk.clock.advance(days=7, minutes=1)
+    township = await relogin(desk)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while (body := (await shown(desk, township, number))[1])["status"] != "closed":
+        assert loop.time() < end, body
+        await asyncio.sleep(0.05)
+    assert body["rating"] is None and body["timeline"][-1]["action"] == "auto-close"
+    assert (await desk.say("评价", openid=FIRST) or "").startswith("您现在没有等待评价的事项")
+
+
+async def test_the_staff_queue_filters_and_pages(desk: Desk) -> None:
+    first = await complaint(desk)
+    second = await complaint(desk, SECOND)
+    township = await login(desk)
+    await staff_act(desk, township, first, "accept")
+
+    async def listed(query: str) -> list[str]:
+        resp = await desk.client.get(f"/api/v1/tickets?{query}", headers=township)
+        assert resp.status == 200, await resp.text()
+        return [t["number"] for t in (await resp.json())["tickets"]]
+
+    assert await listed("") == [second, first]  # newest first
+    assert await listed("status=submitted") == [second]
+    assert await listed("status=open&kind=complaint&township=桑园镇") == [second, first]
+    assert await listed("text=垃圾") == [second, first]
+    assert await listed("text=火箭") == []
+    assert await listed("overdue=true") == []
+    page = await (await desk.client.get("/api/v1/tickets?limit=1", headers=township)).json()
+    assert [t["number"] for t in page["tickets"]] == [second] and page["next"]
+    assert await listed(f"limit=1&before={page['next']}") == [first]
+    desk.clock.advance(days=30)
+    township = await relogin(desk)
+    assert await listed("overdue=true") == [first]  # accepted, its 5 working days long gone
+    for bad in ("status=lost", "overdue=maybe", "from=yesterday", "limit=x", "colour=red"):
+        resp = await desk.client.get(f"/api/v1/tickets?{bad}", headers=township)
+        assert resp.status == 400, bad
+
+
+async def test_every_staff_route_is_in_the_openapi_document(desk: Desk) -> None:
+    doc = await (await desk.client.get("/api/v1/openapi.json")).json()
+    routes = {
+        (r.method.lower(), r.resource.canonical[len("/api/v1") :])
+        for r in desk.app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith("/api/v1/")
+    }
+    routes.discard(("get", "/openapi.json"))
+    routes.discard(("head", "/openapi.json"))
+    documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
+    for method, path in routes:
+        if method == "head":
+            continue
+        if path.endswith("{action}"):
+            for action in ("accept", "assign", "return", "approve-extension", "reopen"):
+                assert (method, path.replace("{action}", action)) in documented
+        else:
+            assert (method, path) in documented, (method, path)
+    body = doc["paths"]["/tickets/{number}/request-extension"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["required"] == ["days", "reason"]

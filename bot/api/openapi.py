@@ -7,9 +7,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.api.replies import respond
+from bot.api.tickets import ACTION_FIELDS
 from conversations import texts
 from storage.notices import COUNTED_STATES, SCOPES
 from storage.staff import ROLES
+from storage.tickets import KINDS, STATUSES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -24,8 +26,8 @@ _ERRORS = {
     "400": _json(_ref("Error"), "Bad input: which field and why; nothing was changed."),
     "401": _json(_ref("Error"), "No valid bearer token."),
     "403": _json(_ref("Error"), "Not allowed for this role or outside this jurisdiction."),
-    "404": _json(_ref("Error"), "No such notice within the caller's jurisdiction."),
-    "409": _json(_ref("Error"), "Not possible in the notice's present state."),
+    "404": _json(_ref("Error"), "Nothing by that name within the caller's jurisdiction."),
+    "409": _json(_ref("Error"), "Not possible in its present state."),
 }
 
 
@@ -321,6 +323,183 @@ DOCUMENT: dict[str, Any] = {
         },
     },
 }
+
+
+# Tickets and the catalog ------------------------------------------------------------------
+
+_NUMBER = [
+    {
+        "name": "number",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": r"^\d{8}-\d{4}$"},
+        "description": "受理编号, e.g. 20261127-0042",
+    }
+]
+_FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "days": {"type": "integer", "minimum": 1, "maximum": 60, "description": "working days"},
+    "unit": {"type": "string", "description": "A responsible unit's name (GET /units)"},
+    "handler": {"type": "string", "description": "A department handler of that unit"},
+}
+_TICKET_FILTERS = [
+    {"name": name, "in": "query", "schema": schema, "description": about}
+    for name, schema, about in (
+        ("status", {"type": "string"}, "Comma-separated statuses; 'open' = not yet done"),
+        ("kind", {"enum": list(KINDS)}, ""),
+        ("township", {"type": "string"}, ""),
+        ("village", {"type": "string"}, ""),
+        ("unit", {"type": "string"}, ""),
+        ("overdue", {"enum": ["true", "false"]}, "Open and past its deadline (督办)"),
+        ("text", {"type": "string"}, "In the title, the words, or the number"),
+        ("from", {"type": "string", "format": "date"}, "Made on or after (Beijing)"),
+        ("to", {"type": "string", "format": "date"}, "Made on or before (Beijing)"),
+        ("limit", {"type": "integer", "maximum": 100}, ""),
+        ("before", {"type": "string"}, "The previous page's `next`"),
+    )
+]
+_ACTION_ABOUT = {
+    "accept": "受理 (首问负责: records who); starts the time limit in working days",
+    "reject": "不予受理, with the reason the resident is told",
+    "assign": "Route to a responsible unit (and optionally one of its handlers)",
+    "return": "退单: a department hands it back to the township with a reason",
+    "request-extension": "延期: ask for more working days, with a reason",
+    "approve-extension": "A supervisor approves the waiting extension; the resident is told",
+    "reply": "A reply the resident receives",
+    "resolve": "办结, with the result the resident receives and is asked to rate",
+    "reopen": "重办: back to work, with a reason, flagged for the supervisor",
+}
+TICKET_PATHS: dict[str, Any] = {
+    "/tickets": {
+        "get": {
+            **_op(
+                "Tickets within the caller's jurisdiction, newest first; contacts masked",
+                {"200": _json(_ref("TicketList"), "A page of tickets.")},
+                "400",
+                "401",
+            ),
+            "parameters": _TICKET_FILTERS,
+        }
+    },
+    "/tickets/{number}": {
+        "get": {
+            **_op(
+                "A ticket with its timeline, attachments and rating; the phone number shown "
+                "whole (and the view audited) only to those handling it",
+                {"200": _json(_ref("Ticket"), "The ticket.")},
+                "401",
+                "404",
+            ),
+            "parameters": _NUMBER,
+        }
+    },
+    **{
+        f"/tickets/{{number}}/{action}": {
+            "post": {
+                **_op(
+                    f"{texts.TICKET_ACTIONS[action]}: {_ACTION_ABOUT[action]}",
+                    {"200": _json(_ref("Ticket"), "The ticket as it is now.")},
+                    "400",
+                    "401",
+                    "403",
+                    "404",
+                    "409",
+                ),
+                "parameters": _NUMBER,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": [f for f, needed in fields if needed],
+                                "properties": {
+                                    f: _FIELD_SCHEMAS.get(f, {"type": "string", "maxLength": 500})
+                                    for f, _ in fields
+                                },
+                            }
+                        }
+                    },
+                },
+            }
+        }
+        for action, fields in ACTION_FIELDS.items()
+    },
+    "/catalog": {
+        "get": _op(
+            "The service catalog, each item in the catalog file's shape",
+            {"200": _json({"type": "object"}, "Every item, retired ones too.")},
+            "401",
+        )
+    },
+    "/catalog/{code}": {
+        "get": _op("One catalog item", {"200": _json({"type": "object"}, "The item.")}, "404"),
+        "patch": _op(
+            "Correct an item (county admins): any of the file's fields, or active",
+            {"200": _json({"type": "object"}, "The item as it is now.")},
+            "400",
+            "401",
+            "403",
+            "404",
+        ),
+    },
+    "/units": {
+        "get": _op(
+            "Responsible units (责任单位), for assign",
+            {"200": _json({"type": "object"}, "Their names.")},
+            "401",
+        )
+    },
+}
+TICKET_SCHEMAS: dict[str, Any] = {
+    "TicketSummary": {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string"},
+            "kind": {"enum": list(KINDS)},
+            "status": {"enum": list(STATUSES)},
+            "status_name": {"type": "string"},
+            "title": {"type": "string"},
+            "township": {"type": "string"},
+            "village": {"type": ["string", "null"]},
+            "unit": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "due_on": {"type": ["string", "null"], "format": "date"},
+            "overdue": {"type": "boolean"},
+            "flagged": {"type": "boolean", "description": "For the supervisor (重办)"},
+            "contact": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "phone": {"type": "string"}},
+            },
+        },
+    },
+    "TicketList": {
+        "type": "object",
+        "properties": {
+            "tickets": {"type": "array", "items": _ref("TicketSummary")},
+            "next": {"type": ["string", "null"], "description": "Pass as before= for more"},
+        },
+    },
+    "Ticket": {
+        "allOf": [
+            _ref("TicketSummary"),
+            {
+                "type": "object",
+                "properties": {
+                    "content": {"type": "string"},
+                    "answers": {"type": "array", "items": {"type": "object"}},
+                    "location": {"type": ["object", "null"]},
+                    "timeline": {"type": "array", "items": {"type": "object"}},
+                    "attachments": {"type": "array", "items": {"type": "object"}},
+                    "rating": {"type": ["object", "null"]},
+                    "extension": {"type": ["object", "null"]},
+                },
+            },
+        ]
+    },
+}
+DOCUMENT["paths"].update(TICKET_PATHS)
+DOCUMENT["components"]["schemas"].update(TICKET_SCHEMAS)
 
 
 async def document(request: web.Request) -> web.Response:
