@@ -47,11 +47,20 @@ async def test_an_operator_adds_staff_who_can_then_log_in(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "staff account sangyuan01 added (township_staff for 桑园镇)"
+    handler = _staff_add(
+        settings, "minzheng01", "--role", "department_handler", "--unit", "县民政局",
+        "--password-stdin",
+    )  # fmt: skip
+    assert handler.returncode == 0, handler.stderr
+    assert handler.stdout.strip().endswith("added (department_handler for 县民政局)")
     mistakes = [
         (("sangyuan01", "--role", "county_admin"), "is taken"),
         (("li", "--role", "township_staff"), "needs --township"),
         (("li", "--role", "township_staff", "--township", "火星镇"), "no township named"),
         (("li", "--role", "county_admin", "--township", "桑园镇"), "county-wide"),
+        (("li", "--role", "department_handler"), "needs --unit"),
+        (("li", "--role", "department_handler", "--unit", "县火星局"), "no unit named"),
+        (("li", "--role", "township_staff", "--township", "桑园镇", "--unit", "县民政局"), "only"),
     ]
     for args, why in mistakes:
         failed = _staff_add(settings, *args, "--password-stdin")
