@@ -60,8 +60,12 @@ async def register_and_apply(desk: Desk, openid: str = FIRST) -> tuple[str, list
     said.append(summary)
     assert summary.startswith("请核对") and "照片1张" in summary
     assert "138****5678" in summary and PHONE not in summary
-    done = await say("确认提交")
+    confirm = desk.sim.text(openid, "确认提交", msg_id=f"confirm-{openid}")
+    done = await desk.send(confirm) or ""
+    said.append(done)
     assert done.startswith("已提交！受理编号：")
+    # WeChat retrying the same message (no answer seen in 5 s) gets the same answer.
+    assert await desk.send(confirm) == done
     number = done.split("受理编号：")[1][:13]
     return number, said
 

@@ -278,6 +278,11 @@ async def _question(ctx: StepContext, msg: Inbound) -> Outcome:
 # Confirming ------------------------------------------------------------------------------
 
 
+def _short(text: str, limit: int) -> str:
+    """Enough of a long answer to recognise it: the summary must fit one screen."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _mask(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
@@ -286,9 +291,10 @@ async def _ask_confirm(ctx: StepContext) -> Question:
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
     lines = [texts.SUMMARY_TITLE.format(title=ctx.data["title"])]
     if ctx.data.get("content"):
-        lines.append(texts.SUMMARY_CONTENT.format(content=ctx.data["content"]))
+        lines.append(texts.SUMMARY_CONTENT.format(content=_short(ctx.data["content"], 80)))
     for given in ctx.data["answers"]:
-        lines.append(texts.SUMMARY_ANSWER.format(q=given["q"].rstrip("？?：:"), a=given["a"]))
+        question = given["q"].rstrip("？?：:")
+        lines.append(texts.SUMMARY_ANSWER.format(q=question, a=_short(given["a"], 30)))
     lines.append(
         texts.SUMMARY_CONTACT.format(
             name=person.name or "",
