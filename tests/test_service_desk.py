@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -419,6 +419,9 @@ async def test_the_staff_queue_filters_and_pages(desk: Desk) -> None:
     assert await listed("text=垃圾") == [second, first]
     assert await listed("text=火箭") == []
     assert await listed("overdue=true") == []
+    today = desk.clock().date()
+    assert await listed(f"from={today}&to={today}") == [second, first]
+    assert await listed(f"to={today - timedelta(days=1)}") == []
     page = await (await desk.client.get("/api/v1/tickets?limit=1", headers=township)).json()
     assert [t["number"] for t in page["tickets"]] == [second] and page["next"]
     assert await listed(f"limit=1&before={page['next']}") == [first]
