@@ -113,6 +113,14 @@ def create_app(
         async def seed() -> None:
             for part in await demo.seed(clock()):
                 log.info("demo data loaded", part=part)
+            # Deadlines a quarter ahead must know that year's holidays.
+            for year in app[keys.WORK_CALENDAR].unknown_years(clock().date(), 90):
+                log.error(
+                    "no public-holiday schedule for this year: deadlines count Monday to "
+                    "Friday less 元旦/劳动节/国庆; list its holidays and swapped working "
+                    "days under [tickets] in settings.toml",
+                    year=year,
+                )
             owner = settings.account.township
             if owner and not await Township.filter(name=owner).exists():
                 log.error(

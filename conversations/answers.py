@@ -29,16 +29,20 @@ def mobile(text: str) -> str | None:
     return digits if _MOBILE.match(digits) else None
 
 
-def person_name(text: str) -> str | None:
+def person_name(text: str, reserved: Sequence[str] = ()) -> str | None:
+    """A person's name; None for anything else, including the bot's own words
+    (``reserved``: "办事" is a menu item, not a name)."""
     name = re.sub(r"\s+", "", _plain(text))
     for lead in ("我叫", "我是", "名字是", "姓名是", "姓名"):
         name = name.removeprefix(lead)
-    return name if _NAME.match(name) else None
+    if not _NAME.match(name) or is_one_of(name, reserved):
+        return None
+    return name
 
 
 def number(text: str, low: int | None, high: int | None) -> int | None:
     said = _plain(text).rstrip("个人口岁年次元亩间")
-    value = int(said) if said.isdigit() and len(said) <= 9 else read_number(said)
+    value = int(said) if said.isdecimal() and len(said) <= 9 else read_number(said)
     if value is None:
         return None
     if (low is not None and value < low) or (high is not None and value > high):
@@ -65,7 +69,7 @@ def day(text: str, today: date) -> date | None:
 def several(text: str, choices: Sequence[Choice]) -> list[Choice] | None:
     """Several choices at once: "1 3", "1、3", "1和3", or their words."""
     parts = [p for p in re.split(r"[\s,，、和及与;；/]+", _plain(text)) if p]
-    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) > 1 and len(choices) < 10:
+    if len(parts) == 1 and parts[0].isdecimal() and len(parts[0]) > 1 and len(choices) < 10:
         parts = list(parts[0])  # "13" from someone who means 1 and 3
     picked: list[Choice] = []
     for part in parts:

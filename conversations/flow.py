@@ -143,6 +143,7 @@ _CN_DIGITS = {
 _NUMBER = re.compile(
     r"^(?:第)?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|项|号|条)?[.、．:：]?$"
 )
+_NEGATIONS = ("不", "别", "没", "未", "勿", "甭", "莫")
 _NOISE = re.compile(r"[\s，。,.!！?？、：:“”\"'；;]+")
 
 
@@ -174,7 +175,7 @@ def read_number(text: str) -> int | None:
     if not match:
         return None
     word = match.group(1)
-    return int(word) if word.isdigit() else _chinese_number(word)
+    return int(word) if word.isdecimal() else _chinese_number(word)
 
 
 def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
@@ -189,12 +190,14 @@ def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
     for choice in choices:
         if said in (normalise(choice.label), *map(normalise, choice.aliases)):
             return choice
-    # "我要办事" names 办事; a label inside the words, or the words inside a label.
+    # "我要办事" names 办事; a label inside the words, or the words inside a label. Not
+    # when the words deny it: "不太满意" is not 满意, "先别提交" is not 提交.
     hits = [
         c
         for c in choices
         if any(
             (len(n) >= 2 and (n in said or (len(said) >= 2 and said in n)))
+            and not any(word in said and word not in n for word in _NEGATIONS)
             for n in (normalise(c.label), *map(normalise, c.aliases))
         )
     ]

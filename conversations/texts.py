@@ -210,7 +210,8 @@ TICKET_STATUS = {
     "rejected": "不予受理",
     "withdrawn": "已撤回",
 }
-RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+# Listed 1 to 5 so the number said is the score: "5" is the best, as with stars.
+RATINGS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 # Pushed to the resident when staff move their request (through the outbox).
 TICKET_PUSH = {
@@ -225,6 +226,11 @@ TICKET_PUSH = {
         "【已办结】受理编号 {number}（{title}）\n办理结果：{note}\n请回复“评价”为这次办理打分。"
     ),
     "reopen": "【重新办理】受理编号 {number}（{title}）\n已安排重新办理，将在{due}前办结。",
+    "return": "【重新安排】受理编号 {number}（{title}）\n正在重新安排办理单位，办结期限不变。",
+    "auto-close": (
+        "【已结束】受理编号 {number}（{title}）\n办结后7天没有评价，已自动结束。"
+        "还有问题请回复“反映问题”。"
+    ),
 }
 TICKET_PUSH_FIRST = "您反映的事项有新进展"
 TICKET_PUSH_REMARK = "回复“查进度”查看详情。"
@@ -369,6 +375,7 @@ DETAIL_WAITING = "正在等待工作人员受理。"
 DETAIL_REPLY = "最新回复：{reply}"
 DETAIL_RESULT = "办理结果：{result}"
 DETAIL_RATED = "您的评价：{rating}"
+DETAIL_MORE = "…（完整内容见推送给您的消息）"
 DETAIL_CHOICES = {"withdraw": "撤回", "rate": "评价", "list": "返回列表"}
 WITHDRAW_ASK = "确定撤回 {number}（{title}）吗？撤回后不再办理。"
 WITHDRAW_CHOICES = {"yes": "确定撤回", "no": "不撤回"}
@@ -376,9 +383,14 @@ WITHDRAW_NOTE = "群众撤回"
 WITHDRAWN = "已撤回 {number}。"
 WITHDRAW_TOO_LATE = "这件事刚刚已经受理，不能撤回了；有变化请拨打 {hotline}。"
 RATE_NONE = "您现在没有等待评价的事项。"
+RATE_NONE_HINT = "回复“菜单”回到主菜单。"
 RATE_WHICH = "请选择要评价的事项："
 RATE_ASK = "{number}（{title}）已办结。您对办理结果满意吗？"
-RATE_COMMENT = "还有什么想说的吗？直接回复；没有就回复“跳过”。"
+RATE_COMMENT = "您选的是“{rating}”。还有什么想说的吗？直接回复；没有就回复“跳过”。"
+RATE_COMMENT_REDO = "您选的是“{rating}”，这件事会重新办理。请说说哪里不满意（回复“返回”可以改选）："
 RATE_THANKS = "谢谢您的评价！"
 RATE_REDO = "很抱歉让您不满意。已安排重新办理，并报告督办，办理情况会再通知您。"
 RATE_ALREADY = "这件事已经评价过了。"
+
+# Words that mean the bot's own menu, never a name or a comment.
+RESERVED_WORDS = (*MENU_ITEMS.values(), *CMD_RATE, *GREETINGS, *THANKS)

@@ -376,9 +376,9 @@ class Ticket(Model):
     result = fields.TextField(null=True)
     last_reply = fields.TextField(null=True)
     extension_days = fields.IntField(null=True)  # asked for, waiting for a supervisor
-    extension_reason = fields.CharField(max_length=200, null=True)
+    extension_reason = fields.TextField(null=True)
     rating = fields.IntField(null=True)  # 5 非常满意 ... 1 非常不满意
-    rating_comment = fields.CharField(max_length=200, null=True)
+    rating_comment = fields.TextField(null=True)
     redo_count = fields.IntField(default=0)
     flagged = fields.BooleanField(default=False)  # for the supervisor (督办)
 

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from storage import outbox
@@ -273,12 +274,15 @@ async def act(
     now: datetime,
     calendar: WorkCalendar,
     message: Message,
+    within: Q | None = None,
 ) -> tuple[Ticket, TicketEvent] | None:
-    """Apply one action to one ticket; None when there is no such ticket. Raises
-    TicketConflict when the action does not fit its status (nothing is written then)."""
+    """Apply one action to one ticket; None when there is no such ticket (among those
+    ``within`` allows, read in the same transaction as the change, so a ticket moved out
+    of a caller's reach a moment ago is out of reach). Raises TicketConflict when the
+    action does not fit its status (nothing is written then)."""
     rule = RULES[change.action]
     async with in_transaction():
-        ticket = await Ticket.get_or_none(number=number)
+        ticket = await Ticket.filter(within or Q(), number=number).first()
         if ticket is None:
             return None
         if ticket.status not in rule.start:
@@ -354,3 +358,9 @@ async def timeline(ticket_id: int) -> list[TicketEvent]:
 
 async def attachments(ticket_id: int) -> list[Attachment]:
     return await Attachment.filter(ticket_id=ticket_id).order_by("id")
+
+
+async def waiting_for_rating(resident_id: int) -> list[str]:
+    """The numbers of their tickets that are done and not yet rated, newest first."""
+    rows = await Ticket.filter(resident_id=resident_id, status=RESOLVED).order_by("-id")
+    return [t.number for t in rows]

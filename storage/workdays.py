@@ -2,8 +2,9 @@
 
 The `chinese-calendar` package knows the State Council's schedule for the years it was
 released with. A year it does not know yet (the schedule is announced each November or
-December) falls back to Monday-Friday, corrected by the days settings.toml lists, so the
-county can add the new schedule without waiting for a release.
+December) falls back to Monday-Friday less the holidays fixed by the calendar date
+(元旦, 劳动节, 国庆), corrected by the days settings.toml lists, so the county can add
+the new schedule (the lunar holidays, the swapped weekends) without waiting for a release.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ import chinese_calendar
 import structlog
 
 log = structlog.get_logger(__name__)
+
+# Statutory holidays on fixed dates (全国年节及纪念日放假办法, 2025): 元旦 1 January,
+# 劳动节 1-2 May, 国庆节 1-3 October. The lunar ones move and are left to settings.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
+def known_year(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 class WorkCalendar:
@@ -38,7 +51,7 @@ class WorkCalendar:
                 log.warning(
                     "no holiday schedule for this year; counting Monday-Friday", year=day.year
                 )
-            return day.weekday() < 5
+            return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
     def add(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (the day of acceptance itself does
@@ -50,6 +63,13 @@ class WorkCalendar:
             if self.is_workday(day):
                 left -= 1
         return day
+
+    def unknown_years(self, start: date, days: int) -> list[int]:
+        """Years touched by the next ``days`` days with no schedule at all: neither
+        chinese-calendar's nor any day of them in settings."""
+        listed = {d.year for d in self._holidays | self._workdays}
+        years = range(start.year, (start + timedelta(days=days)).year + 1)
+        return [y for y in years if not known_year(y) and y not in listed]
 
     def between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""

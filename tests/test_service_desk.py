@@ -233,8 +233,11 @@ async def test_a_complaint_returned_by_a_department_is_reassigned(
     assert body["attachments"][0]["text"] == "村东头垃圾堆了半个月没人清理"
     steps = [(e["action"], e["to"], e["note"]) for e in body["timeline"]]
     assert ("return", "accepted", "不归教育局管") in steps
-    pushes = await wechat.wait_for_texts(FIRST, 4)
-    assert "县住房和城乡建设局" in pushes[-2] and "已清理" in pushes[-1]
+    pushes = await wechat.wait_for_texts(FIRST, 5)
+    heads = [p.split("】")[0] for p in pushes]
+    assert heads == ["【已受理", "【办理中", "【重新安排", "【办理中", "【已办结"]
+    assert "县教育局" in pushes[1] and "县住房和城乡建设局" in pushes[3]
+    assert "已清理" in pushes[4]
 
 
 async def test_an_approved_extension_moves_the_deadline_and_tells_the_resident(
@@ -266,8 +269,8 @@ async def test_not_satisfied_sends_it_back_for_a_second_handling(desk: Desk) -> 
     township = await login(desk)
     await staff_act(desk, township, number, "accept")
     await staff_act(desk, township, number, "resolve", result="已处理")
-    await desk.say("评价", openid=FIRST)
-    await desk.say("1", openid=FIRST)
+    asked = await desk.say("评价", openid=FIRST)  # the one ticket waiting: straight to it
+    assert asked is not None and asked.startswith(f"{number}（投诉：环境卫生）已办结")
     await desk.say("不满意", openid=FIRST)
     reply = await desk.say("根本没人来", openid=FIRST)
     assert reply is not None and reply.startswith("很抱歉让您不满意")
@@ -382,7 +385,7 @@ async def test_residents_see_change_and_delete_what_is_kept_about_them(desk: Des
 
 
 async def test_a_resolved_ticket_nobody_rates_closes_after_seven_days(
-    make_desk: DeskFactory,
+    make_desk: DeskFactory, wechat: FakeWeChat
 ) -> None:
     desk = await make_desk(outbox=FAST, tickets={"sweep_seconds": 0.1})
     number = await complaint(desk)
@@ -399,6 +402,8 @@ async def test_a_resolved_ticket_nobody_rates_closes_after_seven_days(
         assert loop.time() < end, body
         await asyncio.sleep(0.05)
     assert body["rating"] is None and body["timeline"][-1]["action"] == "auto-close"
+    pushes = await wechat.wait_for_texts(FIRST, 3)
+    assert pushes[-1].startswith("【已结束】") and number in pushes[-1]
     assert (await desk.say("评价", openid=FIRST) or "").startswith("您现在没有等待评价的事项")
 
 
@@ -453,3 +458,109 @@ async def test_every_staff_route_is_in_the_openapi_document(desk: Desk) -> None:
             assert (method, path) in documented, (method, path)
     body = doc["paths"]["/tickets/{number}/request-extension"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"]["required"] == ["days", "reason"]
+
+
+async def test_words_that_say_no_are_never_taken_for_yes(desk: Desk) -> None:
+    await desk.say("社保卡", openid=FIRST)
+    await desk.say("我要申请", openid=FIRST)
+    reply = await desk.say("不太同意", openid=FIRST)
+    assert reply is not None and reply.startswith("没有看明白") and "个人信息告知" in reply
+    with use(desk.app[keys.DATABASE]):
+        assert (await Resident.get(openid=FIRST)).consented_at is None
+    number, _ = await register_and_apply(desk)
+    township = await login(desk)
+    await staff_act(desk, township, number, "accept")
+    await staff_act(desk, township, number, "resolve", result="已办")
+    await desk.say("评价", openid=FIRST)
+    reply = await desk.say("不太满意", openid=FIRST)
+    assert reply is not None and reply.startswith("没有看明白")  # not 满意: asked again
+    reply = await desk.say("2", openid=FIRST)  # the number is the score: 2 is 不满意
+    assert reply is not None and reply.startswith("您选的是“不满意”，这件事会重新办理")
+    # A summary answered "先别提交" makes nothing.
+    await desk.say("菜单", openid=FIRST)
+    await desk.say("社保卡", openid=FIRST)
+    await desk.say("我要申请", openid=FIRST)
+    for answer in ("补办", "丢了", "跳过"):
+        summary = await desk.say(answer, openid=FIRST)
+    assert summary is not None and summary.startswith("请核对")
+    assert (await desk.say("先别提交", openid=FIRST) or "").startswith("没有看明白")
+    with use(desk.app[keys.DATABASE]):
+        assert await Ticket.all().count() == 1
+
+
+async def test_starting_a_complaint_again_asks_for_the_words_again(desk: Desk) -> None:
+    await complaint(desk)
+    await desk.say("反映问题", openid=FIRST)
+    await desk.say("建议", openid=FIRST)
+    await desk.say("村庄建设", openid=FIRST)
+    summary = await desk.say("村口的路灯坏了好几个，晚上太黑", openid=FIRST)
+    assert summary is not None and "情况：村口的路灯坏了好几个" in summary
+    again = await desk.say("重新填写", openid=FIRST)
+    assert again is not None and again.startswith("请把情况说一说")
+    summary = await desk.say("希望在村口装两盏路灯", openid=FIRST)
+    assert summary is not None and "情况：希望在村口装两盏路灯" in summary
+    await desk.say("确认提交", openid=FIRST)
+    with use(desk.app[keys.DATABASE]):
+        ticket = await Ticket.filter(kind="suggestion").get()
+        assert ticket.content == "希望在村口装两盏路灯"
+
+
+async def test_long_words_are_kept_whole_and_the_bot_stays_short(
+    desk: Desk, wechat: FakeWeChat
+) -> None:
+    number = await complaint(desk)
+    township = await login(desk)
+    handler = await login(desk, "zhufang", "department_handler", unit="县住房和城乡建设局")
+    await staff_act(desk, township, number, "accept")
+    await staff_act(desk, township, number, "assign", unit="县住房和城乡建设局")
+    reason = "需要协调" * 150  # 600 characters: over the 500 a note may have
+    status, body = await staff_act(
+        desk, handler, number, "request-extension", days=3, reason=reason
+    )
+    assert status == 400 and body["field"] == "reason"
+    status, body = await staff_act(
+        desk, handler, number, "request-extension", days=3, reason=reason[:400]
+    )
+    assert status == 200 and body["extension"]["reason"] == reason[:400]
+    long_reply = "已经联系了环卫所，" * 50
+    status, _ = await staff_act(desk, handler, number, "reply", text=long_reply[:500])
+    assert status == 200
+    await desk.say("查进度", openid=FIRST)
+    detail = await desk.say("1", openid=FIRST)
+    assert detail is not None and len(detail) <= 300 and "完整内容见推送" in detail
+    await staff_act(desk, handler, number, "resolve", result="已清理")
+    await desk.say("评价", openid=FIRST)
+    await desk.say("5", openid=FIRST)
+    comment = "清理得很干净，" * 40  # 280 characters
+    assert (await desk.say(comment, openid=FIRST) or "").startswith("谢谢您的评价")
+    status, body = await shown(desk, township, number)
+    assert body["rating"] == {"score": 5, "name": "非常满意", "comment": comment}
+
+
+async def test_the_phone_number_is_whole_only_for_those_handling_the_ticket(desk: Desk) -> None:
+    number = await complaint(desk)
+    township = await login(desk)
+    named = await login(desk, "zhufang", "department_handler", unit="县住房和城乡建设局")
+    colleague = await login(desk, "zhufang2", "department_handler", unit="县住房和城乡建设局")
+    await staff_act(desk, township, number, "accept")
+    await staff_act(desk, township, number, "assign", unit="县住房和城乡建设局", handler="zhufang")
+    assert (await shown(desk, named, number))[1]["contact"]["phone"] == PHONE
+    assert (await shown(desk, colleague, number))[1]["contact"]["phone"] == "138****5678"
+
+
+async def test_menu_words_are_not_taken_for_a_name_and_rating_nothing_says_so(
+    desk: Desk,
+) -> None:
+    reply = await desk.say("评价", openid=FIRST)
+    assert reply is not None and reply.startswith("您现在没有等待评价的事项") and "1. 办事" in reply
+    await desk.say("社保卡", openid=FIRST)
+    await desk.say("我要申请", openid=FIRST)
+    await desk.say("同意", openid=FIRST)
+    reply = await desk.say("办事", openid=FIRST)  # a menu item, not a name: it goes there
+    assert reply is not None and reply.startswith("请说您要办什么事")
+    with use(desk.app[keys.DATABASE]):
+        assert (await Resident.get(openid=FIRST)).name is None
+    reply = await desk.say("我的", openid=FIRST)
+    await desk.say("2", openid=FIRST)  # 填写或修改姓名
+    reply = await desk.say("李", openid=FIRST)
+    assert reply is not None and reply.startswith("姓名请用 2 到 20 个汉字")

@@ -70,11 +70,18 @@ def visible(member: StaffMember) -> Q:
 
 
 def _handles(member: StaffMember, ticket: Ticket) -> bool:
-    """Those working the ticket: its township's staff, its unit's handlers."""
+    """Those working the ticket: its township's service centre, whoever accepted it, and
+    the handler it is assigned to (any handler of its unit while none is named)."""
+    if ticket.accepted_by_id == member.id:
+        return True
     if member.role == "township_staff":
         return ticket.township_id == member.township_id
     if member.role == "department_handler":
-        return ticket.unit_id is not None and ticket.unit_id == member.unit_id
+        return (
+            ticket.unit_id is not None
+            and ticket.unit_id == member.unit_id
+            and ticket.handler_id in (None, member.id)
+        )
     return False
 
 
@@ -352,10 +359,12 @@ async def act(request: web.Request) -> web.Response:
             now=app[keys.CLOCK](),
             calendar=app[keys.WORK_CALENDAR],
             message=app[keys.TICKET_RENDERING].message,
+            within=visible(member),
         )
     except TicketConflict as exc:
         raise refuse(409, _conflict_words(action, exc), ticket_status=exc.status) from None
-    assert done is not None  # it was there a moment ago and tickets are never deleted
+    if done is None:  # returned or reassigned out of their reach a moment ago
+        raise refuse(404, texts.STAFF_TICKET_NOT_FOUND)
     log.info("ticket changed", ticket=ticket.number, action=action, staff=member.username)
     await wake(app[keys.REDIS])
     fresh = await _visible(member, ticket.number)

@@ -92,7 +92,10 @@ async def _after_registration(ctx: StepContext, note: str | None = None) -> Outc
             place = {"township_id": own, "township": ctx.services.account.township}
             return Next("village", place, note=note)
         return Next("township", note=note)
-    return Next(str(ctx.data["after"]), note=note)
+    after = str(ctx.data["after"])
+    if after == "question" and int(ctx.data.get("qi", 0)) >= len(ctx.data.get("questions", [])):
+        after = "confirm"  # registered again after the questions were answered
+    return Next(after, note=note)
 
 
 # Registering -----------------------------------------------------------------------
@@ -117,7 +120,7 @@ async def _ask_name(ctx: StepContext) -> Question:
 
 
 async def _name(ctx: StepContext, msg: Inbound) -> Outcome:
-    name = answers.person_name(msg.text or "")
+    name = answers.person_name(msg.text or "", texts.RESERVED_WORDS)
     if name is None:
         return Invalid(texts.REG_NAME_BAD)
     await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock(), name=name)
@@ -338,6 +341,9 @@ async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(_SUBMIT))
     if choice.key == "restart":
+        again = ctx.data.get("restart")
+        if again:  # a flow's own first step for its words (反映问题: what happened)
+            return Next(str(again), {"files": [], "location": None, "content": ""})
         return await begin(ctx, {k: ctx.data[k] for k in _KEEP if k in ctx.data})
     return await _submit(ctx)
 
@@ -365,7 +371,7 @@ async def _submit(ctx: StepContext) -> Outcome:
         item_id=data.get("item_id"),
         category=data.get("category"),
         content=content,
-        answers=[{"q": a["q"], "a": a["a"]} for a in data["answers"]],
+        answers=[{"key": a["key"], "q": a["q"], "a": a["a"], "v": a["v"]} for a in data["answers"]],
         location=data.get("location"),
         home_visit=bool(data.get("home_visit")),
         contact_name=person.name or "",

@@ -82,6 +82,7 @@ async def _content(ctx: StepContext, msg: Inbound) -> Outcome:
             "files": files,
             "home_visit": chosen == "home",
             "after": "confirm",
+            "restart": "content",
         },
     )
 

@@ -75,6 +75,12 @@ async def _handle(ctx: StepContext, msg: Inbound) -> Outcome:
         if made is not None:
             return Finish(texts.ALREADY_SUBMITTED.format(number=made.number))
     if answers.is_one_of(msg.text, texts.CMD_RATE):
+        person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+        waiting = await ctx.services.tickets.waiting_for_rating(person.resident_id)
+        if not waiting:
+            return Finish(texts.RATE_NONE)
+        if len(waiting) == 1:  # straight to the one ticket waiting
+            return StartFlow("progress", step="rate", data={"number": waiting[0]})
         return choose(RATE, ctx.services.account.hotline)
     choice = pick(msg.text or "", CHOICES)
     if choice is not None:

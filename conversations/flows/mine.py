@@ -140,7 +140,7 @@ async def _ask_name(ctx: StepContext) -> Question:
 
 
 async def _name(ctx: StepContext, msg: Inbound) -> Outcome:
-    name = answers.person_name(msg.text or "")
+    name = answers.person_name(msg.text or "", texts.RESERVED_WORDS)
     if name is None:
         return Invalid(texts.REG_NAME_BAD)
     await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock(), name=name)

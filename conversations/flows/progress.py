@@ -28,6 +28,7 @@ from storage.tickets import (
     ACCEPTED,
     IN_PROGRESS,
     OPEN,
+    REDO_AT_OR_BELOW,
     RESOLVED,
     SUBMITTED,
     Actor,
@@ -37,6 +38,7 @@ from storage.tickets import (
 
 FLOW_ID = "progress"
 LISTED = 5
+TRIM = 100
 _NUMBER = re.compile(r"(\d{8})\s*[-－—_ ]?\s*(\d{4})")
 
 _WITHDRAW = tuple(Choice(k, v) for k, v in texts.WITHDRAW_CHOICES.items())
@@ -105,6 +107,12 @@ def _due(day: date | None) -> str:
     return texts.TICKET_DUE.format(month=day.month, day=day.day) if day else ""
 
 
+def _trimmed(words: str) -> str:
+    """Staff may write at length; the detail must fit one screen, and the whole text
+    reached the person as a push already."""
+    return words if len(words) <= TRIM else words[:TRIM] + texts.DETAIL_MORE
+
+
 def detail_text(t: Ticket, township: str, today: date) -> str:
     lines = [
         texts.DETAIL_HEAD.format(
@@ -123,9 +131,9 @@ def detail_text(t: Ticket, township: str, today: date) -> str:
     if t.status == SUBMITTED:
         lines.append(texts.DETAIL_WAITING)
     if t.last_reply and t.status in OPEN:
-        lines.append(texts.DETAIL_REPLY.format(reply=t.last_reply))
+        lines.append(texts.DETAIL_REPLY.format(reply=_trimmed(t.last_reply)))
     if t.result and t.status not in OPEN:
-        lines.append(texts.DETAIL_RESULT.format(result=t.result))
+        lines.append(texts.DETAIL_RESULT.format(result=_trimmed(t.result)))
     if t.rating:
         lines.append(texts.DETAIL_RATED.format(rating=texts.RATINGS.get(t.rating, "")))
     return "\n".join(lines)
@@ -219,14 +227,14 @@ async def _to_rate(ctx: StepContext) -> list[Ticket]:
 async def _ask_rate_pick(ctx: StepContext) -> Question:
     rows = await _to_rate(ctx)
     if not rows:
-        return Question(texts.RATE_NONE)
+        return Question(texts.RATE_NONE + texts.RATE_NONE_HINT)
     return Question(texts.RATE_WHICH, tuple(Choice(t.number, _line(t)) for t in rows))
 
 
 async def _rate_pick(ctx: StepContext, msg: Inbound) -> Outcome:
     rows = await _to_rate(ctx)
-    if not rows:
-        return Finish(texts.RATE_NONE)
+    if not rows:  # Invalid, so a menu item named here ("办事") still goes there
+        return Invalid(texts.NOT_UNDERSTOOD)
     choice = pick(msg.text or "", tuple(Choice(t.number, _line(t)) for t in rows))
     if choice is None:
         return invalid_choice(len(rows))
@@ -249,11 +257,15 @@ async def _rate(ctx: StepContext, msg: Inbound) -> Outcome:
 
 
 async def _ask_comment(ctx: StepContext) -> Question:
-    return Question(texts.RATE_COMMENT)
+    rating = int(ctx.data["rating"])
+    words = texts.RATE_COMMENT_REDO if rating <= REDO_AT_OR_BELOW else texts.RATE_COMMENT
+    return Question(words.format(rating=texts.RATINGS[rating]))
 
 
 async def _comment(ctx: StepContext, msg: Inbound) -> Outcome:
     said = (msg.text or "").strip()
+    if answers.is_one_of(said, texts.RESERVED_WORDS):
+        return Invalid(texts.NOT_UNDERSTOOD)  # a menu item: the engine goes there
     if answers.is_one_of(said, texts.WORDS_SKIP):
         said = ""
     elif len(said) > TEXT_MAX:
