@@ -37,6 +37,7 @@ from notifications.ticket_clock import TicketClock
 from notifications.ticket_updates import TicketRendering
 from storage import demo
 from storage.db import open_database, use
+from storage.guesses import Guesses
 from storage.locks import PersonLocks
 from storage.models import Township
 from storage.redis import open_redis
@@ -172,6 +173,7 @@ def create_app(
                 calendar=app[keys.WORK_CALENDAR],
                 ticket_message=app[keys.TICKET_RENDERING].message,
                 feedback_days=settings.tickets.feedback_days.model_dump(),
+                guesses=Guesses(app[keys.REDIS]),
             )
             engine = Engine(
                 flows=flows or default_flows(),

@@ -169,6 +169,7 @@ class FeedbackDays(_Section):
     complaint: int = Field(5, ge=1, le=60)
     suggestion: int = Field(15, ge=1, le=60)
     help: int = Field(3, ge=1, le=60)
+    incident: int = Field(3, ge=1, le=60)  # a grid worker's report (事件上报)
 
 
 class TicketSettings(_Section):

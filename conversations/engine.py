@@ -25,7 +25,7 @@ from conversations.flow import (
     StepContext,
     normalise,
 )
-from conversations.flows import FlowRegistry
+from conversations.flows import FlowRegistry, grid
 from conversations.flows import menu as main_menu
 from conversations.messages import (
     ClickEvent,
@@ -68,6 +68,8 @@ _SMALL_TALK: dict[str, str] = {
     **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
     **{normalise(w): texts.THANKS_REPLY for w in texts.THANKS},
 }
+# The menus people land on: the resident's, and a bound grid worker's.
+_MENUS = frozenset({main_menu.FLOW_ID, grid.MENU_ID})
 _MENU_LABELS = {
     **{normalise(label): key for key, label in texts.MENU_ITEMS.items()},
     **{normalise(w): main_menu.RATE for w in texts.CMD_RATE},
@@ -138,6 +140,10 @@ class _Turn:
         session, loaded, preface = await self._load(msg)
         if isinstance(msg, UnknownMessage):
             return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
+        code = grid.bind_code(msg.text)
+        if code is not None:  # 绑定 <code>, from wherever they are
+            words = await grid.bind(self._context(msg, session), code)
+            return await self._to_menu(msg, session, loaded, _join(preface, words))
         command = _COMMANDS.get(normalise(msg.text)) if msg.text else None
         if command is not None:
             return await self._command(command, msg, session, loaded, preface)
@@ -146,7 +152,7 @@ class _Turn:
             # reading this answer as an answer to a question they can no longer see.
             return await self._to_menu(msg, session, loaded, preface)
         if not session.active:
-            session = self._begin(main_menu.FLOW)
+            session = self._begin(await self._home(msg))
         flow = self._flows.get(session.flow)
         assert flow is not None  # _load guarantees a known flow for an active session
         step = flow.step(session.step)
@@ -156,7 +162,7 @@ class _Turn:
         if Kind.TEXT in step.accepts and msg.kind is Kind.VOICE and msg.text is None:
             outcome = Invalid(texts.VOICE_NOT_RECOGNISED)
         elif not (_kinds(msg) & step.accepts):
-            at_menu = flow.id == main_menu.FLOW_ID
+            at_menu = flow.id in _MENUS
             outcome = Invalid(texts.MENU_NEEDS_WORDS if at_menu else texts.NEED_TEXT)
         else:
             outcome = await step.handle(ctx, msg)
@@ -167,7 +173,7 @@ class _Turn:
             if said in _SMALL_TALK:
                 return await self._to_menu(msg, session, loaded, _SMALL_TALK[said])
             item = _MENU_LABELS.get(said)
-            if item is not None and flow.id != main_menu.FLOW_ID:
+            if item is not None and flow.id not in _MENUS:
                 return await self._menu_choice(item, msg, loaded)
         return await self._apply(outcome, msg, flow, step, session, loaded)
 
@@ -198,7 +204,7 @@ class _Turn:
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
         idle = self._clock().timestamp() - session.updated_at
         if idle > self._timeout.total_seconds():
-            was_menu = session.flow == main_menu.FLOW_ID
+            was_menu = session.flow in _MENUS
             minutes = int(self._timeout.total_seconds() // 60)
             note = None if was_menu else texts.SESSION_EXPIRED.format(minutes=minutes)
             return Session(revision=loaded), loaded, note
@@ -226,7 +232,7 @@ class _Turn:
         flow = self._flows.get(session.flow)
         step = flow.step(session.step) if flow else None
         if step is None:
-            return main_menu.render()
+            return await self._menu_text(msg, None)
         question = await step.ask(self._context(msg, session))
         return question.render()
 
@@ -234,7 +240,18 @@ class _Turn:
         self, msg: Inbound, session: Session, loaded: int, preface: str | None
     ) -> Reply:
         await self._save(msg, Session(), loaded)
-        return Reply(main_menu.render(preface))
+        return Reply(await self._menu_text(msg, preface))
+
+    async def _home(self, msg: Inbound) -> Flow:
+        """The menu this person lands on: a bound grid worker's, or the resident's."""
+        if await self._services.grids.is_worker(msg.appid, msg.openid):
+            return grid.MENU
+        return main_menu.FLOW
+
+    async def _menu_text(self, msg: Inbound, preface: str | None) -> str:
+        if await self._home(msg) is grid.MENU:
+            return _join(preface, grid.menu_question().render())
+        return main_menu.render(preface)
 
     # Outcomes --------------------------------------------------------------------
 
@@ -277,14 +294,14 @@ class _Turn:
             return Reply(_join(outcome.note, question))
         assert isinstance(outcome, Finish)
         await self._save(msg, Session(), loaded)
-        return Reply(main_menu.render(outcome.text) if outcome.menu else outcome.text)
+        return Reply(await self._menu_text(msg, outcome.text) if outcome.menu else outcome.text)
 
     # Global commands -------------------------------------------------------------
 
     async def _command(
         self, command: str, msg: Inbound, session: Session, loaded: int, preface: str | None
     ) -> Reply:
-        in_flow = session.active and session.flow != main_menu.FLOW_ID
+        in_flow = session.active and session.flow not in _MENUS
         if command == "menu":
             return await self._to_menu(msg, session, loaded, preface)
         if command == "cancel":
@@ -338,6 +355,9 @@ class _Turn:
             if new:
                 place = account.township or account.name
                 welcome = _join(welcome, texts.FOLLOW_SUBSCRIBED.format(place=place))
+            code = self._services.grids.code_from_scene(msg.scene)
+            if code is not None:  # followed by scanning a grid worker's binding code
+                welcome = _join(welcome, await grid.bind(self._context(msg, Session()), code))
             return await self._to_menu(msg, Session(), loaded, welcome)
         if isinstance(msg, UnsubscribeEvent):
             await records.record_unsubscribe(
@@ -349,9 +369,12 @@ class _Turn:
         if isinstance(msg, ClickEvent):
             return await self._click(msg)
         if isinstance(msg, ScanEvent):
-            # An existing follower scanned one of our QR codes: greet them with the menu.
+            # An existing follower scanned one of our QR codes: bind them if it was a grid
+            # worker's code, and greet them with the menu.
             _, loaded, _ = await self._load(msg)
-            return await self._to_menu(msg, Session(), loaded, None)
+            code = self._services.grids.code_from_scene(msg.scene)
+            words = await grid.bind(self._context(msg, Session()), code) if code else None
+            return await self._to_menu(msg, Session(), loaded, words)
         if isinstance(msg, TemplateSendJobFinishEvent):
             outbox = self._services.outbox
             reason = (

@@ -8,7 +8,8 @@ from datetime import datetime
 from types import ModuleType
 from typing import ClassVar
 
-from storage import catalog, notices, outbox, residents, tickets
+from storage import catalog, grids, notices, outbox, residents, tickets
+from storage.guesses import Guesses
 from storage.tickets import Message
 from storage.workdays import WorkCalendar
 
@@ -33,8 +34,11 @@ class Services:
     ticket_message: Message
     # 办理时限 (working days) of complaints, suggestions and help requests, by kind.
     feedback_days: Mapping[str, int]
+    # Wrong binding codes, rationed per person.
+    guesses: Guesses
     residents: ClassVar[ModuleType] = residents
     outbox: ClassVar[ModuleType] = outbox
     notices: ClassVar[ModuleType] = notices
     catalog: ClassVar[ModuleType] = catalog
     tickets: ClassVar[ModuleType] = tickets
+    grids: ClassVar[ModuleType] = grids

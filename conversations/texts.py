@@ -394,3 +394,59 @@ RATE_ALREADY = "这件事已经评价过了。"
 
 # Words that mean the bot's own menu, never a name or a comment.
 RESERVED_WORDS = (*MENU_ITEMS.values(), *CMD_RATE, *GREETINGS, *THANKS)
+STAFF_GRID_NOT_FOUND = "没有这个网格"
+STAFF_WORKER_NOT_FOUND = "这个网格没有这位网格员"
+STAFF_OUTSIDE_GRIDS = "只能管理本辖区（{township}）的网格"
+STAFF_GRID_CODE_TAKEN = "网格编码 {code} 已经有了"
+STAFF_INVITE_HOW = (
+    "请网格员在公众号里发送“绑定 {code}”，或扫描用这个场景值生成的二维码；"
+    "72小时内有效，只能用一次。"
+)
+
+# Grid workers (网格员) ------------------------------------------------------------------
+
+BIND_DONE = "绑定成功！您现在是“{grid}”的网格员，菜单已换成网格员菜单。"
+BIND_ALREADY = "您已经是“{grid}”的网格员了。"
+BIND_UNKNOWN = "这个绑定码不对，请核对后再发，比如“绑定 123456”。"
+BIND_EXPIRED = "这个绑定码已经过期（72小时内有效），请找乡镇工作人员重新生成。"
+BIND_USED = "这个绑定码已经用过了，每个码只能用一次，请找乡镇工作人员重新生成。"
+BIND_TOO_MANY = "绑定码错了太多次，请一小时后再试，或找乡镇工作人员帮忙。"
+GRID_MENU_TITLE = "网格员菜单，请回复数字选择（直接发照片、位置或语音也能上报）："
+GRID_MENU_ITEMS = {
+    "report": "事件上报",
+    "mine": "我的上报",
+    "events": "网格事件",
+    "resident": "群众服务（办事、查进度等）",
+}
+GRID_CATEGORIES = {
+    "dispute": "矛盾纠纷",
+    "hazard": "安全隐患",
+    "sanitation": "环境卫生",
+    "security": "治安问题",
+    "care": "特殊人群关爱",
+    "facility": "设施损坏",
+    "other": "其他",
+}
+GRID_URGENCY = {"urgent": "紧急，马上处理", "normal": "一般"}
+GRID_ASK_CATEGORY = "上报什么事？"
+GRID_ASK_WORDS = "简单说说情况（打字或发语音）："
+GRID_WORDS_SHORT = "请多说几个字。"
+GRID_ASK_PHOTO = "请拍一张现场照片发过来（可以发几张）；没有照片回复“跳过”。"
+GRID_PHOTO_NEEDED = "这一步请发照片；没有照片回复“跳过”。"
+GRID_ASK_LOCATION = "请发送位置（点“+”选“位置”）；就在自己网格里，回复“就在网格里”。"
+GRID_IN_GRID = ("就在网格里", "网格里", "本网格", "就在这")
+GRID_LOCATION_NEEDED = "请发送位置，或回复“就在网格里”。"
+GRID_ASK_URGENT = "紧急吗？"
+GRID_GOT_PHOTO = "收到照片（共{count}张）。"
+GRID_SUMMARY = "请核对：\n类别：{category}\n情况：{words}\n照片：{photos}张\n位置：{place}"
+GRID_SUMMARY_URGENT = "紧急：是，会马上通知值班人员"
+GRID_PLACE_PIN = "已发送的位置"
+GRID_ADD_MORE = "还可以再发照片或语音补充。"
+GRID_TICKET_TITLE = "网格事件：{category}"
+GRID_REPORTED = "已上报！受理编号：{number}\n乡镇会尽快处理，进展会发消息告诉您。"
+GRID_NOT_BOUND = "您现在不是网格员了，上报没有提交；有事请用“反映问题”。"
+GRID_MY_REPORTS = "我的上报（最新在前）："
+GRID_NO_REPORTS = "您还没有上报过事件。"
+GRID_EVENTS = "本网格未办完的事件："
+GRID_NO_EVENTS = "本网格现在没有未办完的事件。"
+GRID_REPORT_HELP = "照片、位置、语音可以随时发，先发后发都行；缺什么我会再问。"

@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from storage import catalog
+from storage import catalog, grids
 from storage.models import Township, Village
 
 DEMO_DATA = "wuqiao.json"
@@ -50,4 +50,6 @@ async def seed(now: datetime) -> list[str]:
         loaded.append("jurisdiction")
     if await catalog.load_demo_if_empty(now):
         loaded.append("catalog")
+    if await grids.ensure_village_grids(now):
+        loaded.append("grids")
     return loaded

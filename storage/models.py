@@ -345,6 +345,12 @@ class Ticket(Model):
     )
     item_id: int | None
     category = fields.CharField(max_length=32, null=True)
+    # A grid worker's report (事件上报): the grid it came from, and whether it is urgent.
+    grid: fields.ForeignKeyNullableRelation[Grid] = fields.ForeignKeyField(
+        "models.Grid", related_name="tickets", null=True, on_delete=fields.RESTRICT
+    )
+    grid_id: int | None
+    urgent = fields.BooleanField(default=False)
     title = fields.CharField(max_length=64)
     content = fields.TextField(default="")
     answers = fields.JSONField[list[dict[str, Any]]](default=list)
@@ -436,11 +442,22 @@ class Attachment(Model):
     url = fields.CharField(max_length=500, null=True)
     text = fields.TextField(null=True)  # a voice note's recognised words
     created_at = fields.DatetimeField()
+    # WeChat keeps temporary media three days: grid reports are fetched at once and kept
+    # here (fetch: pending -> stored, or failed after the attempts run out; none when
+    # nothing is to be fetched).
+    fetch = fields.CharField(max_length=16, default="none")
+    fetch_attempts = fields.IntField(default=0)
+    fetch_after = fields.DatetimeField(null=True)
+    fetch_owner = fields.CharField(max_length=40, null=True)
+    fetch_error = fields.CharField(max_length=200, null=True)
+    stored_path = fields.CharField(max_length=300, null=True)
+    content_type = fields.CharField(max_length=64, null=True)
+    size = fields.IntField(null=True)
 
     class Meta:
         table = "attachment"
         ordering = ("id",)
-        indexes = (("ticket_id", "id"),)
+        indexes = (("ticket_id", "id"), ("fetch", "fetch_after"))
 
 
 class AuditEntry(Model):
@@ -462,3 +479,72 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entry"
         indexes = (("staff_id", "at"),)
+
+
+class Grid(Model):
+    """A grid (网格, GB/T 34300): the patch one or a few grid workers look after."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=64)
+    township: fields.ForeignKeyRelation[Township] = fields.ForeignKeyField(
+        "models.Township", related_name="grids", on_delete=fields.RESTRICT
+    )
+    township_id: int
+    village: fields.ForeignKeyNullableRelation[Village] = fields.ForeignKeyField(
+        "models.Village", related_name="grids", null=True, on_delete=fields.RESTRICT
+    )
+    village_id: int | None
+    # Where a report "就在网格里" is placed when no location is sent.
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    place = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "grid"
+        ordering = ("id",)
+
+
+class GridInvite(Model):
+    """A one-time binding code for a grid worker (绑定 <code>, or its QR scene)."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    grid: fields.ForeignKeyRelation[Grid] = fields.ForeignKeyField(
+        "models.Grid", related_name="invites", on_delete=fields.CASCADE
+    )
+    grid_id: int
+    created_by: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="grid_invites", on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    used_by: fields.ForeignKeyNullableRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="grid_invites_used", null=True, on_delete=fields.SET_NULL
+    )
+    used_by_id: int | None
+
+    class Meta:
+        table = "grid_invite"
+
+
+class GridWorker(Model):
+    """A follower bound to a grid as its worker (网格员). Unbinding ends it, kept as history."""
+
+    id = fields.BigIntField(primary_key=True)
+    grid: fields.ForeignKeyRelation[Grid] = fields.ForeignKeyField(
+        "models.Grid", related_name="workers", on_delete=fields.CASCADE
+    )
+    grid_id: int
+    resident: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="grid_work", on_delete=fields.CASCADE
+    )
+    resident_id: int
+    bound_at = fields.DatetimeField()
+    unbound_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "grid_worker"
+        indexes = (("resident_id", "unbound_at"), ("grid_id", "unbound_at"))

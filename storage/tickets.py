@@ -19,7 +19,7 @@ from storage.workdays import WorkCalendar
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
-KINDS = ("service", "complaint", "suggestion", "help")
+KINDS = ("service", "complaint", "suggestion", "help", "incident")
 SUBMITTED, ACCEPTED, IN_PROGRESS = "submitted", "accepted", "in_progress"
 RESOLVED, CLOSED, REJECTED, WITHDRAWN = "resolved", "closed", "rejected", "withdrawn"
 STATUSES = (SUBMITTED, ACCEPTED, IN_PROGRESS, RESOLVED, CLOSED, REJECTED, WITHDRAWN)
@@ -147,6 +147,10 @@ class NewTicket:
     contact_name: str = ""
     contact_phone: str = ""
     attachments: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    grid_id: int | None = None
+    urgent: bool = False
+    # Download the attachments from WeChat at once (temporary media last three days).
+    fetch_media: bool = False
 
 
 async def _next_number(day: date) -> str:
@@ -188,11 +192,16 @@ async def create(new: NewTicket, *, now: datetime, message: Message) -> tuple[Ti
                 contact_name=new.contact_name,
                 contact_phone=new.contact_phone,
                 time_limit_days=new.time_limit_days,
+                grid_id=new.grid_id,
+                urgent=new.urgent,
                 created_at=now,
                 updated_at=now,
             )
+            fetch: dict[str, Any] = (
+                {"fetch": "pending", "fetch_after": now} if new.fetch_media else {}
+            )
             for a in new.attachments:
-                await Attachment.create(ticket=ticket, created_at=now, **a)
+                await Attachment.create(ticket=ticket, created_at=now, **{**a, **fetch})
             event = await TicketEvent.create(
                 ticket=ticket, at=now, action="submit", actor="resident", to_status=SUBMITTED
             )
@@ -364,3 +373,14 @@ async def waiting_for_rating(resident_id: int) -> list[str]:
     """The numbers of their tickets that are done and not yet rated, newest first."""
     rows = await Ticket.filter(resident_id=resident_id, status=RESOLVED).order_by("-id")
     return [t.number for t in rows]
+
+
+async def open_in_grids(grid_ids: Sequence[int], limit: int) -> list[Ticket]:
+    """Open tickets in these grids, from anyone, newest first (网格事件)."""
+    if not grid_ids:
+        return []
+    return (
+        await Ticket.filter(grid_id__in=list(grid_ids), status__in=OPEN)
+        .order_by("-id")
+        .limit(limit)
+    )

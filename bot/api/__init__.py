@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import auth, catalog, notices, openapi, tickets
+from bot.api import auth, catalog, grids, notices, openapi, tickets
 
 PREFIX = "/api/v1"
 
@@ -28,3 +28,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/catalog/{{code}}", catalog.show)
     r.add_patch(f"{PREFIX}/catalog/{{code}}", catalog.edit)
     r.add_get(f"{PREFIX}/units", catalog.units)
+    r.add_get(f"{PREFIX}/grids", grids.list_grids)
+    r.add_post(f"{PREFIX}/grids", grids.create)
+    r.add_post(f"{PREFIX}/grids/{{id}}/invites", grids.invite)
+    r.add_get(f"{PREFIX}/grids/{{id}}/workers", grids.list_workers)
+    r.add_post(f"{PREFIX}/grids/{{id}}/workers/{{worker}}/unbind", grids.unbind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conversations.flow import Flow
-from conversations.flows import feedback, menu, mine, notices, progress, service
+from conversations.flows import feedback, grid, menu, mine, notices, progress, service
 
 
 class FlowRegistry:
@@ -21,5 +21,15 @@ class FlowRegistry:
 
 def default_flows() -> FlowRegistry:
     return FlowRegistry(
-        [menu.FLOW, service.FLOW, feedback.FLOW, progress.FLOW, mine.FLOW, notices.FLOW]
+        [
+            menu.FLOW,
+            service.FLOW,
+            feedback.FLOW,
+            progress.FLOW,
+            mine.FLOW,
+            notices.FLOW,
+            grid.MENU,
+            grid.REPORT,
+            grid.RESIDENT_MENU,
+        ]
     )

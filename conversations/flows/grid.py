@@ -1,0 +1,358 @@
+"""Grid workers (网格员): binding with a one-time code, their own menu, and 事件上报 — a
+report taken in whatever order it comes (a photo first, the location first, or as
+asked), asking only for what is still missing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from conversations import answers, texts
+from conversations.flow import (
+    Choice,
+    Finish,
+    Flow,
+    Invalid,
+    Next,
+    Outcome,
+    Question,
+    StartFlow,
+    Step,
+    StepContext,
+    invalid_choice,
+    pick,
+)
+from conversations.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceMessage
+from storage.grids import Redeemed
+from storage.tickets import NewTicket
+
+MENU_ID = "grid_menu"
+REPORT_ID = "grid_report"
+RESIDENT_MENU_ID = "resident_menu"
+URGENT_CATEGORIES = frozenset({"dispute", "hazard"})
+PHOTOS_MAX = 9
+_BIND = re.compile(r"^\s*绑定\s*[:：]?\s*(\d{6})\s*$")
+
+GRID_CHOICES = tuple(Choice(k, v) for k, v in texts.GRID_MENU_ITEMS.items())
+_CATEGORIES = tuple(Choice(k, v) for k, v in texts.GRID_CATEGORIES.items())
+_URGENCY = tuple(Choice(k, v) for k, v in texts.GRID_URGENCY.items())
+_SUBMIT = tuple(
+    Choice(k, v, aliases=("确认", "提交", "好了")) if k == "submit" else Choice(k, v)
+    for k, v in texts.SUBMIT_CHOICES.items()
+)
+ANYTHING = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
+
+
+def bind_code(text: str | None) -> str | None:
+    """The code in "绑定 123456" (typed or said)."""
+    match = _BIND.match(text or "")
+    return match[1] if match else None
+
+
+async def bind(ctx: StepContext, code: str) -> str:
+    """What to say after trying a binding code; wrong guesses are rationed per person."""
+    guard = ctx.services.guesses
+    if not await guard.allowed(ctx.appid, ctx.openid):
+        return texts.BIND_TOO_MANY
+    done = await ctx.services.grids.redeem(code, ctx.appid, ctx.openid, ctx.services.clock())
+    if done.outcome in (Redeemed.UNKNOWN, Redeemed.EXPIRED, Redeemed.USED):
+        await guard.missed(ctx.appid, ctx.openid)
+    return {
+        Redeemed.BOUND: texts.BIND_DONE,
+        Redeemed.ALREADY: texts.BIND_ALREADY,
+        Redeemed.UNKNOWN: texts.BIND_UNKNOWN,
+        Redeemed.EXPIRED: texts.BIND_EXPIRED,
+        Redeemed.USED: texts.BIND_USED,
+    }[done.outcome].format(grid=done.grid)
+
+
+# The grid menu -----------------------------------------------------------------------
+
+
+def menu_question() -> Question:
+    return Question(texts.GRID_MENU_TITLE, GRID_CHOICES, hint=texts.MENU_FOOTER)
+
+
+async def _ask_menu(ctx: StepContext) -> Question:
+    return menu_question()
+
+
+def _starts_report(msg: Inbound) -> bool:
+    return isinstance(msg, ImageMessage | LocationMessage) or (
+        isinstance(msg, VoiceMessage) and pick(msg.text or "", GRID_CHOICES) is None
+    )
+
+
+async def menu_choice(ctx: StepContext, msg: Inbound) -> Outcome:
+    """The grid menu's answer; a photo, a location or a voice note starts a report."""
+    if _starts_report(msg):
+        return await _report_from(ctx, msg, {})
+    choice = pick(msg.text or "", GRID_CHOICES)
+    if choice is None:
+        return invalid_choice(len(GRID_CHOICES))
+    if choice.key == "report":
+        return StartFlow(REPORT_ID, data={"key": secrets.token_hex(8)})
+    if choice.key == "resident":
+        return StartFlow(RESIDENT_MENU_ID)
+    if choice.key == "mine":
+        return Finish(await _my_reports(ctx))
+    return Finish(await _grid_events(ctx))
+
+
+async def _my_reports(ctx: StepContext) -> str:
+    person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
+    rows = await ctx.services.tickets.of_resident(person.resident_id, 8)
+    rows = [t for t in rows if t.kind == "incident"]
+    if not rows:
+        return texts.GRID_NO_REPORTS
+    lines = [texts.GRID_MY_REPORTS]
+    lines += [
+        texts.PROGRESS_LINE.format(
+            number=t.number, title=t.title, status=texts.TICKET_STATUS.get(t.status, t.status)
+        )
+        for t in rows
+    ]
+    return "\n".join(lines)
+
+
+async def _grid_events(ctx: StepContext) -> str:
+    places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
+    rows = await ctx.services.tickets.open_in_grids([g.id for g in places], 8)
+    if not rows:
+        return texts.GRID_NO_EVENTS
+    lines = [texts.GRID_EVENTS]
+    lines += [
+        texts.PROGRESS_LINE.format(
+            number=t.number, title=t.title, status=texts.TICKET_STATUS.get(t.status, t.status)
+        )
+        for t in rows
+    ]
+    return "\n".join(lines)
+
+
+MENU = Flow(id=MENU_ID, version=1, steps=[Step("choose", _ask_menu, menu_choice, ANYTHING)])
+
+
+# The resident menu, for a grid worker who wants it ------------------------------------
+
+
+async def _ask_resident(ctx: StepContext) -> Question:
+    from conversations.flows import menu
+
+    return menu.question()
+
+
+async def _resident(ctx: StepContext, msg: Inbound) -> Outcome:
+    from conversations.flows import menu
+
+    choice = pick(msg.text or "", menu.CHOICES)
+    if choice is None:
+        return invalid_choice(len(menu.CHOICES))
+    return menu.choose(choice.key, ctx.services.account.hotline)
+
+
+RESIDENT_MENU = Flow(
+    id=RESIDENT_MENU_ID, version=1, steps=[Step("choose", _ask_resident, _resident)]
+)
+
+
+# 事件上报 ------------------------------------------------------------------------------
+
+
+def _taken(msg: Inbound, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """What a message adds to the report, and a word to say so (None when nothing)."""
+    if isinstance(msg, ImageMessage):
+        photos = [*data.get("photos", []), {"media_id": msg.media_id, "url": msg.pic_url}]
+        return {"photos": photos[:PHOTOS_MAX]}, texts.GRID_GOT_PHOTO.format(count=len(photos))
+    if isinstance(msg, LocationMessage):
+        where = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label or ""}
+        return {"location": where}, texts.GOT_LOCATION
+    if isinstance(msg, VoiceMessage) and msg.text:
+        voices = [*data.get("voices", []), {"media_id": msg.media_id, "text": msg.text}]
+        words = " ".join(v for v in (data.get("words"), msg.text) if v)
+        return {"voices": voices, "words": words}, texts.GOT_VOICE
+    return {}, None
+
+
+def _missing(data: dict[str, Any]) -> str:
+    for step, key in (("category", "category"), ("words", "words"), ("photos", "photos")):
+        if not data.get(key) and not data.get(f"{key}_skipped"):
+            return step
+    if not data.get("location"):
+        return "location"
+    if data.get("category") in URGENT_CATEGORIES and "urgent" not in data:
+        return "urgency"
+    return "confirm"
+
+
+async def _report_from(ctx: StepContext, msg: Inbound, data: dict[str, Any]) -> Outcome:
+    """Start a report with whatever the first message carried."""
+    added, note = _taken(msg, data)
+    merged = {**data, **added, "key": secrets.token_hex(8)}
+    return StartFlow(REPORT_ID, note=note, step=_missing(merged), data=merged)
+
+
+def _with(ctx: StepContext, msg: Inbound, more: dict[str, Any] | None = None) -> Outcome:
+    """Keep what the message brought (any kind, at any step) and ask what is missing."""
+    added, note = _taken(msg, ctx.data)
+    merged = {**ctx.data, **added, **(more or {})}
+    return Next(_missing(merged), {**added, **(more or {})}, note=note)
+
+
+async def _ask_category(ctx: StepContext) -> Question:
+    return Question(texts.GRID_ASK_CATEGORY, _CATEGORIES)
+
+
+async def _category(ctx: StepContext, msg: Inbound) -> Outcome:
+    choice = pick(msg.text or "", _CATEGORIES)
+    if msg.kind is not Kind.TEXT and choice is None:  # a photo, a place, a voice note
+        return _with(ctx, msg)
+    if choice is None:
+        return invalid_choice(len(_CATEGORIES))
+    return Next(_missing({**ctx.data, "category": choice.key}), {"category": choice.key})
+
+
+async def _ask_words(ctx: StepContext) -> Question:
+    return Question(texts.GRID_ASK_WORDS)
+
+
+async def _words(ctx: StepContext, msg: Inbound) -> Outcome:
+    if msg.kind is not Kind.TEXT:
+        return _with(ctx, msg)
+    said = (msg.text or "").strip()
+    if len(said) < 2:
+        return Invalid(texts.GRID_WORDS_SHORT)
+    if len(said) > 300:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=300))
+    return Next(_missing({**ctx.data, "words": said}), {"words": said})
+
+
+async def _ask_photos(ctx: StepContext) -> Question:
+    return Question(texts.GRID_ASK_PHOTO)
+
+
+async def _photos(ctx: StepContext, msg: Inbound) -> Outcome:
+    if msg.kind is not Kind.TEXT:
+        return _with(ctx, msg)
+    if answers.is_one_of(msg.text, texts.WORDS_SKIP):
+        return Next(_missing({**ctx.data, "photos_skipped": True}), {"photos_skipped": True})
+    return Invalid(texts.GRID_PHOTO_NEEDED)
+
+
+async def _ask_location(ctx: StepContext) -> Question:
+    return Question(texts.GRID_ASK_LOCATION)
+
+
+async def _location(ctx: StepContext, msg: Inbound) -> Outcome:
+    if msg.kind is not Kind.TEXT:
+        return _with(ctx, msg)
+    if answers.is_one_of(msg.text, texts.GRID_IN_GRID):
+        places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
+        if not places:
+            return Finish(texts.GRID_NOT_BOUND)
+        grid = places[0]
+        where = {"lat": grid.latitude, "lon": grid.longitude, "label": grid.place, "grid": True}
+        return Next(_missing({**ctx.data, "location": where}), {"location": where})
+    return Invalid(texts.GRID_LOCATION_NEEDED)
+
+
+async def _ask_urgency(ctx: StepContext) -> Question:
+    return Question(texts.GRID_ASK_URGENT, _URGENCY)
+
+
+async def _urgency(ctx: StepContext, msg: Inbound) -> Outcome:
+    if msg.kind is not Kind.TEXT:
+        return _with(ctx, msg)
+    choice = pick(msg.text or "", _URGENCY)
+    if choice is None:
+        return invalid_choice(len(_URGENCY))
+    urgent = choice.key == "urgent"
+    return Next(_missing({**ctx.data, "urgent": urgent}), {"urgent": urgent})
+
+
+async def _ask_confirm(ctx: StepContext) -> Question:
+    d = ctx.data
+    lines = [
+        texts.GRID_SUMMARY.format(
+            category=texts.GRID_CATEGORIES.get(d.get("category", ""), ""),
+            words=(d.get("words") or "")[:80],
+            photos=len(d.get("photos", [])),
+            place=(d.get("location") or {}).get("label") or texts.GRID_PLACE_PIN,
+        )
+    ]
+    if d.get("urgent"):
+        lines.append(texts.GRID_SUMMARY_URGENT)
+    lines.append(texts.GRID_ADD_MORE)
+    return Question("\n".join(lines), _SUBMIT)
+
+
+async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
+    if msg.kind is not Kind.TEXT and not (
+        isinstance(msg, VoiceMessage) and pick(msg.text or "", _SUBMIT) is not None
+    ):
+        return _with(ctx, msg)
+    choice = pick(msg.text or "", _SUBMIT)
+    if choice is None:
+        return invalid_choice(len(_SUBMIT))
+    if choice.key == "restart":
+        return Next("category", {k: None for k in ("category", "words", "urgent")} | {
+            "photos": [], "voices": [], "location": None, "photos_skipped": False,
+        })  # fmt: skip
+    return await _submit(ctx)
+
+
+async def _submit(ctx: StepContext) -> Outcome:
+    services = ctx.services
+    places = await services.grids.grids_of(ctx.appid, ctx.openid)
+    if not places:  # unbound while reporting
+        return Finish(texts.GRID_NOT_BOUND)
+    grid = places[0]
+    person = await services.residents.profile(ctx.appid, ctx.openid)
+    d = ctx.data
+    category = texts.GRID_CATEGORIES[d["category"]]
+    files = [
+        {"kind": "image", "media_id": p["media_id"], "url": p.get("url")}
+        for p in d.get("photos", [])
+    ]
+    files += [
+        {"kind": "voice", "media_id": v["media_id"], "text": v.get("text")}
+        for v in d.get("voices", [])
+    ]
+    new = NewTicket(
+        kind="incident",
+        request_key=f"{ctx.appid}:{ctx.openid}:{d['key']}",
+        resident_id=person.resident_id,
+        township_id=grid.township_id,
+        village_id=grid.village_id,
+        title=texts.GRID_TICKET_TITLE.format(category=category),
+        time_limit_days=services.feedback_days["incident"],
+        category=category,
+        content=str(d.get("words") or ""),
+        location=d.get("location"),
+        contact_name=person.name or "",
+        contact_phone=person.phone or "",
+        attachments=files,
+        grid_id=grid.id,
+        urgent=bool(d.get("urgent")),
+        fetch_media=True,
+    )
+    ticket, _ = await services.tickets.create(
+        new, now=services.clock(), message=services.ticket_message
+    )
+    return Finish(texts.GRID_REPORTED.format(number=ticket.number))
+
+
+REPORT = Flow(
+    id=REPORT_ID,
+    version=1,
+    steps=[
+        Step("category", _ask_category, _category, ANYTHING),
+        Step("words", _ask_words, _words, ANYTHING),
+        Step("photos", _ask_photos, _photos, ANYTHING),
+        Step("location", _ask_location, _location, ANYTHING),
+        Step("urgency", _ask_urgency, _urgency, ANYTHING),
+        Step("confirm", _ask_confirm, _confirm, ANYTHING),
+    ],
+    help=texts.GRID_REPORT_HELP,
+)

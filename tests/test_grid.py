@@ -1,0 +1,171 @@
+"""Grid workers (网格员) through the webhook as WeChat sends it: binding by code and by QR
+scene, their menu, and 事件上报 in whatever order the pieces come."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot import keys
+from storage.db import use
+from storage.models import Attachment, Ticket
+from tests.conftest import Desk, DeskFactory
+from tests.test_notices import FAST, login
+from tests.test_service_desk import complaint, relogin, shown
+
+WORKER = "oWorker0000000000000000000001"
+OTHER = "oOther00000000000000000000002"
+
+
+@pytest.fixture
+async def desk(make_desk: DeskFactory) -> Desk:
+    made: Desk = await make_desk(outbox=FAST)
+    return made
+
+
+async def grid_of(desk: Desk, auth: dict[str, str], village: str = "东街社区") -> dict[str, Any]:
+    resp = await desk.client.get("/api/v1/grids?township=桑园镇", headers=auth)
+    assert resp.status == 200
+    grids = [g for g in (await resp.json())["grids"] if g["village"] == village]
+    assert len(grids) == 1
+    return grids[0]
+
+
+async def invite(desk: Desk, auth: dict[str, str], grid: int) -> dict[str, Any]:
+    resp = await desk.client.post(f"/api/v1/grids/{grid}/invites", headers=auth)
+    assert resp.status == 201, await resp.text()
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def bound_worker(desk: Desk) -> tuple[dict[str, str], dict[str, Any]]:
+    auth = await login(desk)
+    grid = await grid_of(desk, auth)
+    code = (await invite(desk, auth, grid["id"]))["code"]
+    reply = await desk.say(f"绑定 {code}", openid=WORKER)
+    assert reply is not None and reply.startswith("绑定成功！您现在是“东街社区网格”的网格员")
+    return auth, grid
+
+
+async def test_a_code_binds_once_and_the_worker_gets_the_grid_menu(desk: Desk) -> None:
+    auth = await login(desk)
+    grid = await grid_of(desk, auth)
+    made = await invite(desk, auth, grid["id"])
+    assert len(made["code"]) == 6 and made["scene"] == f"grid_{made['code']}"
+    reply = await desk.say(f"绑定 {made['code']}", openid=WORKER)
+    assert reply is not None and "网格员菜单" in reply and "1. 事件上报" in reply
+    assert "网格员菜单" in (await desk.say("菜单", openid=WORKER) or "")
+    again = await desk.say(f"绑定{made['code']}", openid=OTHER)
+    assert again is not None and again.startswith("这个绑定码已经用过了")
+    assert "网格员菜单" not in again  # still an ordinary resident
+    workers = await (
+        await desk.client.get(f"/api/v1/grids/{grid['id']}/workers", headers=auth)
+    ).json()
+    assert len(workers["workers"]) == 1 and "…" in workers["workers"][0]["openid"]
+
+
+async def test_wrong_and_expired_codes_say_so_and_guessing_is_slowed(desk: Desk) -> None:
+    auth = await login(desk)
+    grid = await grid_of(desk, auth)
+    good = (await invite(desk, auth, grid["id"]))["code"]
+    wrong = "000000" if good != "000000" else "111111"
+    reply = await desk.say(f"绑定 {wrong}", openid=OTHER)
+    assert reply is not None and reply.startswith("这个绑定码不对")
+    for _ in range(4):
+        await desk.say(f"绑定 {wrong}", openid=OTHER)
+    reply = await desk.say(f"绑定 {good}", openid=OTHER)  # right, but too late to guess
+    assert reply is not None and reply.startswith("绑定码错了太多次")
+    desk.clock.advance(hours=73)
+    auth = await relogin(desk)
+    reply = await desk.say(f"绑定 {good}", openid=WORKER)
+    assert reply is not None and reply.startswith("这个绑定码已经过期")
+
+
+async def test_scanning_the_qr_code_binds_whether_following_or_already_a_follower(
+    desk: Desk,
+) -> None:
+    auth = await login(desk)
+    grid = await grid_of(desk, auth)
+    first = (await invite(desk, auth, grid["id"]))["scene"]
+    event = desk.sim.event(WORKER, "subscribe", EventKey=f"qrscene_{first}", Ticket="t1")
+    reply = await desk.send(event)
+    assert reply is not None and "欢迎关注" in reply and "绑定成功" in reply
+    assert "网格员菜单" in reply
+    second = (await invite(desk, auth, grid["id"]))["scene"]
+    reply = await desk.send(desk.sim.event(OTHER, "SCAN", EventKey=second, Ticket="t2"))
+    assert reply is not None and reply.startswith("绑定成功")
+
+
+async def test_an_unbound_worker_is_an_ordinary_resident_at_once(desk: Desk) -> None:
+    auth, grid = await bound_worker(desk)
+    workers = await (
+        await desk.client.get(f"/api/v1/grids/{grid['id']}/workers", headers=auth)
+    ).json()
+    worker = workers["workers"][0]["id"]
+    other = await login(desk, "tiecheng", "township_staff", township="铁城镇")
+    url = f"/api/v1/grids/{grid['id']}/workers/{worker}/unbind"
+    assert (await desk.client.post(url, headers=other)).status == 404  # not their grid
+    assert (await desk.client.post(url, headers=auth)).status == 200
+    reply = await desk.say("菜单", openid=WORKER)
+    assert reply is not None and "网格员菜单" not in reply and "1. 办事" in reply
+
+
+async def test_a_report_sent_photo_first_asks_only_for_what_is_missing(desk: Desk) -> None:
+    auth, grid = await bound_worker(desk)
+    reply = await desk.send(desk.sim.image(WORKER, "media-pole-1"))
+    assert reply is not None and reply.startswith("收到照片（共1张）") and "上报什么事" in reply
+    reply = await desk.say("安全隐患", openid=WORKER)
+    assert reply is not None and reply.startswith("简单说说情况")
+    spoken = desk.sim.voice(WORKER, "村口电线杆歪了，快倒了。", media_id="voice-pole")
+    reply = await desk.send(spoken)
+    assert reply is not None and "请发送位置" in reply  # the photo is already here
+    reply = await desk.say("就在网格里", openid=WORKER)
+    assert reply is not None and reply.startswith("紧急吗")
+    summary = await desk.say("紧急", openid=WORKER)
+    assert summary is not None and "类别：安全隐患" in summary and "照片：1张" in summary
+    done = await desk.say("确认", openid=WORKER)
+    assert done is not None and done.startswith("已上报！受理编号：")
+    number = done.split("受理编号：")[1][:13]
+    with use(desk.app[keys.DATABASE]):
+        ticket = await Ticket.get(number=number)
+        assert ticket.kind == "incident" and ticket.grid_id == grid["id"] and ticket.urgent
+        assert ticket.content == "村口电线杆歪了，快倒了"
+        files = await Attachment.filter(ticket=ticket).order_by("id")
+        assert [(f.kind, f.media_id) for f in files] == [
+            ("image", "media-pole-1"),
+            ("voice", "voice-pole"),
+        ]
+    status, body = await shown(desk, auth, number)
+    assert status == 200 and body["kind"] == "incident" and body["village"] == "东街社区"
+
+
+async def test_a_report_sent_location_first_or_in_order_ends_in_one_ticket(desk: Desk) -> None:
+    auth, _ = await bound_worker(desk)
+    reply = await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "桑园镇东街12号"))
+    assert reply is not None and reply.startswith("收到位置") and "上报什么事" in reply
+    await desk.say("矛盾纠纷", openid=WORKER)
+    await desk.say("两家为宅基地边界吵架", openid=WORKER)
+    reply = await desk.say("跳过", openid=WORKER)  # no photo
+    assert reply is not None and reply.startswith("紧急吗")
+    summary = await desk.say("一般", openid=WORKER)
+    assert summary is not None and "位置：桑园镇东街12号" in summary
+    await desk.say("确认", openid=WORKER)
+    # In the asked order, from the menu.
+    assert "上报什么事" in (await desk.say("事件上报", openid=WORKER) or "")
+    await desk.say("环境卫生", openid=WORKER)
+    await desk.say("垃圾堆在路边", openid=WORKER)
+    await desk.send(desk.sim.image(WORKER, "media-trash"))
+    reply = await desk.say("跳过", openid=WORKER)
+    assert reply is not None and reply.startswith("请发送位置")  # a photo came: not needed
+    await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "东街路口"))
+    done = await desk.say("确认提交", openid=WORKER)
+    assert done is not None and done.startswith("已上报")
+    # Reports and a resident's complaint share the township's queue.
+    await complaint(desk, OTHER)
+    queue = await (await desk.client.get("/api/v1/tickets?status=open", headers=auth)).json()
+    assert [t["kind"] for t in queue["tickets"]] == ["complaint", "incident", "incident"]
+    mine = await desk.say("我的上报", openid=WORKER)
+    assert mine is not None and mine.count("网格事件：") == 2
+    events = await desk.say("网格事件", openid=WORKER)
+    assert events is not None and "网格事件：环境卫生" in events
