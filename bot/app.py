@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot import api, keys
 from bot.health import healthz
 from bot.inbox import Inbox, message_key
+from bot.media import MediaFetcher
 from bot.metrics import metrics
 from bot.sandbox import PREFIX as SANDBOX_PREFIX
 from bot.sandbox import SandboxState, api_base_url, create_sandbox_app
@@ -271,10 +272,25 @@ def create_app(
                 close_after=timedelta(days=settings.tickets.auto_close_days),
                 poll_seconds=settings.tickets.sweep_seconds,
             )
+            ms = settings.media
+            fetcher = MediaFetcher(
+                api=app[keys.WECHAT],
+                database=app[keys.DATABASE],
+                clock=clock,
+                folder=settings.data_dir,
+                max_bytes=ms.max_bytes,
+                attempts=ms.attempts,
+                retry=timedelta(seconds=ms.retry_seconds),
+                lease=timedelta(seconds=out.lease_seconds),
+                poll_seconds=ms.poll_seconds,
+            )
+            app[keys.MEDIA_FETCHER] = fetcher
             await jobs.spawn(dispatcher.run())
             await jobs.spawn(fanout.run())
             await jobs.spawn(ticket_clock.run())
+            await jobs.spawn(fetcher.run())
             yield
+            fetcher.stop()
             ticket_clock.stop()
             fanout.stop()
             dispatcher.stop()

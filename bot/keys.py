@@ -12,6 +12,7 @@ from aiohttp import web
 from tortoise.context import TortoiseContext
 
 from bot.inbox import Inbox
+from bot.media import MediaFetcher
 from bot.sandbox import SandboxState
 from bot.settings import Settings
 from bot.signing import Cipher
@@ -35,3 +36,4 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)
 WORK_CALENDAR = web.AppKey("work_calendar", WorkCalendar)
 TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)
+MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)

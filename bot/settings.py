@@ -200,6 +200,13 @@ class TicketSettings(_Section):
         return self
 
 
+class MediaSettings(_Section):
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    attempts: int = Field(6, ge=1, le=50)
+    retry_seconds: float = Field(30.0, gt=0)
+    poll_seconds: float = Field(5.0, gt=0)
+
+
 class StaffSettings(_Section):
     token_hours: float = Field(12.0, gt=0, le=24 * 30)
 
@@ -243,6 +250,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     notices: NoticeSettings = NoticeSettings()
     tickets: TicketSettings = TicketSettings()
+    media: MediaSettings = MediaSettings()
     staff: StaffSettings = StaffSettings()
     logging: LoggingSettings = LoggingSettings()
     menu: MenuSettings = MenuSettings()

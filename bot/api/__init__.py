@@ -33,3 +33,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post(f"{PREFIX}/grids/{{id}}/invites", grids.invite)
     r.add_get(f"{PREFIX}/grids/{{id}}/workers", grids.list_workers)
     r.add_post(f"{PREFIX}/grids/{{id}}/workers/{{worker}}/unbind", grids.unbind)
+    r.add_get(f"{PREFIX}/tickets/{{number}}/attachments/{{file}}", tickets.attachment)

@@ -4,6 +4,7 @@ handling the ticket, and every such view recorded."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from bot.api.replies import respond
 from conversations import texts
 from notifications.dispatcher import wake
 from storage import tickets
-from storage.models import AuditEntry, Staff, Ticket, Township, Unit, Village
+from storage.models import Attachment, AuditEntry, Staff, Ticket, Township, Unit, Village
 from storage.staff import StaffMember
 from storage.tickets import Actor, Change, TicketConflict
 
@@ -195,7 +196,21 @@ async def _detail(request: web.Request, member: StaffMember, t: Ticket) -> dict[
             for e in events
         ],
         "attachments": [
-            {"kind": a.kind, "media_id": a.media_id, "url": a.url, "text": a.text} for a in files
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "media_id": a.media_id,
+                "url": a.url,
+                "text": a.text,
+                "stored": a.fetch,  # none | pending | stored | failed
+                "stored_error": a.fetch_error,
+                "file": (
+                    f"/api/v1/tickets/{t.number}/attachments/{a.id}"
+                    if a.fetch == "stored"
+                    else None
+                ),
+            }
+            for a in files
         ],
     }
     return body
@@ -384,3 +399,26 @@ def _conflict_words(action: str, exc: TicketConflict) -> str:
         action=texts.TICKET_ACTIONS.get(action, action),
         status=texts.TICKET_STATUS.get(exc.status, exc.status),
     )
+
+
+async def attachment(request: web.Request) -> web.Response:
+    """A stored photo or voice note, for staff who may see the ticket."""
+    member = await caller(request)
+    ticket = await _ticket(request, member)
+    try:
+        file_id = int(request.match_info["file"])
+    except ValueError:
+        raise refuse(404, texts.STAFF_FILE_NOT_FOUND) from None
+    row = (
+        await Attachment.get_or_none(id=file_id, ticket_id=ticket.id, fetch="stored")
+        if 0 < file_id < ID_LIMIT
+        else None
+    )
+    if row is None or row.stored_path is None:
+        raise refuse(404, texts.STAFF_FILE_NOT_FOUND)
+    folder = request.app[keys.SETTINGS].data_dir.resolve()
+    path = (folder / row.stored_path).resolve()
+    if not path.is_relative_to(folder):
+        raise refuse(404, texts.STAFF_FILE_NOT_FOUND)
+    content = await asyncio.to_thread(path.read_bytes)
+    return web.Response(body=content, content_type=row.content_type or "application/octet-stream")

@@ -1,0 +1,127 @@
+"""Fetching a grid report's photos and voice notes from WeChat as soon as they arrive,
+checking them, and keeping them under the data folder; a failed download is tried again
+later, and one that keeps failing is marked for staff to see, never dropped silently."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import structlog
+from tortoise.context import TortoiseContext
+
+from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
+from notifications.rounds import Rounds
+from storage import media
+from storage.db import use
+
+log = structlog.get_logger(__name__)
+
+BATCH = 20
+# What a stored file must start with, by the type it claims to be.
+SIGNATURES: dict[str, tuple[tuple[bytes, ...], str]] = {
+    "image/jpeg": ((b"\xff\xd8\xff",), "jpg"),
+    "image/png": ((b"\x89PNG\r\n\x1a\n",), "png"),
+    "image/gif": ((b"GIF87a", b"GIF89a"), "gif"),
+    "audio/amr": ((b"#!AMR",), "amr"),
+    "voice/amr": ((b"#!AMR",), "amr"),
+}
+
+
+def checked(content: bytes, content_type: str, max_bytes: int) -> str:
+    """The file's extension when it is what it says and small enough; ValueError if not."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind not in SIGNATURES:
+        raise ValueError(f"unexpected type {kind or 'none'}")
+    if not content or len(content) > max_bytes:
+        raise ValueError(f"size {len(content)} bytes")
+    starts, extension = SIGNATURES[kind]
+    if not content.startswith(starts):
+        raise ValueError(f"content is not {kind}")
+    return extension
+
+
+class MediaFetcher:
+    def __init__(
+        self,
+        *,
+        api: WeChatAPI,
+        database: TortoiseContext,
+        clock: Callable[[], datetime],
+        folder: Path,
+        max_bytes: int,
+        attempts: int,
+        retry: timedelta,
+        lease: timedelta,
+        poll_seconds: float,
+    ) -> None:
+        self._api = api
+        self._database = database
+        self._clock = clock
+        self._folder = folder
+        self._max_bytes = max_bytes
+        self._attempts = attempts
+        self._retry = retry
+        self._lease = lease
+        self.owner = f"media-{secrets.token_hex(6)}"
+        self._rounds = Rounds(poll_seconds, "media fetch")
+
+    def poke(self) -> None:
+        """A report with attachments was just made: fetch now, not at the next poll."""
+        self._rounds.wake()
+
+    def stop(self) -> None:
+        self._rounds.stop()
+
+    async def run(self) -> None:
+        with use(self._database):
+            await self._rounds.run(self.step)
+
+    async def step(self) -> bool:
+        claimed = await media.claim(self.owner, now=self._clock(), lease=self._lease, limit=BATCH)
+        await asyncio.gather(*(self._fetch(f) for f in claimed))
+        return len(claimed) == BATCH
+
+    async def _fetch(self, fetch: media.Fetch) -> None:
+        try:
+            got = await self._api.download_media(fetch.media_id)
+            extension = checked(got.content, got.content_type, self._max_bytes)
+        except (WeChatError, WeChatUnavailable, ValueError) as exc:
+            await self._missed(fetch, str(exc))
+            return
+        now = self._clock()
+        relative = (
+            Path("media") / now.strftime("%Y%m") / f"{fetch.ticket_id}-{fetch.id}.{extension}"
+        )
+        await asyncio.to_thread(self._write, self._folder / relative, got.content)
+        await media.stored(
+            fetch,
+            self.owner,
+            path=str(relative),
+            content_type=got.content_type.split(";")[0],
+            size=len(got.content),
+        )
+        log.info("attachment stored", attachment=fetch.id, size=len(got.content))
+
+    async def _missed(self, fetch: media.Fetch, error: str) -> None:
+        tried = fetch.attempts + 1
+        retry_at = None
+        if tried < self._attempts:
+            retry_at = self._clock() + self._retry * (2 ** (tried - 1))
+        await media.missed(fetch, self.owner, error=error, retry_at=retry_at)
+        log.warning(
+            "attachment not fetched" if retry_at else "attachment given up",
+            attachment=fetch.id,
+            attempts=tried,
+            error=error,
+        )
+
+    @staticmethod
+    def _write(path: Path, content: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(content)
+        partial.replace(path)  # whole or not at all
