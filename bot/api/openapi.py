@@ -498,7 +498,83 @@ TICKET_SCHEMAS: dict[str, Any] = {
         ]
     },
 }
+_GRID_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+GRID_PATHS: dict[str, Any] = {
+    "/tickets/{number}/attachments/{file}": {
+        "get": {
+            **_op(
+                "A report's photo or voice note as fetched from WeChat (see attachments[].file)",
+                {"200": {"description": "The file, with its content type."}},
+                "401",
+                "404",
+            ),
+            "parameters": [
+                *_NUMBER,
+                {"name": "file", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+        }
+    },
+    "/grids": {
+        "get": {
+            **_op(
+                "Grids (网格) within the caller's jurisdiction",
+                {"200": _json({"type": "object"}, "The grids.")},
+                "401",
+            ),
+            "parameters": [{"name": "township", "in": "query", "schema": {"type": "string"}}],
+        },
+        "post": _op(
+            "Create a grid: code, name, township, optional village, latitude, longitude, "
+            "place (where a report 就在网格里 is put)",
+            {"201": _json({"type": "object"}, "The grid.")},
+            "400",
+            "401",
+            "403",
+            "409",
+        ),
+    },
+    "/grids/{id}/invites": {
+        "post": {
+            **_op(
+                "A one-time binding code for a grid worker, valid 72 hours: they send "
+                "“绑定 <code>” or scan a QR code made with `scene`",
+                {"201": _json({"type": "object"}, "code, scene, expires_at.")},
+                "401",
+                "403",
+                "404",
+            ),
+            "parameters": _GRID_ID,
+        }
+    },
+    "/grids/{id}/workers": {
+        "get": {
+            **_op(
+                "The grid's workers (openids shortened)",
+                {"200": _json({"type": "object"}, "The workers.")},
+                "401",
+                "404",
+            ),
+            "parameters": _GRID_ID,
+        }
+    },
+    "/grids/{id}/workers/{worker}/unbind": {
+        "post": {
+            **_op(
+                "Unbind a worker: an ordinary resident again at once",
+                {"200": _json({"type": "object"}, "Unbound.")},
+                "401",
+                "403",
+                "404",
+            ),
+            "parameters": [
+                *_GRID_ID,
+                {"name": "worker", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+        }
+    },
+}
 DOCUMENT["paths"].update(TICKET_PATHS)
+DOCUMENT["paths"].update(GRID_PATHS)
 DOCUMENT["components"]["schemas"].update(TICKET_SCHEMAS)
 
 
