@@ -173,6 +173,7 @@ def create_app(
                 clock=clock,
                 calendar=app[keys.WORK_CALENDAR],
                 ticket_message=app[keys.TICKET_RENDERING].message,
+                ticket_alerts=app[keys.TICKET_RENDERING].alerts,
                 feedback_days=settings.tickets.feedback_days.model_dump(),
                 guesses=Guesses(app[keys.REDIS]),
             )

@@ -8,9 +8,9 @@ from datetime import datetime
 from types import ModuleType
 from typing import ClassVar
 
-from storage import catalog, grids, notices, outbox, residents, tickets
+from storage import catalog, grids, notices, outbox, residents, staff, tickets
 from storage.guesses import Guesses
-from storage.tickets import Message
+from storage.tickets import Alerts, Message
 from storage.workdays import WorkCalendar
 
 
@@ -32,6 +32,8 @@ class Services:
     calendar: WorkCalendar
     # Builds the push that tells a resident their ticket moved (notifications/).
     ticket_message: Message
+    # Who is alerted at once of an urgent grid report (on-duty staff), and how.
+    ticket_alerts: Alerts
     # 办理时限 (working days) of complaints, suggestions and help requests, by kind.
     feedback_days: Mapping[str, int]
     # Wrong binding codes, rationed per person.
@@ -42,3 +44,4 @@ class Services:
     catalog: ClassVar[ModuleType] = catalog
     tickets: ClassVar[ModuleType] = tickets
     grids: ClassVar[ModuleType] = grids
+    staff: ClassVar[ModuleType] = staff

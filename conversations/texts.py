@@ -451,3 +451,10 @@ GRID_EVENTS = "本网格未办完的事件："
 GRID_NO_EVENTS = "本网格现在没有未办完的事件。"
 GRID_REPORT_HELP = "照片、位置、语音可以随时发，先发后发都行；缺什么我会再问。"
 STAFF_FILE_NOT_FOUND = "没有这个附件（或还没有取回）"
+STAFF_LINK_DONE = "已把这个微信绑定到工作人员账号 {username}：值班时，紧急上报会发到这里。"
+STAFF_LINK_BAD = "这个工作人员绑定码不对或已过期（30分钟内有效），请在工作台重新生成。"
+STAFF_LINK_HOW = "请用自己的微信给公众号发送“绑定 {code}”，30分钟内有效。"
+STAFF_ALERT = (
+    "【紧急上报】{township}{grid}网格员上报“{category}”：{words}\n受理编号 {number}，请尽快处理。"
+)
+STAFF_ALERT_FIRST = "紧急事件，请尽快处理"

@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from conversations import texts
-from storage.models import Ticket, TicketEvent, Unit
+from storage import staff
+from storage.models import Grid, Ticket, TicketEvent, Township, Unit
 
 
 def due_words(day: date | None) -> str:
@@ -58,3 +59,34 @@ class TicketRendering:
             "then": list(self.channels[1:]),
         }
         return self.channels[0], payload
+
+    async def alerts(self, ticket: Ticket) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(appid, openid, channel, payload) for each on-duty staff member of the ticket's
+        township whose WeChat is linked: an urgent grid report reaches them at once."""
+        township = await Township.get(id=ticket.township_id)
+        grid = await Grid.get_or_none(id=ticket.grid_id) if ticket.grid_id else None
+        text = texts.STAFF_ALERT.format(
+            township=township.name,
+            grid=grid.name if grid else "",
+            category=ticket.category or "",
+            words=ticket.content[:60],
+            number=ticket.number,
+        )
+        payload: dict[str, Any] = {
+            "text": text,
+            "template_id": self.template_id,
+            "data": {
+                "first": texts.STAFF_ALERT_FIRST,
+                "keyword1": ticket.number,
+                "keyword2": ticket.title,
+                "keyword3": texts.TICKET_STATUS.get(ticket.status, ticket.status),
+                "remark": ticket.content[:60],
+            },
+            # Staff may not have written to the account lately: a template first.
+            "then": ["custom"],
+        }
+        return [
+            (m.wechat_appid, m.wechat_openid, "template", payload)
+            for m in await staff.on_duty_in(ticket.township_id)
+            if m.wechat_appid and m.wechat_openid
+        ]

@@ -164,6 +164,11 @@ class Staff(Model):
     )
     township_id: int | None
     unit_id: int | None
+    # Their own WeChat, linked with a code they send to the account: urgent grid reports
+    # reach them there while they are on duty (值班).
+    wechat_appid = fields.CharField(max_length=32, null=True)
+    wechat_openid = fields.CharField(max_length=64, null=True)
+    on_duty = fields.BooleanField(default=False)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -548,3 +553,20 @@ class GridWorker(Model):
     class Meta:
         table = "grid_worker"
         indexes = (("resident_id", "unbound_at"), ("grid_id", "unbound_at"))
+
+
+class StaffLinkCode(Model):
+    """A short-lived code a staff member sends from their own WeChat to link it."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="link_codes", on_delete=fields.CASCADE
+    )
+    staff_id: int
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "staff_link_code"

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
-from storage.models import Staff, StaffToken, Township, Unit
+from storage.models import Staff, StaffLinkCode, StaffToken, Township, Unit
 
 ROLES = ("county_admin", "township_staff", "department_handler", "supervisor")
 # Roles that work for one township and must name it.
@@ -124,3 +124,51 @@ async def by_token(token: str, now: datetime) -> StaffMember | None:
 
 async def logout(token: str) -> None:
     await StaffToken.filter(digest=_digest(token)).delete()
+
+
+LINK_DIGITS = 8  # longer than a grid worker's 6, so one 绑定 reads either
+
+
+async def link_code(staff_id: int, now: datetime, ttl: timedelta) -> StaffLinkCode:
+    for _ in range(20):
+        code = "".join(secrets.choice("0123456789") for _ in range(LINK_DIGITS))
+        try:
+            return await StaffLinkCode.create(
+                code=code, staff_id=staff_id, created_at=now, expires_at=now + ttl
+            )
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free link code after 20 tries")
+
+
+async def link_wechat(code: str, appid: str, openid: str, now: datetime) -> Staff | None:
+    """Link the sender's WeChat to the code's staff account; None for a wrong, used or
+    expired code. The code works once."""
+    row = await StaffLinkCode.get_or_none(code=code, used_at__isnull=True, expires_at__gt=now)
+    if row is None:
+        return None
+    taken = await StaffLinkCode.filter(id=row.id, used_at__isnull=True).update(used_at=now)
+    if not taken:
+        return None
+    # One WeChat, one staff account: linking here unlinks it anywhere else.
+    await Staff.filter(wechat_appid=appid, wechat_openid=openid).update(
+        wechat_appid=None, wechat_openid=None, on_duty=False
+    )
+    await Staff.filter(id=row.staff_id).update(wechat_appid=appid, wechat_openid=openid)
+    return await Staff.get(id=row.staff_id)
+
+
+async def set_on_duty(staff_id: int, on_duty: bool) -> Staff:
+    await Staff.filter(id=staff_id).update(on_duty=on_duty)
+    return await Staff.get(id=staff_id)
+
+
+async def on_duty_in(township_id: int) -> list[Staff]:
+    """Township staff on duty there whose WeChat is linked: who hears of urgent reports."""
+    return await Staff.filter(
+        township_id=township_id,
+        role="township_staff",
+        active=True,
+        on_duty=True,
+        wechat_openid__isnull=False,
+    )

@@ -166,7 +166,13 @@ async def _next_number(day: date) -> str:
     return f"{key}-{int(rows[0]['issued']):04d}"
 
 
-async def create(new: NewTicket, *, now: datetime, message: Message) -> tuple[Ticket, bool]:
+# Who else hears of a new urgent ticket: (appid, openid, channel, payload) for each.
+Alerts = Callable[[Ticket], Awaitable[list[tuple[str, str, str, dict[str, Any]]]]]
+
+
+async def create(
+    new: NewTicket, *, now: datetime, message: Message, alerts: Alerts | None = None
+) -> tuple[Ticket, bool]:
     """The ticket for ``new.request_key``, and whether this call made it. The same key
     again (a doubled 确认, WeChat retrying) finds the first ticket, never a second."""
     found = await Ticket.get_or_none(request_key=new.request_key)
@@ -206,6 +212,16 @@ async def create(new: NewTicket, *, now: datetime, message: Message) -> tuple[Ti
                 ticket=ticket, at=now, action="submit", actor="resident", to_status=SUBMITTED
             )
             await _push(ticket, event, message, now)
+            if new.urgent and alerts is not None:
+                for appid, openid, channel, payload in await alerts(ticket):
+                    await outbox.enqueue(
+                        source=f"alert:{ticket.id}",
+                        appid=appid,
+                        openid=openid,
+                        channel=channel,
+                        payload=payload,
+                        now=now,
+                    )
     except IntegrityError:
         # The same request made by a racing retry between the check and the insert.
         found = await Ticket.get_or_none(request_key=new.request_key)

@@ -256,3 +256,44 @@ async def test_a_file_that_is_not_what_it_claims_is_marked_failed_for_staff(
     assert body["attachments"][0]["stored"] == "failed"
     assert "not image/jpeg" in body["attachments"][0]["stored_error"]
     assert body["attachments"][0]["file"] is None
+
+
+async def link_staff_wechat(desk: Desk, auth: dict[str, str], openid: str) -> None:
+    made = await (await desk.client.post("/api/v1/staff/me/wechat", headers=auth)).json()
+    assert len(made["code"]) == 8
+    reply = await desk.say(f"绑定 {made['code']}", openid=openid)
+    assert reply is not None and reply.startswith("已把这个微信绑定到工作人员账号")
+
+
+async def test_an_urgent_report_reaches_the_township_staff_on_duty_at_once(
+    desk: Desk, wechat: FakeWeChat
+) -> None:
+    auth, _ = await bound_worker(desk)
+    on_duty, off_duty = "oStaffOnDuty00000000000000001", "oStaffOffDuty0000000000000002"
+    await link_staff_wechat(desk, auth, on_duty)
+    resp = await desk.client.put("/api/v1/staff/me/duty", json={"on_duty": True}, headers=auth)
+    assert resp.status == 200 and (await resp.json())["on_duty"] is True
+    resting = await login(desk, "sangyuan2")
+    await link_staff_wechat(desk, resting, off_duty)
+    bad = await desk.client.put("/api/v1/staff/me/duty", json={"on_duty": "yes"}, headers=auth)
+    assert bad.status == 400
+    # A routine report alerts nobody; an urgent one reaches the one on duty.
+    await quick_report(desk, desk.sim.image(WORKER, "m1"))
+    await desk.send(desk.sim.image(WORKER, "m2"))
+    await desk.say("安全隐患", openid=WORKER)
+    await desk.say("变压器冒烟", openid=WORKER)
+    await desk.say("就在网格里", openid=WORKER)
+    await desk.say("紧急", openid=WORKER)
+    done = await desk.say("确认", openid=WORKER)
+    assert done is not None and done.startswith("已上报")
+    number = done.split("受理编号：")[1][:13]
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not (alerts := wechat.state.delivered("/cgi-bin/message/template/send")):
+        assert loop.time() < end
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    alerts = wechat.state.delivered("/cgi-bin/message/template/send")
+    assert [a.body["touser"] for a in alerts] == [on_duty]
+    assert alerts[0].body["data"]["keyword1"]["value"] == number
+    assert "变压器冒烟" in alerts[0].body["data"]["remark"]["value"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import auth, catalog, grids, notices, openapi, tickets
+from bot.api import auth, catalog, grids, me, notices, openapi, tickets
 
 PREFIX = "/api/v1"
 
@@ -34,3 +34,6 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/grids/{{id}}/workers", grids.list_workers)
     r.add_post(f"{PREFIX}/grids/{{id}}/workers/{{worker}}/unbind", grids.unbind)
     r.add_get(f"{PREFIX}/tickets/{{number}}/attachments/{{file}}", tickets.attachment)
+    r.add_get(f"{PREFIX}/staff/me", me.show)
+    r.add_post(f"{PREFIX}/staff/me/wechat", me.wechat_code)
+    r.add_put(f"{PREFIX}/staff/me/duty", me.duty)

@@ -575,6 +575,34 @@ GRID_PATHS: dict[str, Any] = {
 }
 DOCUMENT["paths"].update(TICKET_PATHS)
 DOCUMENT["paths"].update(GRID_PATHS)
+DOCUMENT["paths"].update(
+    {
+        "/staff/me": {
+            "get": _op(
+                "Who the caller is: role, jurisdiction, WeChat linked, on duty",
+                {"200": _json({"type": "object"}, "The account.")},
+                "401",
+            )
+        },
+        "/staff/me/wechat": {
+            "post": _op(
+                "A code (30 minutes) to send as “绑定 <code>” from the caller's own WeChat, "
+                "so urgent grid reports reach them there",
+                {"201": _json({"type": "object"}, "code, expires_at.")},
+                "401",
+            )
+        },
+        "/staff/me/duty": {
+            "put": _op(
+                "Go on or off duty (值班): township staff on duty hear of urgent reports",
+                {"200": _json({"type": "object"}, "The account.")},
+                "400",
+                "401",
+                "403",
+            )
+        },
+    }
+)
 DOCUMENT["components"]["schemas"].update(TICKET_SCHEMAS)
 
 

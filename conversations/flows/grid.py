@@ -32,7 +32,7 @@ REPORT_ID = "grid_report"
 RESIDENT_MENU_ID = "resident_menu"
 URGENT_CATEGORIES = frozenset({"dispute", "hazard"})
 PHOTOS_MAX = 9
-_BIND = re.compile(r"^\s*绑定\s*[:：]?\s*(\d{6})\s*$")
+_BIND = re.compile(r"^\s*绑定\s*[:：]?\s*(\d{6}|\d{8})\s*$")
 
 GRID_CHOICES = tuple(Choice(k, v) for k, v in texts.GRID_MENU_ITEMS.items())
 _CATEGORIES = tuple(Choice(k, v) for k, v in texts.GRID_CATEGORIES.items())
@@ -55,6 +55,13 @@ async def bind(ctx: StepContext, code: str) -> str:
     guard = ctx.services.guesses
     if not await guard.allowed(ctx.appid, ctx.openid):
         return texts.BIND_TOO_MANY
+    if len(code) == ctx.services.staff.LINK_DIGITS:  # a staff member linking their WeChat
+        now = ctx.services.clock()
+        member = await ctx.services.staff.link_wechat(code, ctx.appid, ctx.openid, now)
+        if member is None:
+            await guard.missed(ctx.appid, ctx.openid)
+            return texts.STAFF_LINK_BAD
+        return texts.STAFF_LINK_DONE.format(username=member.username)
     done = await ctx.services.grids.redeem(code, ctx.appid, ctx.openid, ctx.services.clock())
     if done.outcome in (Redeemed.UNKNOWN, Redeemed.EXPIRED, Redeemed.USED):
         await guard.missed(ctx.appid, ctx.openid)
@@ -338,7 +345,7 @@ async def _submit(ctx: StepContext) -> Outcome:
         fetch_media=True,
     )
     ticket, _ = await services.tickets.create(
-        new, now=services.clock(), message=services.ticket_message
+        new, now=services.clock(), message=services.ticket_message, alerts=services.ticket_alerts
     )
     return Finish(texts.GRID_REPORTED.format(number=ticket.number))
 

@@ -53,6 +53,19 @@ class Migration(migrations.Migration):
             options={'table': 'grid_worker', 'app': 'models', 'indexes': [Index(fields=['resident_id', 'unbound_at']), Index(fields=['grid_id', 'unbound_at'])], 'pk_attr': 'id', 'table_description': 'A follower bound to a grid as its worker (网格员). Unbinding ends it, kept as history.'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='StaffLinkCode',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=16)),
+                ('staff', fields.ForeignKeyField('models.Staff', source_field='staff_id', db_constraint=True, to_field='id', related_name='link_codes', on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'staff_link_code', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A short-lived code a staff member sends from their own WeChat to link it.'},
+            bases=['Model'],
+        ),
         ops.AddField(
             model_name='Attachment',
             name='content_type',
@@ -96,6 +109,21 @@ class Migration(migrations.Migration):
         ops.AddIndex(
             model_name='Attachment',
             index=Index(fields=['fetch', 'fetch_after']),
+        ),
+        ops.AddField(
+            model_name='Staff',
+            name='on_duty',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='Staff',
+            name='wechat_appid',
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AddField(
+            model_name='Staff',
+            name='wechat_openid',
+            field=fields.CharField(null=True, max_length=64),
         ),
         ops.AddField(
             model_name='Ticket',
