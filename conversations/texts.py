@@ -416,6 +416,7 @@ GRID_MENU_ITEMS = {
     "report": "事件上报",
     "mine": "我的上报",
     "events": "网格事件",
+    "visit": "走访登记",
     "resident": "群众服务（办事、查进度等）",
 }
 GRID_CATEGORIES = {
@@ -458,3 +459,22 @@ STAFF_ALERT = (
     "【紧急上报】{township}{grid}网格员上报“{category}”：{words}\n受理编号 {number}，请尽快处理。"
 )
 STAFF_ALERT_FIRST = "紧急事件，请尽快处理"
+VISIT_GROUPS = {
+    "left_behind_child": "留守儿童",
+    "child_in_need": "困境儿童",
+    "elderly": "高龄老人",
+    "disabled": "残疾人",
+    "other": "其他需要关爱的人",
+}
+VISIT_ASK_GROUP = "走访的是哪类人员？"
+VISIT_ASK_PERSON = "走访对象的姓名："
+VISIT_PERSON_BAD = "请写姓名（2 到 20 个字）。"
+VISIT_ASK_FINDINGS = "看到了什么情况（打字或语音）："
+VISIT_ASK_HEALTH = "身体情况怎样？没有特别的回复“跳过”："
+VISIT_ASK_HELP = "需要乡镇帮忙吗？"
+VISIT_HELP_CHOICES = {"yes": "需要帮忙", "no": "不需要"}
+VISIT_SUMMARY = (
+    "请核对走访登记：\n人员：{group} {person}\n情况：{findings}\n身体：{health}\n需要帮忙：{help}"
+)
+VISIT_SAVED = "走访已登记，记入本网格台账。"
+STAFF_VISITS_PRIVATE = "仅本乡镇工作人员可见"

@@ -10,7 +10,7 @@ from enum import StrEnum
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from storage.models import Grid, GridInvite, GridWorker, Resident, Village
+from storage.models import Grid, GridInvite, GridWorker, Resident, Village, Visit
 from storage.residents import ensure_resident
 
 CODE_DIGITS = 6
@@ -134,3 +134,35 @@ async def workers(grid_id: int) -> list[tuple[GridWorker, Resident]]:
         "resident"
     )
     return [(w, w.resident) for w in rows]
+
+
+async def record_visit(
+    appid: str,
+    openid: str,
+    *,
+    group: str,
+    person: str,
+    findings: str,
+    health: str,
+    needs_help: bool,
+    at: datetime,
+) -> Visit | None:
+    """A visit by this worker in their (first) grid; None if they are no longer bound."""
+    places = await grids_of(appid, openid)
+    if not places:
+        return None
+    worker = await ensure_resident(appid, openid)
+    return await Visit.create(
+        grid_id=places[0].id,
+        worker_id=worker.id,
+        group=group,
+        person=person,
+        findings=findings,
+        health=health,
+        needs_help=needs_help,
+        visited_at=at,
+    )
+
+
+async def visits(grid_id: int, limit: int) -> list[Visit]:
+    return await Visit.filter(grid_id=grid_id).select_related("worker").order_by("-id").limit(limit)

@@ -570,3 +570,28 @@ class StaffLinkCode(Model):
 
     class Meta:
         table = "staff_link_code"
+
+
+class Visit(Model):
+    """走访登记: a grid worker's visit to a special-group household, for the grid's ledger
+    (台账). The person's name and health are sensitive: shown only to the township."""
+
+    id = fields.BigIntField(primary_key=True)
+    grid: fields.ForeignKeyRelation[Grid] = fields.ForeignKeyField(
+        "models.Grid", related_name="visits", on_delete=fields.RESTRICT
+    )
+    grid_id: int
+    worker: fields.ForeignKeyRelation[Resident] = fields.ForeignKeyField(
+        "models.Resident", related_name="visits_made", on_delete=fields.RESTRICT
+    )
+    worker_id: int
+    group = fields.CharField(max_length=32)  # left_behind_child | child_in_need | ...
+    person = fields.CharField(max_length=32)
+    findings = fields.TextField()
+    health = fields.TextField(default="")
+    needs_help = fields.BooleanField(default=False)
+    visited_at = fields.DatetimeField()
+
+    class Meta:
+        table = "visit"
+        indexes = (("grid_id", "id"),)

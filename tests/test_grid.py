@@ -10,7 +10,7 @@ import pytest
 
 from bot import keys
 from storage.db import use
-from storage.models import Attachment, Ticket
+from storage.models import Attachment, AuditEntry, Ticket
 from tests.conftest import Desk, DeskFactory, FakeWeChat
 from tests.test_notices import FAST, login
 from tests.test_service_desk import complaint, relogin, shown
@@ -297,3 +297,34 @@ async def test_an_urgent_report_reaches_the_township_staff_on_duty_at_once(
     assert [a.body["touser"] for a in alerts] == [on_duty]
     assert alerts[0].body["data"]["keyword1"]["value"] == number
     assert "变压器冒烟" in alerts[0].body["data"]["remark"]["value"]
+
+
+async def test_a_visit_is_recorded_and_only_its_township_sees_the_names(desk: Desk) -> None:
+    auth, grid = await bound_worker(desk)
+    assert "走访的是哪类人员" in (await desk.say("走访登记", openid=WORKER) or "")
+    await desk.say("留守儿童", openid=WORKER)
+    await desk.say("王小明", openid=WORKER)
+    await desk.say("跟奶奶住，作业没人辅导", openid=WORKER)
+    await desk.say("有哮喘", openid=WORKER)
+    summary = await desk.say("不需要", openid=WORKER)
+    assert (
+        summary is not None and "人员：留守儿童 王小明" in summary and "需要帮忙：不需要" in summary
+    )
+    saved = await desk.say("确认", openid=WORKER)
+    assert saved is not None and saved.startswith("走访已登记")
+    url = f"/api/v1/grids/{grid['id']}/visits"
+    ledger = await (await desk.client.get(url, headers=auth)).json()
+    [visit] = ledger["visits"]
+    assert (visit["person"], visit["health"], visit["group_name"]) == (
+        "王小明",
+        "有哮喘",
+        "留守儿童",
+    )
+    county = await login(desk, "county", "county_admin")
+    masked = (await (await desk.client.get(url, headers=county)).json())["visits"][0]
+    assert masked["person"] == "王**" and masked["health"] == "仅本乡镇工作人员可见"
+    other = await login(desk, "tiecheng", "township_staff", township="铁城镇")
+    assert (await desk.client.get(url, headers=other)).status == 404
+    with use(desk.app[keys.DATABASE]):
+        audits = await AuditEntry.filter(action="view_visits").count()
+    assert audits == 1  # the township's view, not the masked one

@@ -37,3 +37,4 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/staff/me", me.show)
     r.add_post(f"{PREFIX}/staff/me/wechat", me.wechat_code)
     r.add_put(f"{PREFIX}/staff/me/duty", me.duty)
+    r.add_get(f"{PREFIX}/grids/{{id}}/visits", grids.list_visits)

@@ -16,10 +16,11 @@ from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import json_object, refuse
 from bot.api.replies import respond
+from bot.api.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
 from storage import grids
-from storage.models import Grid, GridWorker, Township, Village
+from storage.models import AuditEntry, Grid, GridWorker, Township, Village
 from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
@@ -208,3 +209,39 @@ async def unbind(request: web.Request) -> web.Response:
     await grids.unbind(grid.id, worker.resident_id, request.app[keys.CLOCK]())
     log.info("grid worker unbound", grid=grid.code, staff=member.username)
     return respond({"grid": grid.name, "unbound": worker.id})
+
+
+async def list_visits(request: web.Request) -> web.Response:
+    """The grid's visit ledger (走访台账). Names and health are for the township's own
+    staff, and every such view is recorded; county-wide readers see them masked."""
+    member = await caller(request)
+    grid = await _grid(request, member)
+    private = member.role == "township_staff" and member.township_id == grid.township_id
+    rows = await grids.visits(grid.id, 100)
+    if private and rows:
+        await AuditEntry.create(
+            at=request.app[keys.CLOCK](),
+            staff_id=member.id,
+            action="view_visits",
+            detail=grid.code,
+        )
+        log.info("visit ledger shown", grid=grid.code, staff=member.username)
+    return respond(
+        {
+            "grid": grid.name,
+            "visits": [
+                {
+                    "id": v.id,
+                    "group": v.group,
+                    "group_name": texts.VISIT_GROUPS.get(v.group, v.group),
+                    "person": v.person if private else mask_name(v.person),
+                    "findings": v.findings,
+                    "health": v.health if private else texts.STAFF_VISITS_PRIVATE,
+                    "needs_help": v.needs_help,
+                    "visited_at": v.visited_at.astimezone(BEIJING).isoformat(),
+                    "worker": v.worker.name,
+                }
+                for v in rows
+            ],
+        }
+    )

@@ -546,6 +546,18 @@ GRID_PATHS: dict[str, Any] = {
             "parameters": _GRID_ID,
         }
     },
+    "/grids/{id}/visits": {
+        "get": {
+            **_op(
+                "The grid's visit ledger (走访台账): names and health for the township's own "
+                "staff only (each view audited), masked for county-wide readers",
+                {"200": _json({"type": "object"}, "The visits, newest first.")},
+                "401",
+                "404",
+            ),
+            "parameters": _GRID_ID,
+        }
+    },
     "/grids/{id}/workers": {
         "get": {
             **_op(

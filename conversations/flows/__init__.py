@@ -31,5 +31,6 @@ def default_flows() -> FlowRegistry:
             grid.MENU,
             grid.REPORT,
             grid.RESIDENT_MENU,
+            grid.VISIT,
         ]
     )

@@ -102,6 +102,8 @@ async def menu_choice(ctx: StepContext, msg: Inbound) -> Outcome:
         return StartFlow(REPORT_ID, data={"key": secrets.token_hex(8)})
     if choice.key == "resident":
         return StartFlow(RESIDENT_MENU_ID)
+    if choice.key == "visit":
+        return StartFlow(VISIT_ID)
     if choice.key == "mine":
         return Finish(await _my_reports(ctx))
     return Finish(await _grid_events(ctx))
@@ -362,4 +364,116 @@ REPORT = Flow(
         Step("confirm", _ask_confirm, _confirm, ANYTHING),
     ],
     help=texts.GRID_REPORT_HELP,
+)
+
+
+# 走访登记 ------------------------------------------------------------------------------
+
+VISIT_ID = "grid_visit"
+_GROUPS = tuple(Choice(k, v) for k, v in texts.VISIT_GROUPS.items())
+_HELP = tuple(Choice(k, v) for k, v in texts.VISIT_HELP_CHOICES.items())
+
+
+async def _ask_group(ctx: StepContext) -> Question:
+    return Question(texts.VISIT_ASK_GROUP, _GROUPS)
+
+
+async def _group(ctx: StepContext, msg: Inbound) -> Outcome:
+    choice = pick(msg.text or "", _GROUPS)
+    if choice is None:
+        return invalid_choice(len(_GROUPS))
+    return Next("person", {"group": choice.key})
+
+
+async def _ask_person(ctx: StepContext) -> Question:
+    return Question(texts.VISIT_ASK_PERSON)
+
+
+async def _person(ctx: StepContext, msg: Inbound) -> Outcome:
+    name = answers.person_name(msg.text or "", texts.RESERVED_WORDS)
+    if name is None:
+        return Invalid(texts.VISIT_PERSON_BAD)
+    return Next("findings", {"person": name})
+
+
+async def _ask_findings(ctx: StepContext) -> Question:
+    return Question(texts.VISIT_ASK_FINDINGS)
+
+
+async def _findings(ctx: StepContext, msg: Inbound) -> Outcome:
+    said = (msg.text or "").strip()
+    if len(said) < 2:
+        return Invalid(texts.GRID_WORDS_SHORT)
+    if len(said) > 300:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=300))
+    return Next("health", {"findings": said})
+
+
+async def _ask_health(ctx: StepContext) -> Question:
+    return Question(texts.VISIT_ASK_HEALTH)
+
+
+async def _health(ctx: StepContext, msg: Inbound) -> Outcome:
+    said = (msg.text or "").strip()
+    if answers.is_one_of(said, texts.WORDS_SKIP):
+        said = ""
+    elif len(said) > 300:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=300))
+    return Next("help", {"health": said})
+
+
+async def _ask_help(ctx: StepContext) -> Question:
+    return Question(texts.VISIT_ASK_HELP, _HELP)
+
+
+async def _help(ctx: StepContext, msg: Inbound) -> Outcome:
+    choice = pick(msg.text or "", _HELP)
+    if choice is None:
+        return invalid_choice(len(_HELP))
+    return Next("visit_confirm", {"needs_help": choice.key == "yes"})
+
+
+async def _ask_visit_confirm(ctx: StepContext) -> Question:
+    d = ctx.data
+    text = texts.VISIT_SUMMARY.format(
+        group=texts.VISIT_GROUPS[d["group"]],
+        person=d["person"],
+        findings=d["findings"][:80],
+        health=d.get("health") or texts.ANSWER_SKIPPED,
+        help=texts.VISIT_HELP_CHOICES["yes" if d.get("needs_help") else "no"],
+    )
+    return Question(text, _SUBMIT)
+
+
+async def _visit_confirm(ctx: StepContext, msg: Inbound) -> Outcome:
+    choice = pick(msg.text or "", _SUBMIT)
+    if choice is None:
+        return invalid_choice(len(_SUBMIT))
+    if choice.key == "restart":
+        return Next("group")
+    d = ctx.data
+    saved = await ctx.services.grids.record_visit(
+        ctx.appid,
+        ctx.openid,
+        group=d["group"],
+        person=d["person"],
+        findings=d["findings"],
+        health=d.get("health", ""),
+        needs_help=bool(d.get("needs_help")),
+        at=ctx.services.clock(),
+    )
+    return Finish(texts.VISIT_SAVED if saved else texts.GRID_NOT_BOUND)
+
+
+VISIT = Flow(
+    id=VISIT_ID,
+    version=1,
+    steps=[
+        Step("group", _ask_group, _group),
+        Step("person", _ask_person, _person),
+        Step("findings", _ask_findings, _findings),
+        Step("health", _ask_health, _health),
+        Step("help", _ask_help, _help),
+        Step("visit_confirm", _ask_visit_confirm, _visit_confirm),
+    ],
 )

@@ -66,6 +66,22 @@ class Migration(migrations.Migration):
             options={'table': 'staff_link_code', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A short-lived code a staff member sends from their own WeChat to link it.'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='Visit',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('grid', fields.ForeignKeyField('models.Grid', source_field='grid_id', db_constraint=True, to_field='id', related_name='visits', on_delete=OnDelete.RESTRICT)),
+                ('worker', fields.ForeignKeyField('models.Resident', source_field='worker_id', db_constraint=True, to_field='id', related_name='visits_made', on_delete=OnDelete.RESTRICT)),
+                ('group', fields.CharField(max_length=32)),
+                ('person', fields.CharField(max_length=32)),
+                ('findings', fields.TextField(unique=False)),
+                ('health', fields.TextField(default='', unique=False)),
+                ('needs_help', fields.BooleanField(default=False)),
+                ('visited_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'visit', 'app': 'models', 'indexes': [Index(fields=['grid_id', 'id'])], 'pk_attr': 'id', 'table_description': "走访登记: a grid worker's visit to a special-group household, for the grid's ledger"},
+            bases=['Model'],
+        ),
         ops.AddField(
             model_name='Attachment',
             name='content_type',
