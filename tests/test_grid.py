@@ -328,3 +328,59 @@ async def test_a_visit_is_recorded_and_only_its_township_sees_the_names(desk: De
     with use(desk.app[keys.DATABASE]):
         audits = await AuditEntry.filter(action="view_visits").count()
     assert audits == 1  # the township's view, not the masked one
+
+
+async def test_staff_create_grids_in_their_own_township(desk: Desk) -> None:
+    auth = await login(desk)
+    body = {
+        "code": "SY-EJ-2",
+        "name": "东街二网格",
+        "township": "桑园镇",
+        "village": "东街社区",
+        "latitude": 37.62,
+        "longitude": 116.39,
+        "place": "东街二网格（文化广场一带）",
+    }
+    resp = await desk.client.post("/api/v1/grids", json=body, headers=auth)
+    assert resp.status == 201, await resp.text()
+    made = await resp.json()
+    assert made["village"] == "东街社区" and made["latitude"] == 37.62
+    assert (await desk.client.post("/api/v1/grids", json=body, headers=auth)).status == 409
+    for bad in ({"latitude": 200}, {"village": "火星村"}, {"colour": "red"}, {"code": ""}):
+        resp = await desk.client.post("/api/v1/grids", json={**body, **bad}, headers=auth)
+        assert resp.status == 400, bad
+    other = {**body, "code": "TC-1", "township": "铁城镇", "village": None}
+    resp = await desk.client.post(
+        "/api/v1/grids", json={k: v for k, v in other.items() if v is not None}, headers=auth
+    )
+    assert resp.status == 403
+    handler = await login(desk, "minzheng", "department_handler")
+    assert (await desk.client.post("/api/v1/grids", json=body, headers=handler)).status == 403
+    # A report 就在网格里 from this grid is placed at its point.
+    code = (await invite(desk, auth, made["id"]))["code"]
+    await desk.say(f"绑定 {code}", openid=WORKER)
+    number = await quick_report(desk, desk.sim.image(WORKER, "m"))
+    _, ticket = await shown(desk, auth, number)
+    assert ticket["location"]["label"] == "东街二网格（文化广场一带）"
+
+
+async def test_a_worker_still_reaches_the_resident_menu_and_follows_a_report(
+    desk: Desk, wechat: FakeWeChat
+) -> None:
+    auth, grid = await bound_worker(desk)
+    code = (await invite(desk, auth, grid["id"]))["code"]
+    await desk.say(f"绑定 {code}", openid=WORKER)  # a second code for the same grid
+    again = await desk.say(f"绑定 {code}", openid=WORKER)
+    assert again is not None and again.startswith("您已经是“东街社区网格”的网格员了")
+    reply = await desk.say("群众服务", openid=WORKER)
+    assert reply is not None and "1. 办事" in reply
+    assert (await desk.say("1", openid=WORKER) or "").startswith("请说您要办什么事")
+    # A report follows a ticket's life like any other, and its worker hears of it.
+    await desk.say("菜单", openid=WORKER)
+    number = await quick_report(desk, desk.sim.image(WORKER, "m"))
+    await desk.client.post(f"/api/v1/tickets/{number}/accept", json={}, headers=auth)
+    await desk.client.post(
+        f"/api/v1/tickets/{number}/resolve", json={"result": "路灯已修好"}, headers=auth
+    )
+    pushes = await wechat.wait_for_texts(WORKER, 2)
+    assert pushes[0].startswith("【已受理】") and "路灯已修好" in pushes[1]
