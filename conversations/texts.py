@@ -200,7 +200,13 @@ STAFF_UNKNOWN_FIELDS = "不认识的字段：{fields}"
 
 # Tickets (工单): what a request is called and where it stands ---------------------------
 
-TICKET_KINDS = {"service": "代办申请", "complaint": "投诉", "suggestion": "建议", "help": "求助"}
+TICKET_KINDS = {
+    "service": "代办申请",
+    "complaint": "投诉",
+    "suggestion": "建议",
+    "help": "求助",
+    "incident": "网格事件",
+}
 TICKET_STATUS = {
     "submitted": "待受理",
     "accepted": "已受理",
