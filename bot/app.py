@@ -282,7 +282,10 @@ def create_app(
                 max_bytes=ms.max_bytes,
                 attempts=ms.attempts,
                 retry=timedelta(seconds=ms.retry_seconds),
-                lease=timedelta(seconds=out.lease_seconds),
+                # Longer than a download with all its tries can take.
+                lease=timedelta(
+                    seconds=max(out.lease_seconds, 4 * wx.api_timeout * wx.api_attempts)
+                ),
                 poll_seconds=ms.poll_seconds,
             )
             app[keys.MEDIA_FETCHER] = fetcher

@@ -93,10 +93,13 @@ class MediaFetcher:
             await self._missed(fetch, str(exc))
             return
         now = self._clock()
-        relative = (
-            Path("media") / now.strftime("%Y%m") / f"{fetch.ticket_id}-{fetch.id}.{extension}"
-        )
-        await asyncio.to_thread(self._write, self._folder / relative, got.content)
+        name = f"{fetch.ticket_id}-{fetch.id}.{extension}"
+        relative = Path("media") / now.strftime("%Y%m") / name
+        try:
+            await asyncio.to_thread(self._write, self._folder / relative, got.content, self.owner)
+        except OSError as exc:  # a full or read-only disk: counted, tried again later
+            await self._missed(fetch, f"write failed: {exc.strerror or exc}")
+            return
         await media.stored(
             fetch,
             self.owner,
@@ -120,8 +123,10 @@ class MediaFetcher:
         )
 
     @staticmethod
-    def _write(path: Path, content: bytes) -> None:
+    def _write(path: Path, content: bytes, owner: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(path.suffix + ".part")
+        # Each process its own partial file: two that fetched the same media after a
+        # lease ran out never write into one file.
+        partial = path.with_suffix(f"{path.suffix}.{owner}.part")
         partial.write_bytes(content)
         partial.replace(path)  # whole or not at all

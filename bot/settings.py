@@ -204,7 +204,7 @@ class MediaSettings(_Section):
     max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     attempts: int = Field(6, ge=1, le=50)
     retry_seconds: float = Field(30.0, gt=0)
-    poll_seconds: float = Field(5.0, gt=0)
+    poll_seconds: float = Field(2.0, gt=0)
 
 
 class StaffSettings(_Section):

@@ -159,7 +159,12 @@ class _Turn:
         assert step is not None
         ctx = self._context(msg, session)
         outcome: Outcome
-        if Kind.TEXT in step.accepts and msg.kind is Kind.VOICE and msg.text is None:
+        if (
+            Kind.TEXT in step.accepts
+            and Kind.VOICE not in step.accepts
+            and msg.kind is Kind.VOICE
+            and msg.text is None
+        ):
             outcome = Invalid(texts.VOICE_NOT_RECOGNISED)
         elif not (_kinds(msg) & step.accepts):
             at_menu = flow.id in _MENUS
@@ -170,7 +175,7 @@ class _Turn:
             # Words the step could not use may still be plain: a greeting, thanks, or a
             # main-menu item named from inside a flow ("我的" on a 我的 screen).
             said = normalise(msg.text)
-            if said in _SMALL_TALK:
+            if said in _SMALL_TALK and not flow.hold:
                 return await self._to_menu(msg, session, loaded, _SMALL_TALK[said])
             item = _MENU_LABELS.get(said)
             if item is not None and flow.id not in _MENUS:
@@ -202,6 +207,10 @@ class _Turn:
                 version=session.version,
             )
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
+        if session.flow in grid.WORKER_FLOWS and not await self._services.grids.is_worker(
+            msg.appid, msg.openid
+        ):  # unbound by staff since: a resident again, at once
+            return Session(revision=loaded), loaded, texts.GRID_UNBOUND_NOTICE
         idle = self._clock().timestamp() - session.updated_at
         if idle > self._timeout.total_seconds():
             was_menu = session.flow in _MENUS

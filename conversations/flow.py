@@ -114,6 +114,9 @@ class Flow:
     version: int
     steps: Sequence[Step]
     help: str | None = None
+    # Holds what the person has sent so far (photos, answers): a greeting or thanks
+    # mid-way gets the question again, not the menu.
+    hold: bool = False
 
     @property
     def first(self) -> Step:

@@ -144,7 +144,9 @@ async def link_code(staff_id: int, now: datetime, ttl: timedelta) -> StaffLinkCo
 async def link_wechat(code: str, appid: str, openid: str, now: datetime) -> Staff | None:
     """Link the sender's WeChat to the code's staff account; None for a wrong, used or
     expired code. The code works once."""
-    row = await StaffLinkCode.get_or_none(code=code, used_at__isnull=True, expires_at__gt=now)
+    row = await StaffLinkCode.get_or_none(
+        code=code, used_at__isnull=True, expires_at__gt=now, staff__active=True
+    )
     if row is None:
         return None
     taken = await StaffLinkCode.filter(id=row.id, used_at__isnull=True).update(used_at=now)

@@ -359,9 +359,12 @@ async def get(number: str) -> Ticket | None:
     )
 
 
-async def of_resident(resident_id: int, limit: int) -> list[Ticket]:
-    """Their tickets, open ones first, each group newest first."""
-    rows = await Ticket.filter(resident_id=resident_id).order_by("-id").limit(100)
+async def of_resident(resident_id: int, limit: int, kind: str | None = None) -> list[Ticket]:
+    """Their tickets (of one kind, if given), open ones first, each group newest first."""
+    mine = Ticket.filter(resident_id=resident_id)
+    if kind is not None:
+        mine = mine.filter(kind=kind)
+    rows = await mine.order_by("-id").limit(100)
     rows.sort(key=lambda t: t.status not in OPEN)  # stable: keeps newest first within
     return rows[:limit]
 
@@ -391,12 +394,14 @@ async def waiting_for_rating(resident_id: int) -> list[str]:
     return [t.number for t in rows]
 
 
-async def open_in_grids(grid_ids: Sequence[int], limit: int) -> list[Ticket]:
-    """Open tickets in these grids, from anyone, newest first (网格事件)."""
+async def open_in_grids(
+    grid_ids: Sequence[int], village_ids: Sequence[int], limit: int
+) -> list[Ticket]:
+    """Open tickets in these grids or their villages, from anyone (grid workers' reports,
+    residents' requests), newest first (网格事件)."""
     if not grid_ids:
         return []
-    return (
-        await Ticket.filter(grid_id__in=list(grid_ids), status__in=OPEN)
-        .order_by("-id")
-        .limit(limit)
-    )
+    place = Q(grid_id__in=list(grid_ids))
+    if village_ids:
+        place |= Q(village_id__in=list(village_ids))
+    return await Ticket.filter(place, status__in=OPEN).order_by("-id").limit(limit)

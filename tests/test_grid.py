@@ -384,3 +384,51 @@ async def test_a_worker_still_reaches_the_resident_menu_and_follows_a_report(
     )
     pushes = await wechat.wait_for_texts(WORKER, 2)
     assert pushes[0].startswith("【已受理】") and "路灯已修好" in pushes[1]
+
+
+async def test_a_report_by_voice_alone_keeps_everything_sent(desk: Desk) -> None:
+    _auth, _ = await bound_worker(desk)
+    # WeChat could not make out this one: it is kept as the words, not refused.
+    reply = await desk.send(desk.sim.voice(WORKER, None, media_id="v-unclear"))
+    assert reply is not None and reply.startswith("收到语音") and "上报什么事" in reply
+    said = desk.sim.voice(WORKER, "发现一处安全隐患，变压器冒烟了。", media_id="v-category")
+    reply = await desk.send(said)  # the category and the words at once
+    assert reply is not None and reply.startswith("请拍一张现场照片")
+    assert (await desk.say("你好", openid=WORKER) or "").startswith("没有看明白")  # kept
+    reply = await desk.send(desk.sim.voice(WORKER, "跳过", media_id="v-skip"))
+    assert reply is not None and reply.startswith("请发送位置")
+    reply = await desk.send(desk.sim.voice(WORKER, "村委会东边老槐树下", media_id="v-place"))
+    assert reply is not None and reply.startswith("紧急吗")
+    summary = await desk.send(desk.sim.voice(WORKER, "紧急", media_id="v-urgent"))
+    assert summary is not None and "位置：村委会东边老槐树下" in summary
+    assert "紧急：是" in summary and "情况：发现一处安全隐患，变压器冒烟了" in summary
+    # Starting the answers again keeps what was sent and asks urgency again.
+    await desk.send(desk.sim.image(WORKER, "m-late"))
+    await desk.say("重新填写", openid=WORKER)
+    await desk.say("安全隐患", openid=WORKER)
+    reply = await desk.say("1", openid=WORKER)  # 就在网格里
+    assert reply is not None and reply.startswith("紧急吗")
+    await desk.say("紧急", openid=WORKER)
+    done = await desk.send(desk.sim.voice(WORKER, "确认", media_id="v-ok"))
+    assert done is not None and done.startswith("已上报")
+    with use(desk.app[keys.DATABASE]):
+        ticket = await Ticket.get(kind="incident")
+        files = await Attachment.filter(ticket=ticket).order_by("id")
+    assert ticket.urgent and [f.media_id for f in files] == [
+        "m-late",
+        "v-unclear",
+        "v-category",
+        "v-place",
+    ]
+
+
+async def test_unbinding_ends_a_workers_conversation_at_once(desk: Desk) -> None:
+    auth, grid = await bound_worker(desk)
+    await desk.say("事件上报", openid=WORKER)
+    workers = await (
+        await desk.client.get(f"/api/v1/grids/{grid['id']}/workers", headers=auth)
+    ).json()
+    url = f"/api/v1/grids/{grid['id']}/workers/{workers['workers'][0]['id']}/unbind"
+    assert (await desk.client.post(url, headers=auth)).status == 200
+    reply = await desk.say("安全隐患", openid=WORKER)
+    assert reply is not None and reply.startswith("您已不是网格员") and "1. 办事" in reply

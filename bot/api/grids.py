@@ -218,14 +218,14 @@ async def list_visits(request: web.Request) -> web.Response:
     grid = await _grid(request, member)
     private = member.role == "township_staff" and member.township_id == grid.township_id
     rows = await grids.visits(grid.id, 100)
-    if private and rows:
-        await AuditEntry.create(
-            at=request.app[keys.CLOCK](),
-            staff_id=member.id,
-            action="view_visits",
-            detail=grid.code,
-        )
-        log.info("visit ledger shown", grid=grid.code, staff=member.username)
+    # Every read of the ledger is recorded, masked or not.
+    await AuditEntry.create(
+        at=request.app[keys.CLOCK](),
+        staff_id=member.id,
+        action="view_visits" if private else "view_visits_masked",
+        detail=grid.code,
+    )
+    log.info("visit ledger shown", grid=grid.code, staff=member.username, whole=private)
     return respond(
         {
             "grid": grid.name,
@@ -235,7 +235,7 @@ async def list_visits(request: web.Request) -> web.Response:
                     "group": v.group,
                     "group_name": texts.VISIT_GROUPS.get(v.group, v.group),
                     "person": v.person if private else mask_name(v.person),
-                    "findings": v.findings,
+                    "findings": v.findings if private else texts.STAFF_VISITS_PRIVATE,
                     "health": v.health if private else texts.STAFF_VISITS_PRIVATE,
                     "needs_help": v.needs_help,
                     "visited_at": v.visited_at.astimezone(BEIJING).isoformat(),

@@ -13,6 +13,7 @@ from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import json_object, refuse
 from bot.api.replies import respond
+from bot.logs import short_openid
 from conversations import texts
 from storage import staff
 from storage.models import Staff
@@ -29,6 +30,8 @@ def _shown(row: Staff, township: str | None, unit: str | None) -> dict[str, Any]
         "township": township,
         "unit": unit,
         "wechat_linked": row.wechat_openid is not None,
+        # Enough to notice a WeChat that is not theirs (a code someone else sent first).
+        "wechat": short_openid(row.wechat_openid) if row.wechat_openid else None,
         "on_duty": row.on_duty,
     }
 

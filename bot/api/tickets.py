@@ -120,6 +120,8 @@ def _summary(t: Ticket, today: date) -> dict[str, Any]:
         "due_on": t.due_on.isoformat() if t.due_on else None,
         "overdue": tickets.is_overdue(t, today),
         "flagged": t.flagged,
+        "urgent": t.urgent,
+        "grid": t.grid.name if t.grid else None,
         "contact": {"name": mask_name(t.contact_name), "phone": mask_phone(t.contact_phone)},
     }
 
@@ -129,7 +131,7 @@ async def _visible(member: StaffMember, number: str) -> Ticket | None:
         return None
     return (
         await Ticket.filter(visible(member), number=number)
-        .select_related("township", "village", "unit", "item", "handler", "accepted_by")
+        .select_related("township", "village", "unit", "item", "handler", "accepted_by", "grid")
         .first()
     )
 
@@ -232,7 +234,10 @@ def _date(query: Any, field: str) -> date | None:
 
 async def _filters(request: web.Request, q: QuerySet[Ticket]) -> QuerySet[Ticket]:
     query = request.query
-    known = {"status", "kind", "township", "village", "unit", "overdue", "text", "from", "to"}
+    known = {
+        "status", "kind", "township", "village", "unit", "overdue", "text", "from", "to",
+        "urgent", "grid",
+    }  # fmt: skip
     unknown = sorted(set(query) - known - {"limit", "before"})
     if unknown:
         raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
@@ -262,6 +267,12 @@ async def _filters(request: web.Request, q: QuerySet[Ticket]) -> QuerySet[Ticket
         today = _today(request)
         late = Q(status__in=tickets.OPEN, due_on__lt=today)
         q = q.filter(late) if query["overdue"] == "true" else q.exclude(late)
+    if "urgent" in query:
+        if query["urgent"] not in ("true", "false"):
+            raise _bad("urgent", "应为 true 或 false")
+        q = q.filter(urgent=query["urgent"] == "true")
+    if "grid" in query:
+        q = q.filter(grid__code=query["grid"])
     if "text" in query:
         words = query["text"].strip()[:50]
         if words:
@@ -289,7 +300,9 @@ async def list_tickets(request: web.Request) -> web.Response:
         q = q.filter(id__lt=before)
     # Newest first by id: ids grow with time, and the index on (township, status, id)
     # answers one page without sorting the whole queue.
-    rows = await q.order_by("-id").limit(limit).select_related("township", "village", "unit")
+    rows = (
+        await q.order_by("-id").limit(limit).select_related("township", "village", "unit", "grid")
+    )
     today = _today(request)
     return respond(
         {

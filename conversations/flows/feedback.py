@@ -96,5 +96,6 @@ FLOW = Flow(
         Step("content", _ask_content, _content),
         *apply.steps(),
     ],
+    hold=True,
     help=texts.FEEDBACK_HELP,
 )

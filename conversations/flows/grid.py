@@ -21,7 +21,9 @@ from conversations.flow import (
     Step,
     StepContext,
     invalid_choice,
+    normalise,
     pick,
+    read_number,
 )
 from conversations.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceMessage
 from storage.grids import Redeemed
@@ -29,6 +31,9 @@ from storage.tickets import NewTicket
 
 MENU_ID = "grid_menu"
 REPORT_ID = "grid_report"
+VISIT_ID = "grid_visit"
+# Flows only a bound worker may be in: unbinding ends them at the next message.
+WORKER_FLOWS = frozenset({MENU_ID, REPORT_ID, VISIT_ID})
 RESIDENT_MENU_ID = "resident_menu"
 URGENT_CATEGORIES = frozenset({"dispute", "hazard"})
 PHOTOS_MAX = 9
@@ -38,7 +43,7 @@ GRID_CHOICES = tuple(Choice(k, v) for k, v in texts.GRID_MENU_ITEMS.items())
 _CATEGORIES = tuple(Choice(k, v) for k, v in texts.GRID_CATEGORIES.items())
 _URGENCY = tuple(Choice(k, v) for k, v in texts.GRID_URGENCY.items())
 _SUBMIT = tuple(
-    Choice(k, v, aliases=("确认", "提交", "好了")) if k == "submit" else Choice(k, v)
+    Choice(k, v, aliases=("确认", "提交", "好了", "好")) if k == "submit" else Choice(k, v)
     for k, v in texts.SUBMIT_CHOICES.items()
 )
 ANYTHING = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
@@ -111,8 +116,7 @@ async def menu_choice(ctx: StepContext, msg: Inbound) -> Outcome:
 
 async def _my_reports(ctx: StepContext) -> str:
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
-    rows = await ctx.services.tickets.of_resident(person.resident_id, 8)
-    rows = [t for t in rows if t.kind == "incident"]
+    rows = await ctx.services.tickets.of_resident(person.resident_id, 8, kind="incident")
     if not rows:
         return texts.GRID_NO_REPORTS
     lines = [texts.GRID_MY_REPORTS]
@@ -127,7 +131,8 @@ async def _my_reports(ctx: StepContext) -> str:
 
 async def _grid_events(ctx: StepContext) -> str:
     places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
-    rows = await ctx.services.tickets.open_in_grids([g.id for g in places], 8)
+    villages = [g.village_id for g in places if g.village_id is not None]
+    rows = await ctx.services.tickets.open_in_grids([g.id for g in places], villages, 8)
     if not rows:
         return texts.GRID_NO_EVENTS
     lines = [texts.GRID_EVENTS]
@@ -172,25 +177,38 @@ RESIDENT_MENU = Flow(
 def _taken(msg: Inbound, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """What a message adds to the report, and a word to say so (None when nothing)."""
     if isinstance(msg, ImageMessage):
-        photos = [*data.get("photos", []), {"media_id": msg.media_id, "url": msg.pic_url}]
-        return {"photos": photos[:PHOTOS_MAX]}, texts.GRID_GOT_PHOTO.format(count=len(photos))
+        photos = list(data.get("photos", []))
+        if len(photos) >= PHOTOS_MAX:
+            return {}, texts.GRID_PHOTOS_FULL.format(limit=PHOTOS_MAX)
+        photos.append({"media_id": msg.media_id, "url": msg.pic_url})
+        return {"photos": photos}, texts.GRID_GOT_PHOTO.format(count=len(photos))
     if isinstance(msg, LocationMessage):
         where = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label or ""}
         return {"location": where}, texts.GOT_LOCATION
-    if isinstance(msg, VoiceMessage) and msg.text:
+    if isinstance(msg, VoiceMessage):  # kept even when WeChat could not make out words
         voices = [*data.get("voices", []), {"media_id": msg.media_id, "text": msg.text}]
-        words = " ".join(v for v in (data.get("words"), msg.text) if v)
-        return {"voices": voices, "words": words}, texts.GOT_VOICE
+        return {"voices": voices, "words": _more_words(data, msg.text)}, texts.GOT_VOICE
+    said = (msg.text or "").strip()
+    if len(said) >= 4:  # typed details where an answer was expected: kept as words
+        return {"words": _more_words(data, said)}, texts.GRID_GOT_WORDS
     return {}, None
 
 
+def _more_words(data: dict[str, Any], said: str | None) -> str:
+    words = " ".join(w for w in (data.get("words"), said) if w)
+    return words[:300]
+
+
 def _missing(data: dict[str, Any]) -> str:
-    for step, key in (("category", "category"), ("words", "words"), ("photos", "photos")):
-        if not data.get(key) and not data.get(f"{key}_skipped"):
-            return step
+    if not data.get("category"):
+        return "category"
+    if not data.get("words") and not data.get("voices"):
+        return "words"
+    if not data.get("photos") and not data.get("photos_skipped"):
+        return "photos"
     if not data.get("location"):
         return "location"
-    if data.get("category") in URGENT_CATEGORIES and "urgent" not in data:
+    if data.get("category") in URGENT_CATEGORIES and data.get("urgent") is None:
         return "urgency"
     return "confirm"
 
@@ -202,11 +220,29 @@ async def _report_from(ctx: StepContext, msg: Inbound, data: dict[str, Any]) -> 
     return StartFlow(REPORT_ID, note=note, step=_missing(merged), data=merged)
 
 
-def _with(ctx: StepContext, msg: Inbound, more: dict[str, Any] | None = None) -> Outcome:
-    """Keep what the message brought (any kind, at any step) and ask what is missing."""
+def _keep(ctx: StepContext, msg: Inbound) -> Outcome:
+    """Not an answer to this question: keep what the message brought (a photo, a place,
+    a voice note, details) and ask what is still missing; with nothing to keep, ask again."""
     added, note = _taken(msg, ctx.data)
-    merged = {**ctx.data, **added, **(more or {})}
-    return Next(_missing(merged), {**added, **(more or {})}, note=note)
+    if not added:
+        return Invalid(note or texts.NOT_UNDERSTOOD)
+    return Next(_missing({**ctx.data, **added}), added, note=note)
+
+
+def _answer(ctx: StepContext, answer: dict[str, Any], note: str | None = None) -> Outcome:
+    return Next(_missing({**ctx.data, **answer}), answer, note=note)
+
+
+def _exact(text: str | None, choices: tuple[Choice, ...]) -> Choice | None:
+    """Only a number, a label or an alias: at the last step, other words are details."""
+    said = normalise(text or "")
+    number = read_number(text or "")
+    if number is not None:
+        return choices[number - 1] if 1 <= number <= len(choices) else None
+    for choice in choices:
+        if said in (normalise(choice.label), *map(normalise, choice.aliases)):
+            return choice
+    return None
 
 
 async def _ask_category(ctx: StepContext) -> Question:
@@ -215,11 +251,15 @@ async def _ask_category(ctx: StepContext) -> Question:
 
 async def _category(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", _CATEGORIES)
-    if msg.kind is not Kind.TEXT and choice is None:  # a photo, a place, a voice note
-        return _with(ctx, msg)
     if choice is None:
-        return invalid_choice(len(_CATEGORIES))
-    return Next(_missing({**ctx.data, "category": choice.key}), {"category": choice.key})
+        return _keep(ctx, msg)
+    answer: dict[str, Any] = {"category": choice.key}
+    said = normalise(msg.text or "")
+    if isinstance(msg, VoiceMessage) or len(said) > len(normalise(choice.label)) + 2:
+        # "发现一处安全隐患，变压器冒烟了": the category, and the words (and the voice).
+        added, _ = _taken(msg, ctx.data)
+        answer |= added
+    return _answer(ctx, answer)
 
 
 async def _ask_words(ctx: StepContext) -> Question:
@@ -228,13 +268,11 @@ async def _ask_words(ctx: StepContext) -> Question:
 
 async def _words(ctx: StepContext, msg: Inbound) -> Outcome:
     if msg.kind is not Kind.TEXT:
-        return _with(ctx, msg)
+        return _keep(ctx, msg)
     said = (msg.text or "").strip()
     if len(said) < 2:
         return Invalid(texts.GRID_WORDS_SHORT)
-    if len(said) > 300:
-        return Invalid(texts.TEXT_TOO_LONG.format(limit=300))
-    return Next(_missing({**ctx.data, "words": said}), {"words": said})
+    return _answer(ctx, {"words": _more_words(ctx.data, said)})
 
 
 async def _ask_photos(ctx: StepContext) -> Question:
@@ -242,28 +280,40 @@ async def _ask_photos(ctx: StepContext) -> Question:
 
 
 async def _photos(ctx: StepContext, msg: Inbound) -> Outcome:
-    if msg.kind is not Kind.TEXT:
-        return _with(ctx, msg)
-    if answers.is_one_of(msg.text, texts.WORDS_SKIP):
-        return Next(_missing({**ctx.data, "photos_skipped": True}), {"photos_skipped": True})
-    return Invalid(texts.GRID_PHOTO_NEEDED)
+    if answers.is_one_of(msg.text, texts.WORDS_SKIP):  # typed or said
+        return _answer(ctx, {"photos_skipped": True})
+    return _keep(ctx, msg)
+
+
+def _in_grid_choice() -> tuple[Choice, ...]:
+    return (Choice("grid", texts.GRID_IN_GRID[0], aliases=texts.GRID_IN_GRID[1:]),)
 
 
 async def _ask_location(ctx: StepContext) -> Question:
-    return Question(texts.GRID_ASK_LOCATION)
+    return Question(texts.GRID_ASK_LOCATION, _in_grid_choice())
 
 
 async def _location(ctx: StepContext, msg: Inbound) -> Outcome:
-    if msg.kind is not Kind.TEXT:
-        return _with(ctx, msg)
-    if answers.is_one_of(msg.text, texts.GRID_IN_GRID):
+    if isinstance(msg, LocationMessage | ImageMessage):
+        return _keep(ctx, msg)
+    if _exact(msg.text, _in_grid_choice()) is not None:
         places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
         if not places:
             return Finish(texts.GRID_NOT_BOUND)
         grid = places[0]
         where = {"lat": grid.latitude, "lon": grid.longitude, "label": grid.place, "grid": True}
-        return Next(_missing({**ctx.data, "location": where}), {"location": where})
-    return Invalid(texts.GRID_LOCATION_NEEDED)
+        return _answer(ctx, {"location": where})
+    said = (msg.text or "").strip()
+    plain = not answers.is_one_of(said, (*texts.WORDS_SKIP, *texts.RESERVED_WORDS))
+    if plain and 2 <= len(said) <= 60:  # "村委会东边老槐树下": a place in words
+        answer: dict[str, Any] = {"location": {"lat": None, "lon": None, "label": said}}
+        if isinstance(msg, VoiceMessage):
+            answer["voices"] = [
+                *ctx.data.get("voices", []),
+                {"media_id": msg.media_id, "text": said},
+            ]
+        return _answer(ctx, answer)
+    return _keep(ctx, msg) if msg.kind is not Kind.TEXT else Invalid(texts.GRID_LOCATION_NEEDED)
 
 
 async def _ask_urgency(ctx: StepContext) -> Question:
@@ -271,21 +321,19 @@ async def _ask_urgency(ctx: StepContext) -> Question:
 
 
 async def _urgency(ctx: StepContext, msg: Inbound) -> Outcome:
-    if msg.kind is not Kind.TEXT:
-        return _with(ctx, msg)
     choice = pick(msg.text or "", _URGENCY)
     if choice is None:
-        return invalid_choice(len(_URGENCY))
-    urgent = choice.key == "urgent"
-    return Next(_missing({**ctx.data, "urgent": urgent}), {"urgent": urgent})
+        return _keep(ctx, msg)
+    return _answer(ctx, {"urgent": choice.key == "urgent"})
 
 
 async def _ask_confirm(ctx: StepContext) -> Question:
     d = ctx.data
+    words = d.get("words") or (texts.GRID_VOICE_ONLY if d.get("voices") else "")
     lines = [
         texts.GRID_SUMMARY.format(
-            category=texts.GRID_CATEGORIES.get(d.get("category", ""), ""),
-            words=(d.get("words") or "")[:80],
+            category=texts.GRID_CATEGORIES.get(d.get("category") or "", ""),
+            words=words[:80],
             photos=len(d.get("photos", [])),
             place=(d.get("location") or {}).get("label") or texts.GRID_PLACE_PIN,
         )
@@ -297,17 +345,12 @@ async def _ask_confirm(ctx: StepContext) -> Question:
 
 
 async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
-    if msg.kind is not Kind.TEXT and not (
-        isinstance(msg, VoiceMessage) and pick(msg.text or "", _SUBMIT) is not None
-    ):
-        return _with(ctx, msg)
-    choice = pick(msg.text or "", _SUBMIT)
-    if choice is None:
-        return invalid_choice(len(_SUBMIT))
-    if choice.key == "restart":
-        return Next("category", {k: None for k in ("category", "words", "urgent")} | {
-            "photos": [], "voices": [], "location": None, "photos_skipped": False,
-        })  # fmt: skip
+    choice = _exact(msg.text, _SUBMIT)
+    if choice is None:  # a photo, a place, a voice note or words to add
+        return _keep(ctx, msg)
+    if choice.key == "restart":  # what was sent stays; the answers are asked again
+        cleared = {"category": None, "urgent": None, "location": None, "photos_skipped": False}
+        return Next("category", cleared)
     return await _submit(ctx)
 
 
@@ -337,7 +380,7 @@ async def _submit(ctx: StepContext) -> Outcome:
         title=texts.GRID_TICKET_TITLE.format(category=category),
         time_limit_days=services.feedback_days["incident"],
         category=category,
-        content=str(d.get("words") or ""),
+        content=str(d.get("words") or texts.GRID_VOICE_ONLY),
         location=d.get("location"),
         contact_name=person.name or "",
         contact_phone=person.phone or "",
@@ -364,12 +407,12 @@ REPORT = Flow(
         Step("confirm", _ask_confirm, _confirm, ANYTHING),
     ],
     help=texts.GRID_REPORT_HELP,
+    hold=True,
 )
 
 
 # 走访登记 ------------------------------------------------------------------------------
 
-VISIT_ID = "grid_visit"
 _GROUPS = tuple(Choice(k, v) for k, v in texts.VISIT_GROUPS.items())
 _HELP = tuple(Choice(k, v) for k, v in texts.VISIT_HELP_CHOICES.items())
 
@@ -476,4 +519,5 @@ VISIT = Flow(
         Step("help", _ask_help, _help),
         Step("visit_confirm", _ask_visit_confirm, _visit_confirm),
     ],
+    hold=True,
 )

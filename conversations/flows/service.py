@@ -177,5 +177,6 @@ FLOW = Flow(
         Step("guide", _ask_guide, _guide),
         *apply.steps(),
     ],
+    hold=True,
     help=texts.SERVICE_HELP,
 )
