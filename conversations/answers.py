@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from conversations.flow import Choice, normalise, pick, read_number
 
@@ -54,6 +54,10 @@ def day(text: str, today: date) -> date | None:
     said = _plain(text).replace(" ", "")
     if said in ("今天", "今日"):
         return today
+    if said in ("昨天", "昨日"):
+        return today - timedelta(days=1)
+    if said == "前天":
+        return today - timedelta(days=2)
     try:
         full = _DATE_FULL.match(said)
         if full:

@@ -475,12 +475,14 @@ VISIT_GROUPS = {
 VISIT_ASK_GROUP = "走访的是哪类人员？"
 VISIT_ASK_PERSON = "走访对象的姓名："
 VISIT_PERSON_BAD = "请写姓名（2 到 20 个字）。"
+VISIT_ASK_WHEN = "哪天走访的？回复“今天”“昨天”，或像“11月20日”这样："
+VISIT_WHEN_BAD = "请回复走访的日期（最近{days}天内），比如“今天”或“11月20日”。"
 VISIT_ASK_FINDINGS = "看到了什么情况（打字或语音）："
 VISIT_ASK_HEALTH = "身体情况怎样？没有特别的回复“跳过”："
 VISIT_ASK_HELP = "需要乡镇帮忙吗？"
 VISIT_HELP_CHOICES = {"yes": "需要帮忙", "no": "不需要"}
 VISIT_SUMMARY = (
-    "请核对走访登记：\n人员：{group} {person}\n情况：{findings}\n身体：{health}\n需要帮忙：{help}"
+    "请核对走访登记：\n{when} {group} {person}\n情况：{findings}\n身体：{health}\n需要帮忙：{help}"
 )
 VISIT_SAVED = "走访已登记，记入本网格台账。"
 STAFF_VISITS_PRIVATE = "仅本乡镇工作人员可见"

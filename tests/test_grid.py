@@ -4,6 +4,7 @@ scene, their menu, and 事件上报 in whatever order the pieces come."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -304,12 +305,14 @@ async def test_a_visit_is_recorded_and_only_its_township_sees_the_names(desk: De
     assert "走访的是哪类人员" in (await desk.say("走访登记", openid=WORKER) or "")
     await desk.say("留守儿童", openid=WORKER)
     await desk.say("王小明", openid=WORKER)
+    assert (await desk.say("明年", openid=WORKER) or "").startswith("请回复走访的日期")
+    await desk.say("昨天", openid=WORKER)
     await desk.say("跟奶奶住，作业没人辅导", openid=WORKER)
     await desk.say("有哮喘", openid=WORKER)
     summary = await desk.say("不需要", openid=WORKER)
-    assert (
-        summary is not None and "人员：留守儿童 王小明" in summary and "需要帮忙：不需要" in summary
-    )
+    yesterday = desk.clock().date() - timedelta(days=1)
+    assert summary is not None and "留守儿童 王小明" in summary and "需要帮忙：不需要" in summary
+    assert f"{yesterday.month}月{yesterday.day}日" in summary
     saved = await desk.say("确认", openid=WORKER)
     assert saved is not None and saved.startswith("走访已登记")
     url = f"/api/v1/grids/{grid['id']}/visits"
@@ -320,9 +323,12 @@ async def test_a_visit_is_recorded_and_only_its_township_sees_the_names(desk: De
         "有哮喘",
         "留守儿童",
     )
+    assert visit["visited_at"].startswith(yesterday.isoformat())
+    assert visit["findings"] == "跟奶奶住，作业没人辅导"
     county = await login(desk, "county", "county_admin")
     masked = (await (await desk.client.get(url, headers=county)).json())["visits"][0]
     assert masked["person"] == "王**" and masked["health"] == "仅本乡镇工作人员可见"
+    assert masked["findings"] == "仅本乡镇工作人员可见"
     other = await login(desk, "tiecheng", "township_staff", township="铁城镇")
     assert (await desk.client.get(url, headers=other)).status == 404
     with use(desk.app[keys.DATABASE]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date, datetime, time
 from typing import Any
 
 from conversations import answers, texts
@@ -413,6 +414,7 @@ REPORT = Flow(
 
 # 走访登记 ------------------------------------------------------------------------------
 
+VISIT_DAYS_BACK = 31  # a visit recorded up to a month later
 _GROUPS = tuple(Choice(k, v) for k, v in texts.VISIT_GROUPS.items())
 _HELP = tuple(Choice(k, v) for k, v in texts.VISIT_HELP_CHOICES.items())
 
@@ -436,7 +438,19 @@ async def _person(ctx: StepContext, msg: Inbound) -> Outcome:
     name = answers.person_name(msg.text or "", texts.RESERVED_WORDS)
     if name is None:
         return Invalid(texts.VISIT_PERSON_BAD)
-    return Next("findings", {"person": name})
+    return Next("when", {"person": name})
+
+
+async def _ask_when(ctx: StepContext) -> Question:
+    return Question(texts.VISIT_ASK_WHEN)
+
+
+async def _when(ctx: StepContext, msg: Inbound) -> Outcome:
+    today = ctx.services.clock().date()
+    day = answers.day(msg.text or "", today)
+    if day is None or day > today or (today - day).days > VISIT_DAYS_BACK:
+        return Invalid(texts.VISIT_WHEN_BAD.format(days=VISIT_DAYS_BACK))
+    return Next("findings", {"day": day.isoformat()})
 
 
 async def _ask_findings(ctx: StepContext) -> Question:
@@ -478,7 +492,9 @@ async def _help(ctx: StepContext, msg: Inbound) -> Outcome:
 
 async def _ask_visit_confirm(ctx: StepContext) -> Question:
     d = ctx.data
+    day = date.fromisoformat(d["day"]) if d.get("day") else ctx.services.clock().date()
     text = texts.VISIT_SUMMARY.format(
+        when=f"{day.month}月{day.day}日",
         group=texts.VISIT_GROUPS[d["group"]],
         person=d["person"],
         findings=d["findings"][:80],
@@ -503,9 +519,17 @@ async def _visit_confirm(ctx: StepContext, msg: Inbound) -> Outcome:
         findings=d["findings"],
         health=d.get("health", ""),
         needs_help=bool(d.get("needs_help")),
-        at=ctx.services.clock(),
+        at=_visited_at(ctx, str(d.get("day") or "")),
     )
     return Finish(texts.VISIT_SAVED if saved else texts.GRID_NOT_BOUND)
+
+
+def _visited_at(ctx: StepContext, day: str) -> datetime:
+    """The visit's day: now if it was today, else noon of that day (Beijing)."""
+    now = ctx.services.clock()
+    if not day or day == now.date().isoformat():
+        return now
+    return datetime.combine(date.fromisoformat(day), time(12), now.tzinfo)
 
 
 VISIT = Flow(
@@ -514,6 +538,7 @@ VISIT = Flow(
     steps=[
         Step("group", _ask_group, _group),
         Step("person", _ask_person, _person),
+        Step("when", _ask_when, _when),
         Step("findings", _ask_findings, _findings),
         Step("health", _ask_health, _health),
         Step("help", _ask_help, _help),
