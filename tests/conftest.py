@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from bot.sandbox import SandboxState, create_sandbox_app
 from bot.settings import Settings, load_settings
 from bot.simulator import Posted, Simulator
 from conversations.flows import FlowRegistry
+from storage.db import apply_migrations
 from storage.locks import PersonLocks
 from storage.redis import stop_embedded
 
@@ -55,9 +57,33 @@ def redis_url() -> Iterator[str]:
         stop_embedded(server)
 
 
+@pytest.fixture(scope="session")
+def migrated() -> Iterator[Path | None]:
+    """The schema, migrated once for the whole run (migrating per test costs a second):
+    on PostgreSQL in place (from an empty schema), on SQLite into a file each test copies."""
+    db_url = os.environ.get("TOWNSHIP_DATABASE__URL", "")
+    if db_url.startswith("postgres"):
+
+        async def fresh() -> None:
+            conn = await asyncpg.connect(db_url)
+            try:
+                await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            finally:
+                await conn.close()
+            await apply_migrations(db_url)
+
+        asyncio.run(fresh())
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="township-test-schema-"))
+    template = folder / "template.sqlite3"
+    asyncio.run(apply_migrations(f"sqlite://{template}"))
+    yield template
+
+
 @pytest.fixture
-async def backends(redis_url: str) -> AsyncIterator[None]:
-    """Empty Redis and (on PostgreSQL) an empty schema before each test."""
+async def backends(redis_url: str, migrated: Path | None) -> AsyncIterator[None]:
+    """Empty Redis and (on PostgreSQL) empty tables before each test."""
     client = aioredis.from_url(redis_url)
     await client.flushdb()
     await client.aclose()
@@ -65,7 +91,15 @@ async def backends(redis_url: str) -> AsyncIterator[None]:
     if db_url.startswith("postgres"):
         conn = await asyncpg.connect(db_url)
         try:
-            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            tables = [
+                r["tablename"]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename <> 'tortoise_migrations'"
+                )
+            ]
+            names = ", ".join(f'"{t}"' for t in tables)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         finally:
             await conn.close()
     yield
@@ -131,7 +165,7 @@ SettingsFactory = Callable[..., Settings]
 
 @pytest.fixture
 def make_settings(
-    tmp_path: Path, redis_url: str, wechat: FakeWeChat, backends: None
+    tmp_path: Path, redis_url: str, wechat: FakeWeChat, backends: None, migrated: Path | None
 ) -> SettingsFactory:
     def make(**overrides: Any) -> Settings:
         base: dict[str, Any] = {
@@ -153,7 +187,15 @@ def make_settings(
                 base[section] = {**base[section], **values}
             else:
                 base[section] = values
-        return load_settings(ROOT / "settings.toml", overrides=base)
+        settings = load_settings(ROOT / "settings.toml", overrides=base)
+        url = settings.database_url
+        if migrated is not None and url.startswith("sqlite://"):
+            # A copy of the migrated schema (once per test: a second app shares it).
+            path = Path(url.removeprefix("sqlite://"))
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(migrated, path)
+        return settings
 
     return make
 
