@@ -8,6 +8,8 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from bot import keys
 from notifications.dispatcher import wake
 from storage import outbox
@@ -327,24 +329,27 @@ async def test_pushes_to_one_person_are_spaced_out(
 
 async def _left_mid_send(desk: Desk, openid: str, channel: str, payload: dict[str, Any]) -> None:
     """A row as a process leaves it when killed after recording its attempt, before WeChat
-    answered: leased, with an attempt that never finished."""
+    answered: leased, with an attempt that never finished. Written in one transaction, so
+    the running dispatcher never sees the row without its attempt (a state no process
+    leaves: the attempt is recorded before the call)."""
     with use(desk.app[keys.DATABASE]):
-        row = await Delivery.create(
-            key=outbox.delivery_key("test:killed", openid, channel),
-            source="test:killed",
-            appid=APPID,
-            openid=openid,
-            channel=channel,
-            payload=payload,
-            state="sending",
-            lease_owner="dispatcher-killed",
-            attempts=1,
-            lease_until=desk.clock() - timedelta(seconds=1),
-            next_attempt_at=desk.clock(),
-        )
-        await DeliveryAttempt.create(
-            delivery=row, owner="dispatcher-killed", started_at=desk.clock()
-        )
+        async with in_transaction():
+            row = await Delivery.create(
+                key=outbox.delivery_key("test:killed", openid, channel),
+                source="test:killed",
+                appid=APPID,
+                openid=openid,
+                channel=channel,
+                payload=payload,
+                state="sending",
+                lease_owner="dispatcher-killed",
+                attempts=1,
+                lease_until=desk.clock() - timedelta(seconds=1),
+                next_attempt_at=desk.clock(),
+            )
+            await DeliveryAttempt.create(
+                delivery=row, owner="dispatcher-killed", started_at=desk.clock()
+            )
 
 
 async def test_a_message_without_a_guard_left_mid_send_is_unknown_not_sent_twice(
