@@ -51,7 +51,7 @@ def fill_sql(townships: list[int], first: int, count: int, step: float) -> str:
 INSERT INTO ticket (
     number, kind, status, request_key, township_id, category, title, content, answers,
     home_visit, contact_name, contact_phone, time_limit_days, created_at, updated_at,
-    accepted_at, due_on, redo_count, flagged
+    accepted_at, due_on, redo_count, flagged, urgent
 )
 SELECT
     to_char(made, 'YYYYMMDD') || '-' || lpad((g % 10000)::text, 4, '0'),
@@ -68,7 +68,7 @@ SELECT
     '张桂兰',
     '138' || lpad((g % 100000000)::text, 8, '0'),
     5,
-    made, made, made, (made + interval '7 days')::date, 0, g % 50 = 0
+    made, made, made, (made + interval '7 days')::date, 0, g % 50 = 0, g % 97 = 0
 FROM generate_series({first + 1}, {first + count}) AS g,
      LATERAL (SELECT timestamptz '2024-12-01 08:00+08' + g * interval '{step} seconds'
               AS made) AS t
