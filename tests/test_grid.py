@@ -438,3 +438,25 @@ async def test_unbinding_ends_a_workers_conversation_at_once(desk: Desk) -> None
     assert (await desk.client.post(url, headers=auth)).status == 200
     reply = await desk.say("安全隐患", openid=WORKER)
     assert reply is not None and reply.startswith("您已不是网格员") and "1. 办事" in reply
+
+
+async def test_a_worker_of_two_grids_says_which_and_hears_when_nobody_is_on_duty(
+    desk: Desk,
+) -> None:
+    auth, _ = await bound_worker(desk)
+    west = await grid_of(desk, auth, "西街社区")
+    code = (await invite(desk, auth, west["id"]))["code"]
+    assert "西街社区网格" in (await desk.say(f"绑定 {code}", openid=WORKER) or "")
+    await desk.send(desk.sim.image(WORKER, "m-fight"))
+    await desk.say("矛盾纠纷", openid=WORKER)
+    await desk.say("两户为排水沟吵起来了", openid=WORKER)
+    await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "西街菜市场"))
+    asked = await desk.say("紧急", openid=WORKER)
+    assert asked is not None and asked.startswith("是哪个网格的事")
+    await desk.say("西街社区网格", openid=WORKER)
+    done = await desk.say("确认", openid=WORKER)
+    assert done is not None and done.startswith("已上报")
+    assert "现在没有值班人员在线" in done and "0317-7200000" in done
+    with use(desk.app[keys.DATABASE]):
+        ticket = await Ticket.get(kind="incident")
+    assert ticket.grid_id == west["id"] and ticket.urgent

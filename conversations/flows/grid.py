@@ -105,7 +105,7 @@ async def menu_choice(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(GRID_CHOICES))
     if choice.key == "report":
-        return StartFlow(REPORT_ID, data={"key": secrets.token_hex(8)})
+        return StartFlow(REPORT_ID, data=await _new_report(ctx))
     if choice.key == "resident":
         return StartFlow(RESIDENT_MENU_ID)
     if choice.key == "visit":
@@ -211,14 +211,23 @@ def _missing(data: dict[str, Any]) -> str:
         return "location"
     if data.get("category") in URGENT_CATEGORIES and data.get("urgent") is None:
         return "urgency"
+    if len(data.get("grid_ids", [])) > 1 and not data.get("grid_id"):
+        return "grid"
     return "confirm"
 
 
 async def _report_from(ctx: StepContext, msg: Inbound, data: dict[str, Any]) -> Outcome:
     """Start a report with whatever the first message carried."""
     added, note = _taken(msg, data)
-    merged = {**data, **added, "key": secrets.token_hex(8)}
+    merged = {**data, **added, **await _new_report(ctx)}
     return StartFlow(REPORT_ID, note=note, step=_missing(merged), data=merged)
+
+
+async def _new_report(ctx: StepContext) -> dict[str, Any]:
+    """What a report starts with: its key (one ticket however often 确认 comes), and the
+    worker's grids, so one working several is asked which."""
+    places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
+    return {"key": secrets.token_hex(8), "grid_ids": [g.id for g in places]}
 
 
 def _keep(ctx: StepContext, msg: Inbound) -> Outcome:
@@ -328,6 +337,23 @@ async def _urgency(ctx: StepContext, msg: Inbound) -> Outcome:
     return _answer(ctx, {"urgent": choice.key == "urgent"})
 
 
+async def _grid_choices(ctx: StepContext) -> tuple[Choice, ...]:
+    places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
+    return tuple(Choice(str(g.id), g.name) for g in places)
+
+
+async def _ask_grid(ctx: StepContext) -> Question:
+    return Question(texts.GRID_ASK_WHICH, await _grid_choices(ctx))
+
+
+async def _grid(ctx: StepContext, msg: Inbound) -> Outcome:
+    choices = await _grid_choices(ctx)
+    choice = pick(msg.text or "", choices)
+    if choice is None:
+        return _keep(ctx, msg) if msg.kind is not Kind.TEXT else invalid_choice(len(choices))
+    return _answer(ctx, {"grid_id": int(choice.key)})
+
+
 async def _ask_confirm(ctx: StepContext) -> Question:
     d = ctx.data
     words = d.get("words") or (texts.GRID_VOICE_ONLY if d.get("voices") else "")
@@ -360,9 +386,10 @@ async def _submit(ctx: StepContext) -> Outcome:
     places = await services.grids.grids_of(ctx.appid, ctx.openid)
     if not places:  # unbound while reporting
         return Finish(texts.GRID_NOT_BOUND)
-    grid = places[0]
-    person = await services.residents.profile(ctx.appid, ctx.openid)
     d = ctx.data
+    chosen = [g for g in places if g.id == d.get("grid_id")]
+    grid = chosen[0] if chosen else places[0]
+    person = await services.residents.profile(ctx.appid, ctx.openid)
     category = texts.GRID_CATEGORIES[d["category"]]
     files = [
         {"kind": "image", "media_id": p["media_id"], "url": p.get("url")}
@@ -393,7 +420,11 @@ async def _submit(ctx: StepContext) -> Outcome:
     ticket, _ = await services.tickets.create(
         new, now=services.clock(), message=services.ticket_message, alerts=services.ticket_alerts
     )
-    return Finish(texts.GRID_REPORTED.format(number=ticket.number))
+    reported = texts.GRID_REPORTED.format(number=ticket.number)
+    if ticket.urgent and not await services.staff.on_duty_in(grid.township_id):
+        # Nobody on duty has linked WeChat: say so, and how to reach someone now.
+        reported += "\n" + texts.GRID_NOBODY_ON_DUTY.format(hotline=services.account.hotline)
+    return Finish(reported)
 
 
 REPORT = Flow(
@@ -405,6 +436,7 @@ REPORT = Flow(
         Step("photos", _ask_photos, _photos, ANYTHING),
         Step("location", _ask_location, _location, ANYTHING),
         Step("urgency", _ask_urgency, _urgency, ANYTHING),
+        Step("grid", _ask_grid, _grid, ANYTHING),
         Step("confirm", _ask_confirm, _confirm, ANYTHING),
     ],
     help=texts.GRID_REPORT_HELP,
