@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot import api, keys
 from bot.health import healthz
 from bot.inbox import Inbox, message_key
-from bot.media import MediaFetcher
+from bot.media import FolderStore, MediaFetcher, S3Store
 from bot.metrics import metrics
 from bot.sandbox import PREFIX as SANDBOX_PREFIX
 from bot.sandbox import SandboxState, api_base_url, create_sandbox_app
@@ -159,6 +160,30 @@ def create_app(
             )
             yield
 
+    async def media_store(app: web.Application) -> AsyncIterator[None]:
+        ms = settings.media
+        if ms.store == "folder":
+            app[keys.MEDIA_STORE] = FolderStore(settings.data_dir, f"pid{os.getpid()}")
+            yield
+            return
+        try:
+            from aiobotocore.session import get_session
+        except ImportError:
+            raise RuntimeError(
+                "media.store is s3 but aiobotocore is not installed: "
+                "pip install 'township-desk[s3]'"
+            ) from None
+        client = get_session().create_client(
+            "s3",
+            endpoint_url=ms.s3_endpoint_url or None,
+            region_name=ms.s3_region,
+            aws_access_key_id=ms.s3_access_key,
+            aws_secret_access_key=ms.s3_secret_key,
+        )
+        async with client as s3:
+            app[keys.MEDIA_STORE] = S3Store(s3, ms.s3_bucket, ms.s3_prefix)
+            yield
+
     async def scheduler(app: web.Application) -> AsyncIterator[None]:
         conv = settings.conversation
         async with aiojobs.Scheduler(limit=None, close_timeout=10.0) as jobs:
@@ -278,7 +303,7 @@ def create_app(
                 api=app[keys.WECHAT],
                 database=app[keys.DATABASE],
                 clock=clock,
-                folder=settings.data_dir,
+                store=app[keys.MEDIA_STORE],
                 max_bytes=ms.max_bytes,
                 attempts=ms.attempts,
                 retry=timedelta(seconds=ms.retry_seconds),
@@ -299,7 +324,7 @@ def create_app(
             fanout.stop()
             dispatcher.stop()
 
-    app.cleanup_ctx.extend([database, redis, wechat, scheduler])
+    app.cleanup_ctx.extend([database, redis, wechat, media_store, scheduler])
 
     if settings.wechat.mode != "plain":
         assert settings.wechat.token and settings.wechat.aes_key

@@ -12,7 +12,7 @@ from aiohttp import web
 from tortoise.context import TortoiseContext
 
 from bot.inbox import Inbox
-from bot.media import MediaFetcher
+from bot.media import MediaFetcher, MediaStore
 from bot.sandbox import SandboxState
 from bot.settings import Settings
 from bot.signing import Cipher
@@ -37,3 +37,4 @@ FANOUT = web.AppKey("fanout", Fanout)
 WORK_CALENDAR = web.AppKey("work_calendar", WorkCalendar)
 TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)
 MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)
+MEDIA_STORE = web.AppKey[MediaStore]("media_store")

@@ -118,6 +118,7 @@ class OutboxSettings(_Section):
     lanes: int = Field(2, ge=1, le=16)
     lease_seconds: float = Field(60.0, gt=0)
     poll_seconds: float = Field(2.0, gt=0)
+
     rate_per_second: float = Field(200.0, ge=0)
     rate_burst: int = Field(20, ge=1)
     person_gap_seconds: float = Field(1.0, ge=0)
@@ -201,10 +202,23 @@ class TicketSettings(_Section):
 
 
 class MediaSettings(_Section):
+    store: Literal["folder", "s3"] = "folder"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
     max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     attempts: int = Field(6, ge=1, le=50)
     retry_seconds: float = Field(30.0, gt=0)
     poll_seconds: float = Field(2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _bucket_named(self) -> MediaSettings:
+        if self.store == "s3" and not self.s3_bucket:
+            raise ValueError("media.s3_bucket is needed when media.store is s3")
+        return self
 
 
 class StaffSettings(_Section):

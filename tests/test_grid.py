@@ -4,6 +4,7 @@ scene, their menu, and 事件上报 in whatever order the pieces come."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -460,3 +461,53 @@ async def test_a_worker_of_two_grids_says_which_and_hears_when_nobody_is_on_duty
     with use(desk.app[keys.DATABASE]):
         ticket = await Ticket.get(kind="incident")
     assert ticket.grid_id == west["id"] and ticket.urgent
+
+
+@pytest.fixture
+def s3_url() -> Iterator[str]:
+    """A real local S3-compatible server (moto's), for the s3 media store."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+async def test_media_can_be_kept_in_an_s3_compatible_bucket(
+    make_desk: DeskFactory, wechat: FakeWeChat, s3_url: str
+) -> None:
+    from aiobotocore.session import get_session
+
+    keys_ = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-secret"}
+    async with get_session().create_client(
+        "s3", endpoint_url=s3_url, region_name="us-east-1", **keys_
+    ) as s3:
+        await s3.create_bucket(Bucket="township-media")
+        desk = await make_desk(
+            outbox=FAST,
+            media={
+                **QUICK_MEDIA,
+                "store": "s3",
+                "s3_endpoint_url": s3_url,
+                "s3_bucket": "township-media",
+                "s3_prefix": "wuqiao/",
+                "s3_access_key": "test-key",
+                "s3_secret_key": "test-secret",
+            },
+        )
+        auth, _ = await bound_worker(desk)
+        photo = wechat.state.store_media(PHOTO, "image/jpeg")
+        number = await quick_report(desk, desk.sim.image(WORKER, photo))
+        [row] = await until_fetched(desk, 1)
+        assert row.fetch == "stored" and row.stored_path
+        kept = await s3.get_object(Bucket="township-media", Key="wuqiao/" + row.stored_path)
+        async with kept["Body"] as stream:
+            assert await stream.read() == PHOTO
+        _, body = await shown(desk, auth, number)
+        served = await desk.client.get(body["attachments"][0]["file"], headers=auth)
+        assert served.status == 200 and await served.read() == PHOTO
+        assert not (desk.app[keys.SETTINGS].data_dir / "media").exists()  # not on disk

@@ -4,7 +4,6 @@ handling the ticket, and every such view recorded."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -429,9 +428,7 @@ async def attachment(request: web.Request) -> web.Response:
     )
     if row is None or row.stored_path is None:
         raise refuse(404, texts.STAFF_FILE_NOT_FOUND)
-    folder = request.app[keys.SETTINGS].data_dir.resolve()
-    path = (folder / row.stored_path).resolve()
-    if not path.is_relative_to(folder):
+    content = await request.app[keys.MEDIA_STORE].get(row.stored_path)
+    if content is None:
         raise refuse(404, texts.STAFF_FILE_NOT_FOUND)
-    content = await asyncio.to_thread(path.read_bytes)
     return web.Response(body=content, content_type=row.content_type or "application/octet-stream")
