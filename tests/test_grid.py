@@ -120,13 +120,35 @@ async def test_an_unbound_worker_is_an_ordinary_resident_at_once(desk: Desk) -> 
     assert reply is not None and "网格员菜单" not in reply and "1. 办事" in reply
 
 
-async def test_a_report_sent_photo_first_asks_only_for_what_is_missing(desk: Desk) -> None:
+async def fetched_files(desk: Desk, auth: dict[str, str], number: str) -> list[bytes]:
+    """The report's attachments as staff download them, once all are fetched."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while True:
+        _, body = await shown(desk, auth, number)
+        if all(a["stored"] == "stored" for a in body["attachments"]):
+            break
+        assert loop.time() < end, body["attachments"]
+        await asyncio.sleep(0.05)
+    out = []
+    for a in body["attachments"]:
+        got = await desk.client.get(a["file"], headers=auth)
+        assert got.status == 200
+        out.append(await got.read())
+    return out
+
+
+async def test_a_report_sent_photo_first_asks_only_for_what_is_missing(
+    desk: Desk, wechat: FakeWeChat
+) -> None:
     auth, grid = await bound_worker(desk)
-    reply = await desk.send(desk.sim.image(WORKER, "media-pole-1"))
+    pole = wechat.state.store_media(PHOTO, "image/jpeg")
+    voiced = wechat.state.store_media(VOICE, "audio/amr")
+    reply = await desk.send(desk.sim.image(WORKER, pole))
     assert reply is not None and reply.startswith("收到照片（共1张）") and "上报什么事" in reply
     reply = await desk.say("安全隐患", openid=WORKER)
     assert reply is not None and reply.startswith("简单说说情况")
-    spoken = desk.sim.voice(WORKER, "村口电线杆歪了，快倒了。", media_id="voice-pole")
+    spoken = desk.sim.voice(WORKER, "村口电线杆歪了，快倒了。", media_id=voiced)
     reply = await desk.send(spoken)
     assert reply is not None and "请发送位置" in reply  # the photo is already here
     reply = await desk.say("就在网格里", openid=WORKER)
@@ -141,35 +163,40 @@ async def test_a_report_sent_photo_first_asks_only_for_what_is_missing(desk: Des
         assert ticket.kind == "incident" and ticket.grid_id == grid["id"] and ticket.urgent
         assert ticket.content == "村口电线杆歪了，快倒了"
         files = await Attachment.filter(ticket=ticket).order_by("id")
-        assert [(f.kind, f.media_id) for f in files] == [
-            ("image", "media-pole-1"),
-            ("voice", "voice-pole"),
-        ]
+        assert [(f.kind, f.media_id) for f in files] == [("image", pole), ("voice", voiced)]
     status, body = await shown(desk, auth, number)
     assert status == 200 and body["kind"] == "incident" and body["village"] == "东街社区"
+    assert await fetched_files(desk, auth, number) == [PHOTO, VOICE]
 
 
-async def test_a_report_sent_location_first_or_in_order_ends_in_one_ticket(desk: Desk) -> None:
+async def test_a_report_sent_location_first_or_in_order_ends_in_one_ticket(
+    desk: Desk, wechat: FakeWeChat
+) -> None:
     auth, _ = await bound_worker(desk)
     reply = await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "桑园镇东街12号"))
     assert reply is not None and reply.startswith("收到位置") and "上报什么事" in reply
     await desk.say("矛盾纠纷", openid=WORKER)
     await desk.say("两家为宅基地边界吵架", openid=WORKER)
-    reply = await desk.say("跳过", openid=WORKER)  # no photo
-    assert reply is not None and reply.startswith("紧急吗")
+    fence = wechat.state.store_media(PHOTO + b"fence", "image/jpeg")
+    reply = await desk.send(desk.sim.image(WORKER, fence))
+    assert reply is not None and reply.startswith("收到照片") and "紧急吗" in reply
     summary = await desk.say("一般", openid=WORKER)
     assert summary is not None and "位置：桑园镇东街12号" in summary
-    await desk.say("确认", openid=WORKER)
+    first = (await desk.say("确认", openid=WORKER) or "").split("受理编号：")[1][:13]
+    assert await fetched_files(desk, auth, first) == [PHOTO + b"fence"]
     # In the asked order, from the menu.
     assert "上报什么事" in (await desk.say("事件上报", openid=WORKER) or "")
     await desk.say("环境卫生", openid=WORKER)
     await desk.say("垃圾堆在路边", openid=WORKER)
-    await desk.send(desk.sim.image(WORKER, "media-trash"))
+    trash = wechat.state.store_media(PHOTO + b"trash", "image/jpeg")
+    await desk.send(desk.sim.image(WORKER, trash))
     reply = await desk.say("跳过", openid=WORKER)
     assert reply is not None and reply.startswith("请发送位置")  # a photo came: not needed
     await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "东街路口"))
     done = await desk.say("确认提交", openid=WORKER)
     assert done is not None and done.startswith("已上报")
+    second = done.split("受理编号：")[1][:13]
+    assert await fetched_files(desk, auth, second) == [PHOTO + b"trash"]
     # Reports and a resident's complaint share the township's queue.
     await complaint(desk, OTHER)
     queue = await (await desk.client.get("/api/v1/tickets?status=open", headers=auth)).json()
