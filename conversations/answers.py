@@ -87,3 +87,8 @@ def several(text: str, choices: Sequence[Choice]) -> list[Choice] | None:
 
 def is_one_of(text: str | None, words: Sequence[str]) -> bool:
     return text is not None and normalise(text) in {normalise(w) for w in words}
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough for its owner to recognise, not to call."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"

@@ -18,6 +18,7 @@ from bot.api.auth import caller
 from bot.api.errors import json_object, refuse
 from bot.api.replies import respond
 from conversations import texts
+from conversations.answers import mask_phone
 from notifications.dispatcher import wake
 from storage import tickets
 from storage.models import Attachment, AuditEntry, Staff, Ticket, Township, Unit, Village
@@ -83,10 +84,6 @@ def _handles(member: StaffMember, ticket: Ticket) -> bool:
             and ticket.handler_id in (None, member.id)
         )
     return False
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 def mask_name(name: str) -> str:

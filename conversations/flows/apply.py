@@ -25,6 +25,7 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
+from conversations.flows import details
 from conversations.messages import (
     ImageMessage,
     Inbound,
@@ -38,10 +39,6 @@ TEXT_MAX = 300
 CONTENT_MIN = 5
 FILES_MAX = 9
 
-_CONSENT = tuple(
-    Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
-    for k, v in texts.CONSENT_CHOICES.items()
-)
 _SUBMIT = tuple(
     Choice(k, v, aliases=("确认", "提交", "对", "是的", "没错")) if k == "submit" else Choice(k, v)
     for k, v in texts.SUBMIT_CHOICES.items()
@@ -101,49 +98,23 @@ async def _after_registration(ctx: StepContext, note: str | None = None) -> Outc
 # Registering -----------------------------------------------------------------------
 
 
-async def _ask_consent(ctx: StepContext) -> Question:
-    return Question(texts.CONSENT, _CONSENT)
-
-
 async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:
-    choice = pick(msg.text or "", _CONSENT)
-    if choice is None:
-        return invalid_choice(len(_CONSENT))
-    if choice.key == "no":
+    agreed = await details.consent(ctx, msg)
+    if isinstance(agreed, Invalid):
+        return agreed
+    if not agreed:
         return Finish(texts.CONSENT_REFUSED_REQUEST.format(hotline=ctx.services.account.hotline))
-    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock())
     return await _after_registration(ctx)
-
-
-async def _ask_name(ctx: StepContext) -> Question:
-    return Question(texts.REG_NAME)
 
 
 async def _name(ctx: StepContext, msg: Inbound) -> Outcome:
-    name = answers.person_name(msg.text or "", texts.RESERVED_WORDS)
-    if name is None:
-        return Invalid(texts.REG_NAME_BAD)
-    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock(), name=name)
-    return await _after_registration(ctx)
-
-
-async def _ask_phone(ctx: StepContext) -> Question:
-    return Question(texts.REG_PHONE)
+    given = await details.name(ctx, msg)
+    return given if isinstance(given, Invalid) else await _after_registration(ctx)
 
 
 async def _phone(ctx: StepContext, msg: Inbound) -> Outcome:
-    phone = answers.mobile(msg.text or "")
-    if phone is None:
-        return Invalid(texts.REG_PHONE_BAD)
-    await ctx.services.residents.register(
-        ctx.appid, ctx.openid, at=ctx.services.clock(), phone=phone
-    )
-    return await _after_registration(ctx)
-
-
-async def _townships(ctx: StepContext) -> tuple[Choice, ...]:
-    places = await ctx.services.residents.townships()
-    return tuple(Choice(str(p.id), p.name) for p in places)
+    given = await details.phone(ctx, msg)
+    return given if isinstance(given, Invalid) else await _after_registration(ctx)
 
 
 async def _own_township(ctx: StepContext) -> int | None:
@@ -157,32 +128,10 @@ async def _own_township(ctx: StepContext) -> int | None:
     return None
 
 
-async def _ask_township(ctx: StepContext) -> Question:
-    return Question(texts.ASK_TOWNSHIP, await _townships(ctx))
-
-
-async def _township(ctx: StepContext, msg: Inbound) -> Outcome:
-    choices = await _townships(ctx)
-    choice = pick(msg.text or "", choices)
-    if choice is None:
-        return invalid_choice(len(choices))
-    return Next("village", {"township_id": int(choice.key), "township": choice.label})
-
-
-async def _villages(ctx: StepContext) -> tuple[Choice, ...]:
-    places = await ctx.services.residents.villages(int(ctx.data["township_id"]))
-    return tuple(Choice(str(p.id), p.name) for p in places)
-
-
-async def _ask_village(ctx: StepContext) -> Question:
-    return Question(texts.ASK_VILLAGE.format(township=ctx.data["township"]), await _villages(ctx))
-
-
 async def _village(ctx: StepContext, msg: Inbound) -> Outcome:
-    choices = await _villages(ctx)
-    choice = pick(msg.text or "", choices)
-    if choice is None:
-        return invalid_choice(len(choices))
+    choice = await details.village(ctx, msg)
+    if isinstance(choice, Invalid):
+        return choice
     await ctx.services.residents.register(
         ctx.appid, ctx.openid, at=ctx.services.clock(), village_id=int(choice.key)
     )
@@ -286,10 +235,6 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _mask(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}"
-
-
 async def _ask_confirm(ctx: StepContext) -> Question:
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
     lines = [texts.SUMMARY_TITLE.format(title=ctx.data["title"])]
@@ -301,7 +246,7 @@ async def _ask_confirm(ctx: StepContext) -> Question:
     lines.append(
         texts.SUMMARY_CONTACT.format(
             name=person.name or "",
-            phone=_mask(person.phone or "00000000000"),
+            phone=answers.mask_phone(person.phone or ""),
             place=f"{person.township or ''}{person.village or ''}",
         )
     )
@@ -395,11 +340,11 @@ MEDIA = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
 def steps() -> list[Step]:
     """The shared steps, to put after a flow's own."""
     return [
-        Step("consent", _ask_consent, _consent),
-        Step("name", _ask_name, _name),
-        Step("phone", _ask_phone, _phone),
-        Step("township", _ask_township, _township),
-        Step("village", _ask_village, _village),
+        Step("consent", details.ask_consent, _consent),
+        Step("name", details.ask_name, _name),
+        Step("phone", details.ask_phone, _phone),
+        Step("township", details.ask_township, details.township),
+        Step("village", details.ask_village, _village),
         Step("question", _ask_question, _question, MEDIA),
         Step("confirm", _ask_confirm, _confirm, MEDIA),
     ]

@@ -3,7 +3,8 @@ change, or delete; nothing is stored before they agree to the personal-informati
 
 from __future__ import annotations
 
-from conversations import answers, texts
+from conversations import texts
+from conversations.answers import mask_phone
 from conversations.flow import (
     Choice,
     Finish,
@@ -17,24 +18,17 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
+from conversations.flows import details
 from conversations.messages import Inbound
 
 FLOW_ID = "mine"
 
 _MINE = tuple(Choice(k, v) for k, v in texts.MINE_CHOICES.items())
-_CONSENT = tuple(
-    Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
-    for k, v in texts.CONSENT_CHOICES.items()
-)
 _CONFIRM = tuple(
     Choice(k, v, aliases=("对", "是的", "没错")) if k == "yes" else Choice(k, v)
     for k, v in texts.CONFIRM_CHOICES.items()
 )
 _DELETE = tuple(Choice(k, v) for k, v in texts.MINE_DELETE_CHOICES.items())
-
-
-def masked(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}"
 
 
 async def _ask_overview(ctx: StepContext) -> Question:
@@ -44,7 +38,7 @@ async def _ask_overview(ctx: StepContext) -> Question:
     text = texts.MINE_SUMMARY.format(
         village=village,
         name=person.name or missing,
-        phone=masked(person.phone) if person.phone else missing,
+        phone=mask_phone(person.phone) if person.phone else missing,
     )
     return Question(text, _MINE)
 
@@ -64,52 +58,19 @@ async def _overview(ctx: StepContext, msg: Inbound) -> Outcome:
     return Next("consent", {"then": step})
 
 
-async def _ask_consent(ctx: StepContext) -> Question:
-    return Question(texts.CONSENT, _CONSENT)
-
-
 async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:
-    choice = pick(msg.text or "", _CONSENT)
-    if choice is None:
-        return invalid_choice(len(_CONSENT))
-    if choice.key == "no":
+    agreed = await details.consent(ctx, msg)
+    if isinstance(agreed, Invalid):
+        return agreed
+    if not agreed:
         return Finish(texts.CONSENT_REFUSED)
-    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock())
     return Next(str(ctx.data.get("then", "township")))
 
 
-async def _townships(ctx: StepContext) -> tuple[Choice, ...]:
-    places = await ctx.services.residents.townships()
-    return tuple(Choice(str(p.id), p.name) for p in places)
-
-
-async def _ask_township(ctx: StepContext) -> Question:
-    return Question(texts.ASK_TOWNSHIP, await _townships(ctx))
-
-
-async def _township(ctx: StepContext, msg: Inbound) -> Outcome:
-    choices = await _townships(ctx)
-    choice = pick(msg.text or "", choices)
-    if choice is None:
-        return invalid_choice(len(choices))
-    return Next("village", {"township_id": int(choice.key), "township": choice.label})
-
-
-async def _villages(ctx: StepContext) -> tuple[Choice, ...]:
-    places = await ctx.services.residents.villages(int(ctx.data["township_id"]))
-    return tuple(Choice(str(p.id), p.name) for p in places)
-
-
-async def _ask_village(ctx: StepContext) -> Question:
-    text = texts.ASK_VILLAGE.format(township=ctx.data["township"])
-    return Question(text, await _villages(ctx))
-
-
 async def _village(ctx: StepContext, msg: Inbound) -> Outcome:
-    choices = await _villages(ctx)
-    choice = pick(msg.text or "", choices)
-    if choice is None:
-        return invalid_choice(len(choices))
+    choice = await details.village(ctx, msg)
+    if isinstance(choice, Invalid):
+        return choice
     return Next("confirm", {"village_id": int(choice.key), "village": choice.label})
 
 
@@ -135,30 +96,18 @@ async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
     return Finish(texts.VILLAGE_SAVED.format(township=names[0], village=names[1]))
 
 
-async def _ask_name(ctx: StepContext) -> Question:
-    return Question(texts.REG_NAME)
-
-
 async def _name(ctx: StepContext, msg: Inbound) -> Outcome:
-    name = answers.person_name(msg.text or "", texts.RESERVED_WORDS)
-    if name is None:
-        return Invalid(texts.REG_NAME_BAD)
-    await ctx.services.residents.register(ctx.appid, ctx.openid, at=ctx.services.clock(), name=name)
-    return Finish(texts.MINE_SAVED_NAME.format(name=name))
-
-
-async def _ask_phone(ctx: StepContext) -> Question:
-    return Question(texts.REG_PHONE)
+    given = await details.name(ctx, msg)
+    if isinstance(given, Invalid):
+        return given
+    return Finish(texts.MINE_SAVED_NAME.format(name=given))
 
 
 async def _phone(ctx: StepContext, msg: Inbound) -> Outcome:
-    phone = answers.mobile(msg.text or "")
-    if phone is None:
-        return Invalid(texts.REG_PHONE_BAD)
-    await ctx.services.residents.register(
-        ctx.appid, ctx.openid, at=ctx.services.clock(), phone=phone
-    )
-    return Finish(texts.MINE_SAVED_PHONE.format(phone=masked(phone)))
+    given = await details.phone(ctx, msg)
+    if isinstance(given, Invalid):
+        return given
+    return Finish(texts.MINE_SAVED_PHONE.format(phone=mask_phone(given)))
 
 
 async def _ask_delete(ctx: StepContext) -> Question:
@@ -180,12 +129,12 @@ FLOW = Flow(
     version=2,
     steps=[
         Step("overview", _ask_overview, _overview),
-        Step("consent", _ask_consent, _consent),
-        Step("township", _ask_township, _township),
-        Step("village", _ask_village, _village),
+        Step("consent", details.ask_consent, _consent),
+        Step("township", details.ask_township, details.township),
+        Step("village", details.ask_village, _village),
         Step("confirm", _ask_confirm, _confirm),
-        Step("name", _ask_name, _name),
-        Step("phone", _ask_phone, _phone),
+        Step("name", details.ask_name, _name),
+        Step("phone", details.ask_phone, _phone),
         Step("delete", _ask_delete, _delete),
     ],
 )
