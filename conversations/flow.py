@@ -181,18 +181,25 @@ def read_number(text: str) -> int | None:
     return int(word) if word.isdecimal() else _chinese_number(word)
 
 
-def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
-    """The choice a reply means: its number, its label or an alias, or words that name
-    exactly one choice."""
+def pick_exact(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The choice a reply names outright: its number, its label or an alias."""
     number = read_number(text)
     if number is not None:
         return choices[number - 1] if 1 <= number <= len(choices) else None
     said = normalise(text)
-    if not said:
-        return None
     for choice in choices:
-        if said in (normalise(choice.label), *map(normalise, choice.aliases)):
+        if said and said in (normalise(choice.label), *map(normalise, choice.aliases)):
             return choice
+    return None
+
+
+def pick(text: str, choices: Sequence[Choice]) -> Choice | None:
+    """The choice a reply means: its number, its label or an alias, or words that name
+    exactly one choice."""
+    exact = pick_exact(text, choices)
+    said = normalise(text)
+    if exact is not None or read_number(text) is not None or not said:
+        return exact
     # "我要办事" names 办事; a label inside the words, or the words inside a label. Not
     # when the words deny it: "不太满意" is not 满意, "先别提交" is not 提交.
     hits = [

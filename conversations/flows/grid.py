@@ -24,7 +24,7 @@ from conversations.flow import (
     invalid_choice,
     normalise,
     pick,
-    read_number,
+    pick_exact,
 )
 from conversations.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceMessage
 from storage.grids import Redeemed
@@ -243,18 +243,6 @@ def _answer(ctx: StepContext, answer: dict[str, Any], note: str | None = None) -
     return Next(_missing({**ctx.data, **answer}), answer, note=note)
 
 
-def _exact(text: str | None, choices: tuple[Choice, ...]) -> Choice | None:
-    """Only a number, a label or an alias: at the last step, other words are details."""
-    said = normalise(text or "")
-    number = read_number(text or "")
-    if number is not None:
-        return choices[number - 1] if 1 <= number <= len(choices) else None
-    for choice in choices:
-        if said in (normalise(choice.label), *map(normalise, choice.aliases)):
-            return choice
-    return None
-
-
 async def _ask_category(ctx: StepContext) -> Question:
     return Question(texts.GRID_ASK_CATEGORY, _CATEGORIES)
 
@@ -306,7 +294,7 @@ async def _ask_location(ctx: StepContext) -> Question:
 async def _location(ctx: StepContext, msg: Inbound) -> Outcome:
     if isinstance(msg, LocationMessage | ImageMessage):
         return _keep(ctx, msg)
-    if _exact(msg.text, _in_grid_choice()) is not None:
+    if pick_exact(msg.text or "", _in_grid_choice()) is not None:
         places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
         if not places:
             return Finish(texts.GRID_NOT_BOUND)
@@ -372,7 +360,8 @@ async def _ask_confirm(ctx: StepContext) -> Question:
 
 
 async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
-    choice = _exact(msg.text, _SUBMIT)
+    # Only a choice named outright submits: "好了，还有一棵树倒了" is more detail.
+    choice = pick_exact(msg.text or "", _SUBMIT)
     if choice is None:  # a photo, a place, a voice note or words to add
         return _keep(ctx, msg)
     if choice.key == "restart":  # what was sent stays; the answers are asked again
