@@ -26,6 +26,7 @@ from conversations.flow import (
     pick,
     pick_exact,
 )
+from conversations.flows.progress import ticket_line
 from conversations.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceMessage
 from storage.grids import Redeemed
 from storage.tickets import NewTicket
@@ -120,14 +121,7 @@ async def _my_reports(ctx: StepContext) -> str:
     rows = await ctx.services.tickets.of_resident(person.resident_id, 8, kind="incident")
     if not rows:
         return texts.GRID_NO_REPORTS
-    lines = [texts.GRID_MY_REPORTS]
-    lines += [
-        texts.PROGRESS_LINE.format(
-            number=t.number, title=t.title, status=texts.TICKET_STATUS.get(t.status, t.status)
-        )
-        for t in rows
-    ]
-    return "\n".join(lines)
+    return "\n".join([texts.GRID_MY_REPORTS, *map(ticket_line, rows)])
 
 
 async def _grid_events(ctx: StepContext) -> str:
@@ -136,14 +130,7 @@ async def _grid_events(ctx: StepContext) -> str:
     rows = await ctx.services.tickets.open_in_grids([g.id for g in places], villages, 8)
     if not rows:
         return texts.GRID_NO_EVENTS
-    lines = [texts.GRID_EVENTS]
-    lines += [
-        texts.PROGRESS_LINE.format(
-            number=t.number, title=t.title, status=texts.TICKET_STATUS.get(t.status, t.status)
-        )
-        for t in rows
-    ]
-    return "\n".join(lines)
+    return "\n".join([texts.GRID_EVENTS, *map(ticket_line, rows)])
 
 
 MENU = Flow(id=MENU_ID, version=1, steps=[Step("choose", _ask_menu, menu_choice, ANYTHING)])

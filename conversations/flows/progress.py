@@ -69,7 +69,12 @@ async def _mine(ctx: StepContext) -> list[Ticket]:
     return rows
 
 
-def _line(t: Ticket) -> str:
+def _listed(rows: list[Ticket]) -> tuple[Choice, ...]:
+    return tuple(Choice(t.number, ticket_line(t)) for t in rows)
+
+
+def ticket_line(t: Ticket) -> str:
+    """One ticket in a list: its number, what it is, where it stands."""
     return texts.PROGRESS_LINE.format(
         number=t.number, title=t.title, status=texts.TICKET_STATUS.get(t.status, t.status)
     )
@@ -79,7 +84,7 @@ async def _ask_list(ctx: StepContext) -> Question:
     rows = await _mine(ctx)
     if not rows:
         return Question(texts.PROGRESS_NONE)
-    choices = tuple(Choice(t.number, _line(t)) for t in rows)
+    choices = _listed(rows)
     return Question(texts.PROGRESS_TITLE, choices, hint=texts.PROGRESS_HINT)
 
 
@@ -90,7 +95,7 @@ async def _list(ctx: StepContext, msg: Inbound) -> Outcome:
         rows = await _mine(ctx)
         if not rows:  # Invalid, so a menu item named here ("办事") still goes there
             return Invalid(texts.NOT_UNDERSTOOD)
-        choice = pick(said, tuple(Choice(t.number, _line(t)) for t in rows))
+        choice = pick(said, _listed(rows))
         if choice is None:
             return invalid_choice(len(rows))
         number = choice.key
@@ -228,14 +233,14 @@ async def _ask_rate_pick(ctx: StepContext) -> Question:
     rows = await _to_rate(ctx)
     if not rows:
         return Question(texts.RATE_NONE + texts.RATE_NONE_HINT)
-    return Question(texts.RATE_WHICH, tuple(Choice(t.number, _line(t)) for t in rows))
+    return Question(texts.RATE_WHICH, _listed(rows))
 
 
 async def _rate_pick(ctx: StepContext, msg: Inbound) -> Outcome:
     rows = await _to_rate(ctx)
     if not rows:  # Invalid, so a menu item named here ("办事") still goes there
         return Invalid(texts.NOT_UNDERSTOOD)
-    choice = pick(msg.text or "", tuple(Choice(t.number, _line(t)) for t in rows))
+    choice = pick(msg.text or "", _listed(rows))
     if choice is None:
         return invalid_choice(len(rows))
     return Next("rate", {"number": choice.key})
