@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from bot import keys
 from bot.api.auth import caller
-from bot.api.errors import json_object, refuse
+from bot.api.errors import json_object, only_fields, refuse
 from bot.api.replies import respond
 from conversations import texts
 from storage import catalog
@@ -37,9 +37,7 @@ async def show(request: web.Request) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     member = await caller(request, *EDITORS)
     body = await json_object(request)
-    unknown = sorted(set(body) - EDITABLE)
-    if unknown:
-        raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
+    only_fields(body, EDITABLE)
     active = body.pop("active", None)
     if active is not None and not isinstance(active, bool):
         raise refuse(400, texts.STAFF_FIELD_BAD.format(field="active", why="应为 true 或 false"))

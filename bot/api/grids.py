@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 
 from bot import keys
 from bot.api.auth import caller
-from bot.api.errors import json_object, refuse
+from bot.api.errors import bad_field, json_object, only_fields, refuse, text_field
 from bot.api.replies import respond
 from bot.api.tickets import mask_name
 from bot.logs import short_openid
@@ -87,53 +87,37 @@ async def list_grids(request: web.Request) -> web.Response:
     return respond({"grids": [_shown(g) for g in rows]})
 
 
-def _bad(field: str, why: str) -> web.HTTPException:
-    return refuse(400, texts.STAFF_FIELD_BAD.format(field=field, why=why), field=field)
-
-
-def _text(body: dict[str, Any], field: str, limit: int, required: bool = True) -> str:
-    value = body.get(field)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field=field), field=field)
-    if len(value.strip()) > limit:
-        raise refuse(400, texts.STAFF_FIELD_TOO_LONG.format(field=field, limit=limit), field=field)
-    return value.strip()
-
-
 def _coordinate(body: dict[str, Any], field: str, limit: float) -> float | None:
     value = body.get(field)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
-        raise _bad(field, f"应为 -{limit:g} 到 {limit:g} 之间的数")
+        raise bad_field(field, f"应为 -{limit:g} 到 {limit:g} 之间的数")
     return float(value)
 
 
 async def create(request: web.Request) -> web.Response:
     member = await caller(request, *WRITERS)
     body = await json_object(request)
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
-    code = _text(body, "code", 32)
-    name = _text(body, "name", 64)
-    place_name = _text(body, "township", 32)
+    only_fields(body, FIELDS)
+    code = text_field(body, "code", 32)
+    name = text_field(body, "name", 64)
+    place_name = text_field(body, "township", 32)
     township = await Township.get_or_none(name=place_name)
     if township is None:
-        raise _bad("township", texts.STAFF_UNKNOWN_TOWNSHIP.format(name=place_name))
+        raise bad_field("township", texts.STAFF_UNKNOWN_TOWNSHIP.format(name=place_name))
     village = None
     if body.get("village") is not None:
-        vname = _text(body, "village", 32)
+        vname = text_field(body, "village", 32)
         village = await Village.get_or_none(township_id=township.id, name=vname)
         if village is None:
-            raise _bad(
+            raise bad_field(
                 "village", texts.STAFF_UNKNOWN_VILLAGE.format(township=township.name, name=vname)
             )
     lat = _coordinate(body, "latitude", 90)
     lon = _coordinate(body, "longitude", 180)
-    place = _text(body, "place", 100, required=False)
+    # Optional, but not empty when given.
+    place = text_field(body, "place", 100) if body.get("place") is not None else ""
     if not _may_write(member, township.id):
         raise refuse(403, texts.STAFF_OUTSIDE_GRIDS.format(township=member.township or ""))
     now = request.app[keys.CLOCK]()

@@ -12,7 +12,7 @@ from tortoise.expressions import Q
 
 from bot import keys
 from bot.api.auth import caller
-from bot.api.errors import json_object, refuse
+from bot.api.errors import json_object, only_fields, refuse, text_field
 from bot.api.replies import respond
 from bot.logs import short_openid
 from conversations import texts
@@ -64,20 +64,6 @@ def _outside(member: StaffMember) -> web.HTTPException:
 
 def _bad(field: str, message: str) -> web.HTTPException:
     return refuse(400, message, field=field)
-
-
-def _text(body: dict[str, Any], field: str, limit: int) -> str:
-    value = body.get(field)
-    if value is None:
-        raise _bad(field, texts.STAFF_FIELD_REQUIRED.format(field=field))
-    if not isinstance(value, str):
-        raise _bad(field, texts.STAFF_FIELD_BAD.format(field=field, why="应为文字"))
-    value = value.strip()
-    if not value:
-        raise _bad(field, texts.STAFF_FIELD_EMPTY.format(field=field))
-    if len(value) > limit:
-        raise _bad(field, texts.STAFF_FIELD_TOO_LONG.format(field=field, limit=limit))
-    return value
 
 
 def _area(body: dict[str, Any]) -> str:
@@ -233,13 +219,11 @@ async def _notice(request: web.Request, member: StaffMember) -> Notice:
 async def create(request: web.Request) -> web.Response:
     member = await caller(request)
     body = await json_object(request)
-    unknown = sorted(set(body) - FIELDS)
-    if unknown:
-        raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
+    only_fields(body, FIELDS)
     limits = request.app[keys.SETTINGS].notices
     now = request.app[keys.CLOCK]()
-    title = _text(body, "title", limits.title_max)
-    text = _text(body, "body", limits.body_max)
+    title = text_field(body, "title", limits.title_max)
+    text = text_field(body, "body", limits.body_max)
     area = _area(body)
     scope, township, village = await _place(body)
     link = _link(body)

@@ -15,7 +15,7 @@ from tortoise.queryset import QuerySet
 
 from bot import keys
 from bot.api.auth import caller
-from bot.api.errors import json_object, refuse
+from bot.api.errors import bad_field, json_object, only_fields, refuse, text_field
 from bot.api.replies import respond
 from conversations import texts
 from conversations.answers import mask_phone
@@ -214,10 +214,6 @@ async def _detail(request: web.Request, member: StaffMember, t: Ticket) -> dict[
     return body
 
 
-def _bad(field: str, why: str) -> web.HTTPException:
-    return refuse(400, texts.STAFF_FIELD_BAD.format(field=field, why=why), field=field)
-
-
 def _date(query: Any, field: str) -> date | None:
     value = query.get(field)
     if value is None:
@@ -225,7 +221,7 @@ def _date(query: Any, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _bad(field, "应为日期 YYYY-MM-DD") from None
+        raise bad_field(field, "应为日期 YYYY-MM-DD") from None
 
 
 async def _filters(request: web.Request, q: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -234,19 +230,17 @@ async def _filters(request: web.Request, q: QuerySet[Ticket]) -> QuerySet[Ticket
         "status", "kind", "township", "village", "unit", "overdue", "text", "from", "to",
         "urgent", "grid",
     }  # fmt: skip
-    unknown = sorted(set(query) - known - {"limit", "before"})
-    if unknown:
-        raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
+    only_fields(query, known | {"limit", "before"})
     if "status" in query:
         statuses = query["status"].split(",")
         if "open" in statuses:
             statuses = [s for s in statuses if s != "open"] + list(tickets.OPEN)
         if not set(statuses) <= set(tickets.STATUSES):
-            raise _bad("status", "可选 " + "、".join(("open", *tickets.STATUSES)))
+            raise bad_field("status", "可选 " + "、".join(("open", *tickets.STATUSES)))
         q = q.filter(status__in=statuses)
     if "kind" in query:
         if query["kind"] not in tickets.KINDS:
-            raise _bad("kind", "可选 " + "、".join(tickets.KINDS))
+            raise bad_field("kind", "可选 " + "、".join(tickets.KINDS))
         q = q.filter(kind=query["kind"])
     if "township" in query:
         place = await Township.get_or_none(name=query["township"])
@@ -259,13 +253,13 @@ async def _filters(request: web.Request, q: QuerySet[Ticket]) -> QuerySet[Ticket
         q = q.filter(unit_id=unit.id if unit else -1)
     if "overdue" in query:
         if query["overdue"] not in ("true", "false"):
-            raise _bad("overdue", "应为 true 或 false")
+            raise bad_field("overdue", "应为 true 或 false")
         today = _today(request)
         late = Q(status__in=tickets.OPEN, due_on__lt=today)
         q = q.filter(late) if query["overdue"] == "true" else q.exclude(late)
     if "urgent" in query:
         if query["urgent"] not in ("true", "false"):
-            raise _bad("urgent", "应为 true 或 false")
+            raise bad_field("urgent", "应为 true 或 false")
         q = q.filter(urgent=query["urgent"] == "true")
     if "grid" in query:
         q = q.filter(grid__code=query["grid"])
@@ -290,7 +284,7 @@ async def list_tickets(request: web.Request) -> web.Response:
         if before is not None and not 0 < before < ID_LIMIT:
             raise ValueError(before)
     except ValueError:
-        raise _bad("limit/before", "应为整数") from None
+        raise bad_field("limit/before", "应为整数") from None
     q = await _filters(request, Ticket.filter(visible(member)))
     if before is not None:
         q = q.filter(id__lt=before)
@@ -317,51 +311,36 @@ async def show(request: web.Request) -> web.Response:
 # Changing -------------------------------------------------------------------------------
 
 
-def _text(body: dict[str, Any], field: str, required: bool) -> str:
-    value = body.get(field)
-    if value is None:
-        if required:
-            raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field=field), field=field)
-        return ""
-    if not isinstance(value, str):
-        raise _bad(field, "应为文字")
-    value = value.strip()
-    if required and not value:
-        raise refuse(400, texts.STAFF_FIELD_EMPTY.format(field=field), field=field)
-    if len(value) > NOTE_MAX:
-        raise refuse(
-            400, texts.STAFF_FIELD_TOO_LONG.format(field=field, limit=NOTE_MAX), field=field
-        )
-    return value
-
-
 async def _change(action: str, body: dict[str, Any], ticket: Ticket) -> Change:
     fields = ACTION_FIELDS[action]
-    unknown = sorted(set(body) - {f for f, _ in fields})
-    if unknown:
-        raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
+    only_fields(body, (f for f, _ in fields))
     if action == "assign":
-        name = _text(body, "unit", True)
+        name = text_field(body, "unit", NOTE_MAX)
         unit = await Unit.get_or_none(name=name)
         if unit is None:
-            raise _bad("unit", texts.STAFF_UNKNOWN_UNIT.format(name=name))
+            raise bad_field("unit", texts.STAFF_UNKNOWN_UNIT.format(name=name))
         handler_id = None
         if body.get("handler") is not None:
-            username = _text(body, "handler", True)
+            username = text_field(body, "handler", NOTE_MAX)
             handler = await Staff.get_or_none(
                 username=username, unit_id=unit.id, role="department_handler", active=True
             )
             if handler is None:
-                raise _bad("handler", texts.STAFF_NOT_A_HANDLER.format(unit=unit.name))
+                raise bad_field("handler", texts.STAFF_NOT_A_HANDLER.format(unit=unit.name))
             handler_id = handler.id
-        return Change(action, _text(body, "note", False), unit_id=unit.id, handler_id=handler_id)
+        return Change(
+            action,
+            text_field(body, "note", NOTE_MAX, required=False),
+            unit_id=unit.id,
+            handler_id=handler_id,
+        )
     if action == "request-extension":
         days = body.get("days")
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
-            raise _bad("days", f"应为 1 到 {MAX_EXTENSION_DAYS} 的整数（工作日）")
-        return Change(action, _text(body, "reason", True), days=days)
+            raise bad_field("days", f"应为 1 到 {MAX_EXTENSION_DAYS} 的整数（工作日）")
+        return Change(action, text_field(body, "reason", NOTE_MAX), days=days)
     field, required = fields[0]
-    return Change(action, _text(body, field, required))
+    return Change(action, text_field(body, field, NOTE_MAX, required=required))
 
 
 async def act(request: web.Request) -> web.Response:
