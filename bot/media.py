@@ -15,9 +15,8 @@ import structlog
 from tortoise.context import TortoiseContext
 
 from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
-from notifications.rounds import Rounds
+from notifications.rounds import Worker
 from storage import media
-from storage.db import use
 
 log = structlog.get_logger(__name__)
 
@@ -115,7 +114,7 @@ class S3Store:
         return content
 
 
-class MediaFetcher:
+class MediaFetcher(Worker):
     def __init__(
         self,
         *,
@@ -130,7 +129,6 @@ class MediaFetcher:
         poll_seconds: float,
     ) -> None:
         self._api = api
-        self._database = database
         self._clock = clock
         self._store = store
         self._max_bytes = max_bytes
@@ -138,18 +136,7 @@ class MediaFetcher:
         self._retry = retry
         self._lease = lease
         self.owner = f"media-{secrets.token_hex(6)}"
-        self._rounds = Rounds(poll_seconds, "media fetch")
-
-    def poke(self) -> None:
-        """A report with attachments was just made: fetch now, not at the next poll."""
-        self._rounds.wake()
-
-    def stop(self) -> None:
-        self._rounds.stop()
-
-    async def run(self) -> None:
-        with use(self._database):
-            await self._rounds.run(self.step)
+        super().__init__(database=database, poll_seconds=poll_seconds, name="media fetch")
 
     async def step(self) -> bool:
         claimed = await media.claim(self.owner, now=self._clock(), lease=self._lease, limit=BATCH)

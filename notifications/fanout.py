@@ -20,9 +20,8 @@ from tortoise.context import TortoiseContext
 
 from conversations import texts
 from notifications.dispatcher import wake
-from notifications.rounds import Rounds
+from notifications.rounds import Worker
 from storage import notices
-from storage.db import use
 from storage.models import Notice
 
 log = structlog.get_logger(__name__)
@@ -75,7 +74,7 @@ class NoticeRendering:
         return payload
 
 
-class Fanout:
+class Fanout(Worker):
     def __init__(
         self,
         *,
@@ -90,24 +89,12 @@ class Fanout:
     ) -> None:
         self._appid = appid
         self._redis = redis
-        self._database = database
         self._clock = clock
         self._rendering = rendering
         self._page_size = page_size
         self._lease = lease
         self.owner = f"fanout-{secrets.token_hex(6)}"
-        self._rounds = Rounds(poll_seconds, "fan-out")
-
-    def poke(self) -> None:
-        """A notice was just published in this process: start now, not at the next poll."""
-        self._rounds.wake()
-
-    def stop(self) -> None:
-        self._rounds.stop()
-
-    async def run(self) -> None:
-        with use(self._database):
-            await self._rounds.run(self.step)
+        super().__init__(database=database, poll_seconds=poll_seconds, name="fan-out")
 
     async def step(self) -> bool:
         """Claim one notice and queue it page by page. False when nothing was due."""

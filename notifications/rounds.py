@@ -7,6 +7,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import structlog
+from tortoise.context import TortoiseContext
+
+from storage.db import use
 
 log = structlog.get_logger(__name__)
 
@@ -43,3 +46,27 @@ class Rounds:
                 await asyncio.wait_for(self._woken.wait(), self._poll)
             except TimeoutError:
                 pass
+
+
+class Worker:
+    """A background job that works in rounds (``step``) inside the app's database
+    context until stopped: the fan-out, the ticket clock, the media fetcher."""
+
+    def __init__(self, *, database: TortoiseContext, poll_seconds: float, name: str) -> None:
+        self._database = database
+        self._rounds = Rounds(poll_seconds, name)
+
+    def poke(self) -> None:
+        """There is work in this process: start now, not at the next poll."""
+        self._rounds.wake()
+
+    def stop(self) -> None:
+        self._rounds.stop()
+
+    async def run(self) -> None:
+        with use(self._database):
+            await self._rounds.run(self.step)
+
+    async def step(self) -> bool:
+        """One round; True when there may be more work at once."""
+        raise NotImplementedError

@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 import structlog
 from tortoise.context import TortoiseContext
 
-from notifications.rounds import Rounds
+from notifications.rounds import Worker
 from notifications.ticket_updates import TicketRendering
 from storage import tickets
-from storage.db import use
 from storage.tickets import Actor, Change, TicketConflict
 from storage.workdays import WorkCalendar
 
@@ -21,7 +20,7 @@ log = structlog.get_logger(__name__)
 BATCH = 200
 
 
-class TicketClock:
+class TicketClock(Worker):
     def __init__(
         self,
         *,
@@ -32,19 +31,11 @@ class TicketClock:
         close_after: timedelta,
         poll_seconds: float,
     ) -> None:
-        self._database = database
         self._clock = clock
         self._calendar = calendar
         self._rendering = rendering
         self._close_after = close_after
-        self._rounds = Rounds(poll_seconds, "ticket clock")
-
-    def stop(self) -> None:
-        self._rounds.stop()
-
-    async def run(self) -> None:
-        with use(self._database):
-            await self._rounds.run(self.step)
+        super().__init__(database=database, poll_seconds=poll_seconds, name="ticket clock")
 
     async def step(self) -> bool:
         """Close one batch of unrated tickets; True when there may be more."""
