@@ -131,6 +131,9 @@ class _Turn:
         self._timeout = engine.session_timeout
         self._max_attempts = engine.max_attempts
         self._clock = engine.clock
+        # Whether the person is a bound grid worker, asked once per message (binding
+        # happens before the first ask, so a fresh binding shows the grid menu at once).
+        self._worker: bool | None = None
 
     # Entry point -----------------------------------------------------------------
 
@@ -142,7 +145,7 @@ class _Turn:
             return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
         code = grid.bind_code(msg.text)
         if code is not None:  # 绑定 <code>, from wherever they are
-            words = await grid.bind(self._context(msg, session), code)
+            words = await self._bind(msg, session, code)
             return await self._to_menu(msg, session, loaded, _join(preface, words))
         command = _COMMANDS.get(normalise(msg.text)) if msg.text else None
         if command is not None:
@@ -207,9 +210,8 @@ class _Turn:
                 version=session.version,
             )
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
-        if session.flow in grid.WORKER_FLOWS and not await self._services.grids.is_worker(
-            msg.appid, msg.openid
-        ):  # unbound by staff since: a resident again, at once
+        if session.flow in grid.WORKER_FLOWS and await self._home(msg) is not grid.MENU:
+            # unbound by staff since: a resident again, at once
             return Session(revision=loaded), loaded, texts.GRID_UNBOUND_NOTICE
         idle = self._clock().timestamp() - session.updated_at
         if idle > self._timeout.total_seconds():
@@ -253,9 +255,15 @@ class _Turn:
 
     async def _home(self, msg: Inbound) -> Flow:
         """The menu this person lands on: a bound grid worker's, or the resident's."""
-        if await self._services.grids.is_worker(msg.appid, msg.openid):
-            return grid.MENU
-        return main_menu.FLOW
+        if self._worker is None:
+            self._worker = bool(await self._services.grids.is_worker(msg.appid, msg.openid))
+        return grid.MENU if self._worker else main_menu.FLOW
+
+    async def _bind(self, msg: Inbound, session: Session, code: str) -> str:
+        """Try a grid worker's binding code; which menu is theirs may change with it."""
+        words = await grid.bind(self._context(msg, session), code)
+        self._worker = None
+        return words
 
     async def _menu_text(self, msg: Inbound, preface: str | None) -> str:
         if await self._home(msg) is grid.MENU:
@@ -366,7 +374,7 @@ class _Turn:
                 welcome = _join(welcome, texts.FOLLOW_SUBSCRIBED.format(place=place))
             code = self._services.grids.code_from_scene(msg.scene)
             if code is not None:  # followed by scanning a grid worker's binding code
-                welcome = _join(welcome, await grid.bind(self._context(msg, Session()), code))
+                welcome = _join(welcome, await self._bind(msg, Session(), code))
             return await self._to_menu(msg, Session(), loaded, welcome)
         if isinstance(msg, UnsubscribeEvent):
             await records.record_unsubscribe(
@@ -382,7 +390,7 @@ class _Turn:
             # worker's code, and greet them with the menu.
             _, loaded, _ = await self._load(msg)
             code = self._services.grids.code_from_scene(msg.scene)
-            words = await grid.bind(self._context(msg, Session()), code) if code else None
+            words = await self._bind(msg, Session(), code) if code else None
             return await self._to_menu(msg, Session(), loaded, words)
         if isinstance(msg, TemplateSendJobFinishEvent):
             outbox = self._services.outbox
