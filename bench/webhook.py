@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-if __package__ in (None, ""):  # run as `python bench/<script>.py`: the project root first
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):
+    # Run as `python bench/<script>.py`, sys.path[0] is bench/ itself, whose queue.py
+    # would stand in for the standard library's: the project root takes its place.
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.children import Child, free_port, shown, start, wait_healthy
 
