@@ -192,7 +192,7 @@ class Dispatcher:
                     )
 
         results = await asyncio.gather(*(one(d) for d in ready))
-        await outbox.finish_many(results, owner=self.owner, now=self._clock())
+        await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
         return mass + len(claimed)
 
@@ -241,7 +241,7 @@ class Dispatcher:
             await outbox.start_attempts(members, self.owner, self._clock())
             done.extend(members)
             results.extend(await self._send_mass(members, batch))
-        await outbox.finish_many(results, owner=self.owner, now=self._clock())
+        await outbox.finish_many(done, results, owner=self.owner, now=self._clock())
         await self._after(done, results)
         return len(claimed)
 
@@ -317,7 +317,7 @@ class Dispatcher:
                 return False
             await outbox.start_attempts([delivery], self.owner, self._clock())
             result = await self._send(delivery)
-            await outbox.finish_many([result], owner=self.owner, now=self._clock())
+            await outbox.finish_many([delivery], [result], owner=self.owner, now=self._clock())
             await self._after([delivery], [result])
             if result.state != outbox.PENDING:
                 return result.state == outbox.SENT

@@ -42,6 +42,8 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     wechat_msgid: str | None
+    # The attempt this process began (PostgreSQL): its result is written by primary key.
+    attempt_id: int | None = None
 
 
 _CLAIMED_COLUMNS = "id, source, topic, appid, openid, channel, payload, attempts, wechat_msgid"
@@ -128,15 +130,34 @@ async def enqueue_many(
     """Queue one push to many people, inside the caller's transaction (``connection``).
     Rows already queued (a page queued again after a crash) are left as they are. One
     statement, the payload serialised once: a notice fans out to 100,000 households."""
-    pg = connection.capabilities.dialect == "postgres"
     columns = (
         "key, source, topic, appid, openid, channel, payload, state, attempts,"
         " next_attempt_at, fell_back, created_at"
     )
-    marks = ", ".join(f"${i}" for i in range(1, 13)) if pg else ", ".join("?" * 12)
     body = json.dumps(payload, ensure_ascii=False)
+    if connection.capabilities.dialect == "postgres":
+        # One statement for the page, the openids as an array: PostgreSQL runs
+        # executemany one row at a time.
+        await connection.execute_query(
+            f"INSERT INTO delivery ({columns})"
+            " SELECT k, $1, $2, $3, o, $4, $5::jsonb, $6, 0, $7, false, $7"
+            " FROM unnest($8::text[], $9::text[]) AS v(k, o) ON CONFLICT (key) DO NOTHING",
+            [
+                source,
+                topic,
+                appid,
+                channel,
+                body,
+                PENDING,
+                now,
+                [delivery_key(source, openid, channel) for openid in openids],
+                list(openids),
+            ],
+        )
+        return
     await connection.execute_many(
-        f"INSERT INTO delivery ({columns}) VALUES ({marks}) ON CONFLICT (key) DO NOTHING",
+        f"INSERT INTO delivery ({columns}) VALUES ({', '.join('?' * 12)})"
+        " ON CONFLICT (key) DO NOTHING",
         [
             [
                 delivery_key(source, openid, channel),
@@ -231,7 +252,8 @@ async def takeovers(ids: Sequence[int]) -> set[int]:
 
 
 async def start_attempts(deliveries: Sequence[Claimed], owner: str, now: datetime) -> None:
-    """Record an attempt for each, before any call is made."""
+    """Record an attempt for each, before any call is made (on PostgreSQL each delivery
+    learns its attempt's id, which :func:`finish_many` closes)."""
     if not deliveries:
         return
     ids = [d.id for d in deliveries]
@@ -240,11 +262,14 @@ async def start_attempts(deliveries: Sequence[Claimed], owner: str, now: datetim
     async with in_transaction() as tx:
         if tx.capabilities.dialect == "postgres":
             # One statement for the batch: PostgreSQL runs executemany row by row.
-            await tx.execute_query(
+            rows = await tx.execute_query_dict(
                 "INSERT INTO delivery_attempt (delivery_id, owner, started_at)"
-                " SELECT unnest($1::bigint[]), $2, $3",
+                " SELECT unnest($1::bigint[]), $2, $3 RETURNING id, delivery_id",
                 [ids, owner, now],
             )
+            began = {int(r["delivery_id"]): int(r["id"]) for r in rows}
+            for d in deliveries:
+                d.attempt_id = began[d.id]
         else:
             await tx.execute_many(
                 "INSERT INTO delivery_attempt (delivery_id, owner, started_at) VALUES (?, ?, ?)",
@@ -270,39 +295,15 @@ class Result:
     attempted: bool = True
 
 
-async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -> int:
-    """Record many results and give their leases back, in one transaction. Rows whose
-    lease was lost (another process took them over) are left to it. Returns how many
-    were recorded."""
+async def finish_many(
+    sent: Sequence[Claimed], results: Sequence[Result], *, owner: str, now: datetime
+) -> int:
+    """Record many results (``results[i]`` is ``sent[i]``'s) and give their leases back,
+    in one transaction. Rows whose lease was lost (another process took them over) are
+    left to it. Returns how many were recorded."""
     if not results:
         return 0
-    conn = get_connection("default")
-    pg = conn.capabilities.dialect == "postgres"
-
-    def marks(n: int) -> list[str]:
-        return [f"${i}" for i in range(1, n + 1)] if pg else ["?"] * n
-
-    m = marks(11)
-    update_delivery = (
-        f"UPDATE delivery SET state = {m[0]}, lease_owner = NULL, lease_until = NULL, "
-        f"last_errcode = {m[1]}, last_error = {m[2]}, next_attempt_at = {m[3]}, "
-        f"sent_at = {m[4]}, wechat_msgid = {m[5]}, fell_back = {m[6]}, "
-        f"attempts = attempts + {m[7]} "
-        f"WHERE id = {m[8]} AND lease_owner = {m[9]} AND state = {m[10]}"
-    )
-    m = marks(6)
-    close_attempt = (
-        f"UPDATE delivery_attempt SET finished_at = {m[0]}, errcode = {m[1]}, "
-        f"outcome = {m[2]}, error = {m[3]} "
-        f"WHERE delivery_id = {m[4]} AND owner = {m[5]} AND finished_at IS NULL"
-    )
-    kept = await Delivery.filter(
-        id__in=[r.delivery_id for r in results], lease_owner=owner, state=SENDING
-    ).values("id")
-    mine = {int(row["id"]) for row in kept}
-    rows = [r for r in results if r.delivery_id in mine]
-    if not rows:
-        return 0
+    attempt_ids = {d.id: d.attempt_id for d in sent if d.attempt_id is not None}
     values = [
         [
             r.state,
@@ -315,50 +316,98 @@ async def finish_many(results: Sequence[Result], *, owner: str, now: datetime) -
             r.delivery_id,
             1 if r.attempted else 0,
         ]
-        for r in rows
+        for r in results
     ]
-    closing = [
-        [r.errcode, r.state if r.state != PENDING else "retry", (r.error or "")[:200] or None]
-        for r in rows
-    ]
+    pg = get_connection("default").capabilities.dialect == "postgres"
+    if not pg:
+        # The rows still ours decide which attempts are closed and which follow-ups are
+        # queued; the update repeats the lease condition for the rows themselves. Read
+        # before the transaction: a SQLite transaction that reads and then writes cannot
+        # wait for another process's write, it fails at once ("database is locked").
+        kept = await Delivery.filter(
+            id__in=[r.delivery_id for r in results], lease_owner=owner, state=SENDING
+        ).values("id")
+        mine = {int(row["id"]) for row in kept}
     async with in_transaction() as tx:
         if pg:
-            # One statement per table for the batch, arrays unnested: PostgreSQL runs
-            # executemany row by row, and was the fan-out's busiest process.
-            columns = list(zip(*values, strict=True))
-            await tx.execute_query(
-                "UPDATE delivery d SET state = v.state, lease_owner = NULL, lease_until = NULL,"
-                " attempts = d.attempts + v.tried,"
-                " last_errcode = v.errcode, last_error = v.error, next_attempt_at = v.next_at,"
-                " sent_at = v.sent_at, wechat_msgid = v.msgid, fell_back = v.fell_back"
-                " FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[],"
-                " $5::timestamptz[], $6::text[], $7::bool[], $8::bigint[], $9::int[])"
-                " AS v(state, errcode, error, next_at, sent_at, msgid, fell_back, id, tried)"
-                " WHERE d.id = v.id AND d.lease_owner = $10 AND d.state = 'sending'",
-                [*map(list, columns), owner],
-            )
-            shut = list(zip(*closing, strict=True))
-            await tx.execute_query(
-                "UPDATE delivery_attempt a SET finished_at = $1, errcode = v.errcode,"
-                " outcome = v.outcome, error = v.error"
-                " FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[])"
-                " AS v(delivery_id, errcode, outcome, error)"
-                " WHERE a.delivery_id = v.delivery_id AND a.owner = $6"
-                " AND a.finished_at IS NULL",
-                [now, [r.delivery_id for r in rows], *map(list, shut), owner],
-            )
+            mine = await _finish_postgres(tx, values, results, attempt_ids, owner, now)
         else:
-            await tx.execute_many(
-                update_delivery, [[*v[:7], v[8], v[7], owner, SENDING] for v in values]
-            )
-            await tx.execute_many(
-                close_attempt,
-                [[now, *c, r.delivery_id, owner] for c, r in zip(closing, rows, strict=True)],
-            )
-        follow_ups = [r.follow_up for r in rows if r.follow_up is not None]
+            await _finish_sqlite(tx, values, results, mine, owner, now)
+        follow_ups = [
+            r.follow_up for r in results if r.follow_up is not None and r.delivery_id in mine
+        ]
         if follow_ups:
             await Delivery.bulk_create(follow_ups, ignore_conflicts=True)
-    return len(rows)
+    return len(mine)
+
+
+def _closing(r: Result) -> list[Any]:
+    """An attempt's errcode, outcome and error."""
+    return [r.errcode, r.state if r.state != PENDING else "retry", (r.error or "")[:200] or None]
+
+
+async def _finish_postgres(
+    tx: BaseDBAsyncClient,
+    values: list[list[Any]],
+    results: Sequence[Result],
+    attempt_ids: Mapping[int, int],
+    owner: str,
+    now: datetime,
+) -> set[int]:
+    # One statement per table for the batch, arrays unnested: PostgreSQL runs
+    # executemany row by row. The rows still ours come back from the update itself, and
+    # attempts are closed by their own id (a join on delivery_id made the planner scan
+    # every attempt ever made, once per batch).
+    rows = await tx.execute_query_dict(
+        "UPDATE delivery d SET state = v.state, lease_owner = NULL, lease_until = NULL,"
+        " attempts = d.attempts + v.tried,"
+        " last_errcode = v.errcode, last_error = v.error, next_attempt_at = v.next_at,"
+        " sent_at = v.sent_at, wechat_msgid = v.msgid, fell_back = v.fell_back"
+        " FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[],"
+        " $5::timestamptz[], $6::text[], $7::bool[], $8::bigint[], $9::int[])"
+        " AS v(state, errcode, error, next_at, sent_at, msgid, fell_back, id, tried)"
+        " WHERE d.id = v.id AND d.lease_owner = $10 AND d.state = 'sending'"
+        " RETURNING d.id",
+        [*map(list, zip(*values, strict=True)), owner],
+    )
+    mine = {int(row["id"]) for row in rows}
+    closing = [
+        [attempt_ids[r.delivery_id], *_closing(r)]
+        for r in results
+        if r.delivery_id in mine and r.delivery_id in attempt_ids
+    ]
+    if closing:
+        await tx.execute_query(
+            "UPDATE delivery_attempt a SET finished_at = $1, errcode = v.errcode,"
+            " outcome = v.outcome, error = v.error"
+            " FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[])"
+            " AS v(id, errcode, outcome, error)"
+            " WHERE a.id = v.id AND a.finished_at IS NULL",
+            [now, *map(list, zip(*closing, strict=True))],
+        )
+    return mine
+
+
+async def _finish_sqlite(
+    tx: BaseDBAsyncClient,
+    values: list[list[Any]],
+    results: Sequence[Result],
+    mine: set[int],
+    owner: str,
+    now: datetime,
+) -> None:
+    await tx.execute_many(
+        "UPDATE delivery SET state = ?, lease_owner = NULL, lease_until = NULL,"
+        " last_errcode = ?, last_error = ?, next_attempt_at = ?, sent_at = ?,"
+        " wechat_msgid = ?, fell_back = ?, attempts = attempts + ?"
+        " WHERE id = ? AND lease_owner = ? AND state = ?",
+        [[*v[:7], v[8], v[7], owner, SENDING] for v in values if v[7] in mine],
+    )
+    await tx.execute_many(
+        "UPDATE delivery_attempt SET finished_at = ?, errcode = ?, outcome = ?, error = ?"
+        " WHERE delivery_id = ? AND owner = ? AND finished_at IS NULL",
+        [[now, *_closing(r), r.delivery_id, owner] for r in results if r.delivery_id in mine],
+    )
 
 
 async def close_lost_attempts(ids: Sequence[int], now: datetime, note: str) -> None:
