@@ -12,9 +12,9 @@ connections. Every request to the service is a fresh signed and AES-encrypted te
 message with its own MsgId (built before the clock starts), so each one runs a whole
 step: signature check, decrypt, dedupe claim, per-person lock, session load and save,
 the flow's reply, encrypt. By default (--mix menu) each simulated person cycles through
-main-menu steps, which read no database; with --mix mine they follow 5 → 1 → 1 → 取消 →
-菜单 (我的, the consent notice, the township list, cancel, the menu), three of which read the
-database. Every reply is decrypted after timing and checked for the words expected.
+menu steps, which read no database; with --mix mine they follow 5 → 不知道 → 帮助 → 取消
+→ 菜单 (我的, a miss and help, each showing 我的 again, cancel, the menu), three of which
+read the database. Every reply is decrypted after timing and checked for the words expected.
 
 Everything runs on this machine and shares its cores: the client, the service, its Redis
 (and PostgreSQL, if used) and the bare server. The last line is the summary.
@@ -207,17 +207,21 @@ def script(mix: str) -> list[tuple[str, str]]:
 
     if mix == "menu":
         return [
-            ("2", "“反映问题”功能"),  # a menu choice → its answer + menu
-            ("不知道", texts.NOT_UNDERSTOOD),  # a miss → reason + menu, session saved
+            # A menu choice → its flow's first question (反映问题 asks what kind). Free
+            # text at the main menu searches the service catalog, a database read, so the
+            # miss is sent inside the flow instead.
+            ("2", texts.FEEDBACK_ASK_KIND),
+            ("不知道", texts.NOT_UNDERSTOOD),  # a miss → reason + question, session saved
             (texts.CMD_HELP[0], texts.HELP[:4]),  # 帮助 → help + menu
             (texts.CMD_HUMAN[0], "需要工作人员帮忙"),  # 人工 → the hotline + menu
             (texts.CMD_MENU[0], texts.MENU_TITLE),  # 菜单 → menu
         ]
     mine = str(list(texts.MENU_ITEMS).index("mine") + 1)
+    # Every cycle alike: changing the village would ask for consent only the first time.
     return [
         (mine, texts.MINE_SUMMARY.split("\n")[0]),  # menu → 我的 (reads the resident)
-        ("1", texts.CONSENT[:6]),  # 修改村 → consent (reads again)
-        ("1", texts.ASK_TOWNSHIP),  # 同意 → township list (reads)
+        ("不知道", texts.NOT_UNDERSTOOD),  # a miss → reason + 我的 again (reads again)
+        (texts.CMD_HELP[0], texts.HELP[:4]),  # 帮助 → help + 我的 again (reads again)
         (texts.CMD_CANCEL[0], texts.CANCELLED),  # 取消 → menu, session deleted
         (texts.CMD_MENU[0], texts.MENU_TITLE),  # 菜单 → menu
     ]

@@ -1,0 +1,51 @@
+"""The benchmarks start and finish as bench/README.md says, on a small run each.
+
+Their figures are not judged here (speed is measured by running them, not in the suite);
+what is checked is what they check themselves: every household got the notice exactly
+once, every webhook reply was the expected one. A script that no longer starts (as when
+bench/queue.py stood in for the standard library's queue) fails here first.
+
+They run on the embedded defaults only: given a database URL, a benchmark drops that
+database's schema, which on the PostgreSQL pass is the suite's own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNSHIP_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, f"bench/{script}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=240,
+    )
+
+
+def test_the_fanout_benchmark_reaches_every_household_once() -> None:
+    done = _bench("fanout.py", "--households", "40", "--baseline-calls", "2", "--latency-ms", "5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert any("40 of 40 households reached" in line and "0 repeats" in line for line in lines), (
+        done.stdout
+    )
+    assert lines[-1].startswith("fanout (40 households, SQLite, embedded Redis, 5 ms API): ")
+    assert "deliveries/s" in lines[-1] and "sequential loop" in lines[-1]
+
+
+def test_the_webhook_benchmark_gets_every_reply_right() -> None:
+    done = _bench("webhook.py", "--requests", "200", "--warmup", "20", "--users", "20")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.startswith("webhook (menu steps, SQLite, embedded Redis): full step ")
+    assert "msg/s" in summary and "bare" in summary
