@@ -255,6 +255,7 @@ def create_app(
                     batch=out.batch,
                     concurrency=out.concurrency,
                     lanes=out.lanes,
+                    mass_batch=out.mass_batch,
                     mass="mass"
                     in (*settings.notices.channels, *settings.notices.emergency_channels),
                     lease=timedelta(seconds=out.lease_seconds),

@@ -57,6 +57,7 @@ class DispatchSettings:
     batch: int = 500
     concurrency: int = 200
     lanes: int = 2
+    mass_batch: int = MASS_MAX  # people in one mass send
     # Whether any push is configured to go by mass send (saves a claim a round if not).
     mass: bool = True
     lease: timedelta = timedelta(seconds=60)
@@ -200,8 +201,12 @@ class Dispatcher:
         """Mass sends: up to 10,000 people of one source in one call, each person at most
         four a month (the rest fall back to the next channel). Returns how many were
         claimed."""
-        claimed = await outbox.claim(
-            self.owner, now=self._clock(), lease=self._settings.lease, limit=MASS_MAX, only="mass"
+        claimed = await outbox.claim_together(
+            self.owner,
+            channel="mass",
+            now=self._clock(),
+            lease=self._settings.lease,
+            limit=self._settings.mass_batch,
         )
         if not claimed:
             return 0

@@ -319,6 +319,9 @@ async def queue_page(
         )
         if not still:
             return None
+        # A mass send waits for everyone to be queued, then goes in as few calls as
+        # WeChat allows (outbox.HELD).
+        held = channel == "mass"
         if page:
             await outbox.enqueue_many(
                 source=source,
@@ -329,7 +332,10 @@ async def queue_page(
                 payload=payload,
                 now=now,
                 connection=tx,
+                held=held,
             )
+        if held and len(page) < page_size:
+            await outbox.release_held(source, channel, now, tx)
     if page:
         notice.fanout_cursor = page[-1][0]
     return len(page)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -25,6 +25,11 @@ from storage.models import Delivery, DeliveryAttempt, MassJob, SubscribeConsent
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 DEAD, UNKNOWN, SKIPPED = "dead", "unknown", "skipped"
 STATES = (PENDING, SENDING, SENT, DEAD, UNKNOWN, SKIPPED)
+# The time of a delivery queued to wait until its fan-out has queued everyone
+# (release_held): a mass send goes to up to 10,000 people a call, and one sent page by
+# page would go out in many small sends, leaving a last page of one person who cannot
+# be sent at all (WeChat's mass send needs two people at least).
+HELD = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -126,8 +131,10 @@ async def enqueue_many(
     payload: dict[str, Any],
     now: datetime,
     connection: BaseDBAsyncClient,
+    held: bool = False,
 ) -> None:
-    """Queue one push to many people, inside the caller's transaction (``connection``).
+    """Queue one push to many people, inside the caller's transaction (``connection``);
+    ``held`` ones wait for :func:`release_held`.
     Rows already queued (a page queued again after a crash) are left as they are. One
     statement, the payload serialised once: a notice fans out to 100,000 households."""
     columns = (
@@ -135,13 +142,14 @@ async def enqueue_many(
         " next_attempt_at, fell_back, created_at"
     )
     body = json.dumps(payload, ensure_ascii=False)
+    due = HELD if held else now
     if connection.capabilities.dialect == "postgres":
         # One statement for the page, the openids as an array: PostgreSQL runs
         # executemany one row at a time.
         await connection.execute_query(
             f"INSERT INTO delivery ({columns})"
-            " SELECT k, $1, $2, $3, o, $4, $5::jsonb, $6, 0, $7, false, $7"
-            " FROM unnest($8::text[], $9::text[]) AS v(k, o) ON CONFLICT (key) DO NOTHING",
+            " SELECT k, $1, $2, $3, o, $4, $5::jsonb, $6, 0, $7, false, $8"
+            " FROM unnest($9::text[], $10::text[]) AS v(k, o) ON CONFLICT (key) DO NOTHING",
             [
                 source,
                 topic,
@@ -149,6 +157,7 @@ async def enqueue_many(
                 channel,
                 body,
                 PENDING,
+                due,
                 now,
                 [delivery_key(source, openid, channel) for openid in openids],
                 list(openids),
@@ -169,12 +178,26 @@ async def enqueue_many(
                 body,
                 PENDING,
                 0,
-                now,
+                due,
                 False,
                 now,
             ]
             for openid in openids
         ],
+    )
+
+
+async def release_held(
+    source: str, channel: str, now: datetime, connection: BaseDBAsyncClient
+) -> int:
+    """The held deliveries of ``source`` through ``channel`` are due now (its fan-out has
+    queued everyone). Returns how many."""
+    return (
+        await Delivery.filter(
+            source=source, channel=channel, state=PENDING, next_attempt_at__gte=HELD
+        )
+        .using_db(connection)
+        .update(next_attempt_at=now)
     )
 
 
@@ -186,11 +209,12 @@ async def claim(
     limit: int,
     paused: Sequence[str] = (),
     only: str | None = None,
+    connection: BaseDBAsyncClient | None = None,
 ) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries to ``owner``: pending ones whose time has come,
     and sending ones whose lease ran out (their process died). Channels in ``paused``
     (their daily quota is used up) are left alone; ``only`` claims one channel alone."""
-    conn = get_connection("default")
+    conn = connection or get_connection("default")
     until = now + lease
     # A leased row's next_attempt_at is its lease's end, so "due" (pending and its time
     # has come, or leased by a process that stopped holding it) is one index range:
@@ -222,6 +246,54 @@ async def claim(
             [owner, until, until, now, *paused, *([only] if only else []), limit],
         )
     return sorted((_claimed(row) for row in rows), key=lambda d: d.id)
+
+
+async def claim_together(
+    owner: str, *, channel: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Like :func:`claim` for one channel whose sends go many people a call (mass
+    sends, at least two people each), taken by one claimer at a time.
+
+    Taking turns: with SKIP LOCKED a second claimer would take whatever rows the first
+    had not locked yet, and what goes together would be split. And a claim that comes
+    back full may have cut a source's send short: where that leaves one person of it
+    behind, who could not be sent alone, some of the claimed go back to be claimed with
+    them, one when three or more of that source were claimed, else all. Both happen in
+    one transaction, so the next claimer sees what this one kept and gave back."""
+    async with in_transaction() as tx:
+        if tx.capabilities.dialect == "postgres":
+            await tx.execute_query(
+                "SELECT pg_advisory_xact_lock(hashtext($1))", [f"outbox:claim:{channel}"]
+            )
+        # On SQLite the claim's UPDATE takes the database's write lock until the end
+        # of this transaction: other claimers wait for it.
+        claimed = await claim(owner, now=now, lease=lease, limit=limit, only=channel, connection=tx)
+        if len(claimed) < limit:
+            return claimed
+        by_source: dict[str, list[Claimed]] = {}
+        for d in claimed:
+            by_source.setdefault(d.source, []).append(d)
+        back: list[int] = []
+        for source, members in by_source.items():
+            left = await (
+                Delivery.filter(
+                    source=source, channel=channel, state=PENDING, next_attempt_at__lte=now
+                )
+                .using_db(tx)
+                .limit(2)
+                .values_list("id", flat=True)
+            )
+            if len(left) == 1 and len(members) >= 3:
+                back.append(members[-1].id)
+            elif left and len(members) <= 2:
+                back.extend(d.id for d in members)
+        if back:
+            await (
+                Delivery.filter(id__in=back)
+                .using_db(tx)
+                .update(state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=now)
+            )
+    return [d for d in claimed if d.id not in back]
 
 
 async def claim_one(

@@ -519,6 +519,38 @@ async def test_a_mass_send_reaches_many_in_one_call_at_most_four_a_month_each(
     ]
 
 
+async def test_a_notice_fanned_out_in_pages_still_goes_as_one_mass_send(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    # Pages of 2: were each page sent as it was queued, the fifth household would be
+    # left alone, and WeChat's mass send needs two people at least.
+    desk = await fast_desk(make_desk, notices={"channels": ["mass"], "page_size": 2})
+    auth = await login(desk)
+    people = await households(desk, 5)
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"]["sent"] == 5, done
+    (mass,) = wechat.state.sent("/cgi-bin/message/mass/send")
+    assert sorted(mass.body["touser"]) == sorted(people)
+
+
+async def test_a_mass_send_split_at_its_limit_leaves_no_one_to_go_alone(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    # Three people a call and four households: cut 3 + 1, the last could not be sent.
+    desk = await fast_desk(make_desk, notices={"channels": ["mass"]}, outbox={"mass_batch": 3})
+    auth = await login(desk)
+    people = await households(desk, 4)
+    notice = await draft(desk, auth)
+    await act(desk, auth, notice["id"], "publish")
+    done = await until_settled(desk, auth, notice["id"])
+    assert done["deliveries"]["sent"] == 4, done
+    calls = wechat.state.sent("/cgi-bin/message/mass/send")
+    assert sorted(len(c.body["touser"]) for c in calls) == [2, 2]
+    assert sorted(o for c in calls for o in c.body["touser"]) == sorted(people)
+
+
 async def mass_job(desk: Desk) -> str:
     from storage.models import MassJob
 
