@@ -116,7 +116,7 @@ class OutboxSettings(_Section):
     batch: int = Field(500, ge=1, le=10_000)
     concurrency: int = Field(200, ge=1, le=1000)
     lanes: int = Field(2, ge=1, le=16)
-    mass_batch: int = Field(10_000, ge=2, le=10_000)
+    mass_batch: int = Field(10_000, ge=3, le=10_000)
     lease_seconds: float = Field(60.0, gt=0)
     poll_seconds: float = Field(2.0, gt=0)
 

@@ -124,9 +124,17 @@ async def halt(notice_id: int, reason: str, why: str) -> int:
 async def resend_failed(notice_id: int, now: datetime) -> int:
     """Staff resend: dead and unknown deliveries go back to the queue, counted afresh."""
     async with in_transaction():
-        count = await Delivery.filter(
-            source=source_of(notice_id), state__in=[DEAD, UNKNOWN]
-        ).update(state=PENDING, attempts=0, next_attempt_at=now, last_error=None)
+        # A mass send whose fan-out is not finished (it was halted) waits for everyone
+        # again (outbox.HELD).
+        waiting = await Notice.filter(id=notice_id, fanout_done=False).exists()
+        again = Delivery.filter(source=source_of(notice_id), state__in=[DEAD, UNKNOWN])
+        count = 0
+        if waiting:
+            count += await again.filter(channel="mass").update(
+                state=PENDING, attempts=0, next_attempt_at=outbox.HELD, last_error=None
+            )
+            again = again.exclude(channel="mass")
+        count += await again.update(state=PENDING, attempts=0, next_attempt_at=now, last_error=None)
         if count:  # nothing to resend changes nothing, the halt included
             await Notice.filter(id=notice_id).update(halted_reason=None)
         return count
@@ -334,8 +342,8 @@ async def queue_page(
                 connection=tx,
                 held=held,
             )
-        if held and len(page) < page_size:
-            await outbox.release_held(source, channel, now, tx)
+        if len(page) < page_size:  # everyone is queued, whoever held what
+            await outbox.release_held(source, now, tx)
     if page:
         notice.fanout_cursor = page[-1][0]
     return len(page)

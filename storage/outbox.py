@@ -2,7 +2,8 @@
 
 Claiming is one statement, so several processes share the work and none sends a row
 twice: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional UPDATE on SQLite (whose
-single writer makes it atomic). A process killed mid-send leaves its rows leased; when
+single writer makes it atomic). Mass sends, which go to many people in one call, are
+claimed a source at a time by one claimer at a time (:func:`claim_together`). A process killed mid-send leaves its rows leased; when
 the lease runs out another process claims them again.
 """
 
@@ -187,18 +188,20 @@ async def enqueue_many(
     )
 
 
-async def release_held(
-    source: str, channel: str, now: datetime, connection: BaseDBAsyncClient
-) -> int:
-    """The held deliveries of ``source`` through ``channel`` are due now (its fan-out has
-    queued everyone). Returns how many."""
+async def release_held(source: str, now: datetime, connection: BaseDBAsyncClient) -> int:
+    """The held deliveries of ``source`` are due now (its fan-out has queued everyone).
+    Returns how many."""
     return (
-        await Delivery.filter(
-            source=source, channel=channel, state=PENDING, next_attempt_at__gte=HELD
-        )
+        await Delivery.filter(source=source, state=PENDING, next_attempt_at__gte=HELD)
         .using_db(connection)
         .update(next_attempt_at=now)
     )
+
+
+_ONE_SOURCE = (
+    " AND source = (SELECT source FROM delivery WHERE state IN ('pending', 'sending')"
+    " AND next_attempt_at <= {now} AND channel = {channel} LIMIT 1)"
+)
 
 
 async def claim(
@@ -209,11 +212,13 @@ async def claim(
     limit: int,
     paused: Sequence[str] = (),
     only: str | None = None,
+    one_source: bool = False,
     connection: BaseDBAsyncClient | None = None,
 ) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries to ``owner``: pending ones whose time has come,
     and sending ones whose lease ran out (their process died). Channels in ``paused``
-    (their daily quota is used up) are left alone; ``only`` claims one channel alone."""
+    (their daily quota is used up) are left alone; ``only`` claims one channel alone,
+    and with ``one_source`` only the deliveries of the source of its oldest due one."""
     conn = connection or get_connection("default")
     until = now + lease
     # A leased row's next_attempt_at is its lease's end, so "due" (pending and its time
@@ -228,6 +233,7 @@ async def claim(
             " WHERE state IN ('pending', 'sending') AND next_attempt_at <= $3"
             " AND NOT (channel = ANY($5::text[]))"
             " AND ($6::text IS NULL OR channel = $6)"
+            f"{_ONE_SOURCE.format(now='$3', channel='$6') if one_source else ''}"
             f" LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_CLAIMED_COLUMNS}",
             [owner, until, now, limit, list(paused), only],
         )
@@ -242,8 +248,18 @@ async def claim(
             " WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?"
             f"{f' AND channel NOT IN ({skip})' if paused else ''}"
             f"{' AND channel = ?' if only else ''}"
+            f"{_ONE_SOURCE.format(now='?', channel='?') if one_source else ''}"
             f" LIMIT ?) RETURNING {_CLAIMED_COLUMNS}",
-            [owner, until, until, now, *paused, *([only] if only else []), limit],
+            [
+                owner,
+                until,
+                until,
+                now,
+                *paused,
+                *([only] if only else []),
+                *([now, only] if one_source else []),
+                limit,
+            ],
         )
     return sorted((_claimed(row) for row in rows), key=lambda d: d.id)
 
@@ -251,49 +267,47 @@ async def claim(
 async def claim_together(
     owner: str, *, channel: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
-    """Like :func:`claim` for one channel whose sends go many people a call (mass
-    sends, at least two people each), taken by one claimer at a time.
+    """Like :func:`claim`, for a channel that sends to many people in one call and to two
+    at least (WeChat's mass send): one source a claim, one claimer at a time.
 
-    Taking turns: with SKIP LOCKED a second claimer would take whatever rows the first
-    had not locked yet, and what goes together would be split. And a claim that comes
-    back full may have cut a source's send short: where that leaves one person of it
-    behind, who could not be sent alone, some of the claimed go back to be claimed with
-    them, one when three or more of that source were claimed, else all. Both happen in
-    one transaction, so the next claimer sees what this one kept and gave back."""
+    What is claimed is then everything of the source that is due, or ``limit`` of it.
+    In that second case, when just one more is due, one of the claimed goes back to be
+    sent with that one (``limit`` is three or more), so no one is left to go alone. The
+    claim, the count and the give-back are one transaction, and claimers take turns:
+    with SKIP LOCKED alone, a second claimer would take the rows the first had not
+    locked yet, and what goes together would be split between them."""
     async with in_transaction() as tx:
         if tx.capabilities.dialect == "postgres":
             await tx.execute_query(
                 "SELECT pg_advisory_xact_lock(hashtext($1))", [f"outbox:claim:{channel}"]
             )
-        # On SQLite the claim's UPDATE takes the database's write lock until the end
-        # of this transaction: other claimers wait for it.
-        claimed = await claim(owner, now=now, lease=lease, limit=limit, only=channel, connection=tx)
+        # On SQLite the claim's UPDATE is the transaction's first statement: it takes the
+        # database's write lock, and other claimers wait until this one commits.
+        claimed = await claim(
+            owner, now=now, lease=lease, limit=limit, only=channel, one_source=True, connection=tx
+        )
         if len(claimed) < limit:
             return claimed
-        by_source: dict[str, list[Claimed]] = {}
-        for d in claimed:
-            by_source.setdefault(d.source, []).append(d)
-        back: list[int] = []
-        for source, members in by_source.items():
-            left = await (
-                Delivery.filter(
-                    source=source, channel=channel, state=PENDING, next_attempt_at__lte=now
-                )
-                .using_db(tx)
-                .limit(2)
-                .values_list("id", flat=True)
+        left = (
+            await Delivery.filter(
+                source=claimed[0].source, channel=channel, state__in=[PENDING, SENDING],
+                next_attempt_at__lte=now,
             )
-            if len(left) == 1 and len(members) >= 3:
-                back.append(members[-1].id)
-            elif left and len(members) <= 2:
-                back.extend(d.id for d in members)
-        if back:
-            await (
-                Delivery.filter(id__in=back)
-                .using_db(tx)
-                .update(state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=now)
-            )
-    return [d for d in claimed if d.id not in back]
+            .using_db(tx)
+            .limit(2)
+            .values_list("id", flat=True)
+        )  # fmt: skip
+        # A retry goes out under its earlier send's name, with the same people.
+        fresh = [d for d in claimed if not (d.wechat_msgid or "").startswith("batch:")]
+        if len(left) != 1 or not fresh:
+            return claimed
+        back = fresh[-1].id
+        await (
+            Delivery.filter(id=back)
+            .using_db(tx)
+            .update(state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=now)
+        )
+    return [d for d in claimed if d.id != back]
 
 
 async def claim_one(
@@ -390,21 +404,11 @@ async def finish_many(
         ]
         for r in results
     ]
-    pg = get_connection("default").capabilities.dialect == "postgres"
-    if not pg:
-        # The rows still ours decide which attempts are closed and which follow-ups are
-        # queued; the update repeats the lease condition for the rows themselves. Read
-        # before the transaction: a SQLite transaction that reads and then writes cannot
-        # wait for another process's write, it fails at once ("database is locked").
-        kept = await Delivery.filter(
-            id__in=[r.delivery_id for r in results], lease_owner=owner, state=SENDING
-        ).values("id")
-        mine = {int(row["id"]) for row in kept}
     async with in_transaction() as tx:
-        if pg:
+        if tx.capabilities.dialect == "postgres":
             mine = await _finish_postgres(tx, values, results, attempt_ids, owner, now)
         else:
-            await _finish_sqlite(tx, values, results, mine, owner, now)
+            mine = await _finish_sqlite(tx, values, results, owner, now)
         follow_ups = [
             r.follow_up for r in results if r.follow_up is not None and r.delivery_id in mine
         ]
@@ -464,10 +468,20 @@ async def _finish_sqlite(
     tx: BaseDBAsyncClient,
     values: list[list[Any]],
     results: Sequence[Result],
-    mine: set[int],
     owner: str,
     now: datetime,
-) -> None:
+) -> set[int]:
+    # First, the rows still ours, by a write that changes nothing: it takes the
+    # database's write lock, so they stay ours to the end of the transaction (a SQLite
+    # transaction that reads first cannot wait for another process's write; it fails).
+    ids = [r.delivery_id for r in results]
+    rows = await tx.execute_query_dict(
+        "UPDATE delivery SET lease_owner = lease_owner"
+        f" WHERE id IN ({', '.join('?' * len(ids))}) AND lease_owner = ? AND state = ?"
+        " RETURNING id",
+        [*ids, owner, SENDING],
+    )
+    mine = {int(row["id"]) for row in rows}
     await tx.execute_many(
         "UPDATE delivery SET state = ?, lease_owner = NULL, lease_until = NULL,"
         " last_errcode = ?, last_error = ?, next_attempt_at = ?, sent_at = ?,"
@@ -480,6 +494,7 @@ async def _finish_sqlite(
         " WHERE delivery_id = ? AND owner = ? AND finished_at IS NULL",
         [[now, *_closing(r), r.delivery_id, owner] for r in results if r.delivery_id in mine],
     )
+    return mine
 
 
 async def close_lost_attempts(ids: Sequence[int], now: datetime, note: str) -> None:
