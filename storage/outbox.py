@@ -3,8 +3,9 @@
 Claiming is one statement, so several processes share the work and none sends a row
 twice: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional UPDATE on SQLite (whose
 single writer makes it atomic). Mass sends, which go to many people in one call, are
-claimed a source at a time by one claimer at a time (:func:`claim_together`). A process killed mid-send leaves its rows leased; when
-the lease runs out another process claims them again.
+claimed a source at a time by one claimer at a time (:func:`claim_together`). A process
+killed mid-send leaves its rows leased; when the lease runs out another process claims
+them again.
 """
 
 from __future__ import annotations
