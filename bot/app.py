@@ -42,6 +42,7 @@ from storage.db import open_database, use
 from storage.guesses import Guesses
 from storage.locks import PersonLocks
 from storage.models import Township
+from storage.ratelimit import RateLimit
 from storage.redis import open_redis
 from storage.replies import ReplyCache
 from storage.turns import Turns
@@ -139,6 +140,17 @@ def create_app(
     async def redis(app: web.Application) -> AsyncIterator[None]:
         async with open_redis(settings.redis.url, settings.data_dir) as client:
             app[keys.REDIS] = client
+            per_second = settings.staff.requests_per_second
+            app[keys.STAFF_RATE] = (
+                RateLimit(
+                    client,
+                    "ratelimit:staff:",
+                    rate=per_second,
+                    burst=settings.staff.request_burst,
+                )
+                if per_second
+                else None
+            )
             yield
 
     async def wechat(app: web.Application) -> AsyncIterator[None]:

@@ -20,6 +20,7 @@ from bot.wechat_api import WeChatAPI
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.ticket_updates import TicketRendering
+from storage.ratelimit import RateLimit
 from storage.workdays import WorkCalendar
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -38,3 +39,5 @@ WORK_CALENDAR = web.AppKey("work_calendar", WorkCalendar)
 TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)
 MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)
 MEDIA_STORE = web.AppKey[MediaStore]("media_store")
+# Each staff account's budget of staff API requests (None: no limit).
+STAFF_RATE = web.AppKey[RateLimit | None]("staff_rate")

@@ -224,6 +224,8 @@ class MediaSettings(_Section):
 
 class StaffSettings(_Section):
     token_hours: float = Field(12.0, gt=0, le=24 * 30)
+    requests_per_second: float = Field(10.0, ge=0, le=10_000)
+    request_burst: int = Field(60, ge=1, le=100_000)
 
 
 class LoggingSettings(_Section):

@@ -31,7 +31,8 @@ return 0
 
 
 class RateLimit:
-    """``rate`` calls per second with a burst of ``burst`` calls, for one key."""
+    """``rate`` calls per second with a burst of ``burst`` calls, for one key; or for each
+    caller, its own budget of the same size, under ``key`` plus the caller's name."""
 
     def __init__(self, redis: aioredis.Redis, key: str, *, rate: float, burst: int = 1) -> None:
         self._key = key
@@ -39,12 +40,15 @@ class RateLimit:
         self._burst_us = self._interval_us * max(burst - 1, 0)
         self._script = redis.register_script(_GCRA)
 
+    async def take(self, caller: str = "") -> float:
+        """Spend one call of the budget if there is one and return 0; else spend nothing and
+        return the seconds until there is."""
+        delay_us = int(
+            await self._script(keys=[self._key + caller], args=[self._interval_us, self._burst_us])
+        )
+        return max(delay_us, 0) / 1_000_000
+
     async def wait(self) -> None:
         """Return when a call may be made, waiting our turn if the budget is spent."""
-        while True:
-            delay_us = int(
-                await self._script(keys=[self._key], args=[self._interval_us, self._burst_us])
-            )
-            if delay_us <= 0:
-                return
-            await asyncio.sleep(delay_us / 1_000_000)
+        while delay := await self.take():
+            await asyncio.sleep(delay)

@@ -181,6 +181,9 @@ def make_settings(
                 "api_timeout": 1.0,
             },
             "redis": {"url": redis_url},
+            # Tests poll the staff API far faster than anyone clicks through it; the
+            # per-account limit has tests of its own (test_staff_rate.py).
+            "staff": {"requests_per_second": 0},
         }
         for section, values in overrides.items():
             if isinstance(values, dict) and isinstance(base.get(section), dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import timedelta
 
 import structlog
@@ -37,9 +38,27 @@ async def caller(request: web.Request, *roles: str) -> StaffMember:
     member = await staff.by_token(token, request.app[keys.CLOCK]()) if token else None
     if member is None:
         raise refuse(401, texts.STAFF_NEED_LOGIN)
+    await _within_budget(request, member)
     if roles and member.role not in roles:
         raise refuse(403, texts.STAFF_FORBIDDEN_ROLE)
     return member
+
+
+async def _within_budget(request: web.Request, member: StaffMember) -> None:
+    """429 when this account has used up its requests for now: a leaked token, or a
+    script gone wrong, cannot read the county's records as fast as the database gives
+    them. Per account, not per token, so logging in again does not reset it."""
+    budget = request.app[keys.STAFF_RATE]
+    if budget is None:
+        return
+    try:
+        wait = await budget.take(str(member.id))
+    except Exception:  # Redis away: staff work goes on unlimited, the audit log still holds
+        log.warning("staff rate limit unavailable (Redis?)")
+        return
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        raise refuse(429, texts.STAFF_TOO_FAST.format(seconds=seconds), retry_after=seconds)
 
 
 def _failure_key(username: str) -> str:

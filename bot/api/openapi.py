@@ -54,7 +54,10 @@ DOCUMENT: dict[str, Any] = {
         "description": (
             "For staff of the township service centres and county departments. Log in for "
             "a bearer token and send it as `Authorization: Bearer <token>`. Staff act only "
-            'within their jurisdiction; errors are JSON `{"error": ...}` in plain Chinese.'
+            'within their jurisdiction; errors are JSON `{"error": ...}` in plain Chinese. '
+            "Each account may make `[staff] requests_per_second` requests a second on "
+            "average, in bursts of up to `request_burst`; beyond that the answer is 429 "
+            'with a `Retry-After` header and `{"error": ..., "retry_after": seconds}`.'
         ),
     },
     "servers": [{"url": "/api/v1"}],
