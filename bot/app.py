@@ -231,6 +231,8 @@ def create_app(
                     message_lease_seconds=budget + 2.0,
                     message_keep_seconds=conv.dedupe_seconds,
                     session_keep_seconds=SESSION_KEEP_SECONDS,
+                    messages_per_minute=conv.messages_per_minute,
+                    message_burst=conv.message_burst,
                 ),
                 replies=ReplyCache(redis, keep_seconds=conv.dedupe_seconds),
                 scheduler=jobs,
@@ -245,6 +247,7 @@ def create_app(
                 budget=budget,
                 step_limit=conv.step_limit_seconds,
                 sorry=texts.SORRY_ERROR.format(hotline=settings.account.hotline),
+                too_fast=texts.TOO_FAST,
             )
             out = settings.outbox
             wx = settings.wechat

@@ -86,6 +86,7 @@ class Inbox:
         budget: float,
         step_limit: float,
         sorry: str,
+        too_fast: str,
     ) -> None:
         self._engine = engine
         self._turns = turns
@@ -95,16 +96,27 @@ class Inbox:
         self._budget = budget
         self._step_limit = step_limit
         self._sorry = sorry
+        self._too_fast = too_fast
 
     async def handle(self, msg: Inbound) -> bytes:
         """The reply XML (plain, before encryption); empty means answer "success"."""
         deadline = time.monotonic() + self._budget
         key = self._replies.key(msg.appid, message_key(msg))
         locks, sessions = lock_key(msg.appid, msg.openid), session_key(msg.appid, msg.openid)
+        # What the person sends counts against their budget; WeChat's own events (job
+        # reports, follows, scans) do not, and are never refused.
+        budget = None if isinstance(msg, Event) else f"rate:{msg.appid}:{msg.openid}"
         while True:
             # Bounded: a Redis that stopped answering must not hold WeChat's request open.
             async with asyncio.timeout(max(deadline - time.monotonic(), 0.05)):
-                began, value = await self._turns.begin(key, locks, sessions)
+                began, value = await self._turns.begin(key, locks, sessions, budget)
+            if began is Began.TOO_FAST:
+                # Flooding (a script, a stuck phone): told so, and nothing else is done.
+                log.warning("messages too fast; refused", openid=msg.openid)
+                refusal = render(msg, Reply(self._too_fast))
+                async with asyncio.timeout(_REDIS_LIMIT):
+                    await self._replies.done(key, refusal)
+                return refusal
             if isinstance(value, Turn):
                 turn = value
                 break

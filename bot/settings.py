@@ -110,6 +110,8 @@ class ConversationSettings(_Section):
     max_attempts: int = Field(3, ge=1, le=10)
     dedupe_seconds: int = Field(600, ge=30)
     step_limit_seconds: float = Field(30.0, gt=0, le=300)
+    messages_per_minute: float = Field(30.0, ge=0, le=6000)
+    message_burst: int = Field(20, ge=1, le=1000)
 
 
 class OutboxSettings(_Section):

@@ -11,23 +11,29 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-# KEYS[1] the limit; ARGV[1] interval between calls (µs), ARGV[2] burst allowance (µs).
-# Returns 0 when the call may go now, else how many µs to wait before asking again.
-_GCRA = """
+# One GCRA step, for this module's script and for others that check a budget on the
+# way (storage.turns): {key}, {interval} (µs between calls) and {burst} (µs of burst
+# allowance) are Lua expressions. It leaves ``wait``: 0 when the call may go (and it has
+# been spent), else how many µs to wait before asking again.
+GCRA_BODY = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+local interval = tonumber({interval})
+local burst = tonumber({burst})
+local tat = tonumber(redis.call('GET', {key}) or now)
 if tat < now then tat = now end
+local wait = 0
 if tat - now > burst then
-  return tat - now - burst
+  wait = tat - now - burst
+else
+  local new_tat = tat + interval
+  redis.call('SET', {key}, string.format('%d', new_tat), 'PX',
+             math.ceil((new_tat - now + burst) / 1000) + 1)
 end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX',
-           math.ceil((new_tat - now + burst) / 1000) + 1)
-return 0
 """
+
+# KEYS[1] the limit; ARGV[1] interval, ARGV[2] burst allowance. Returns the wait (µs).
+_GCRA = GCRA_BODY.format(key="KEYS[1]", interval="ARGV[1]", burst="ARGV[2]") + "return wait\n"
 
 
 class RateLimit:

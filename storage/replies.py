@@ -54,6 +54,11 @@ class ReplyCache:
             return Outcome(None, late=True)
         return None
 
+    async def done(self, key: str, reply: bytes) -> None:
+        """Keep a reply made without a turn (a message refused before any step), for
+        retries."""
+        await self._redis.set(key, DONE + reply, ex=self._keep)
+
     async def late(self, key: str) -> None:
         """The first attempt answered "success"; its reply goes out as a customer-service
         message, so retries must answer "success" too."""

@@ -23,15 +23,25 @@ from redis.exceptions import NoScriptError
 
 from storage import replies
 from storage.locks import ACQUIRE_BODY, ENQUEUE_BODY, RELEASE_BODY, KeepAlive, PersonLocks
+from storage.ratelimit import GCRA_BODY
 
 log = structlog.get_logger(__name__)
 
-# KEYS: message, lock queue, session. ARGV: token, lock lease ms, message lease ms.
-# Returns {0, value} for a retry, {1, session} when the lock is ours, {2} when queued.
+# KEYS: message, lock queue, session, the person's message budget.
+# ARGV: token, lock lease ms, message lease ms, pending marker, budget interval µs (0: no
+#       budget), budget burst µs.
+# Returns {0, value} for a retry, {1, session} when the lock is ours, {2} when queued,
+# {3} when the person's budget is spent (nothing else done but claiming the message).
 _BEGIN = (
     """
 if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[3]) then
   return {0, redis.call('GET', KEYS[1])}
+end
+if tonumber(ARGV[5]) > 0 then
+"""
+    + GCRA_BODY.format(key="KEYS[4]", interval="ARGV[5]", burst="ARGV[6]")
+    + """
+  if wait > 0 then return {3} end
 end
 """
     + ENQUEUE_BODY.format(queue="KEYS[2]", token="ARGV[1]", lease="ARGV[2]")
@@ -110,6 +120,7 @@ class Began(Enum):
     RETRY = 0
     HOLDING = 1
     QUEUED = 2
+    TOO_FAST = 3
 
 
 @dataclass
@@ -133,28 +144,43 @@ class Turns:
         message_lease_seconds: float,
         message_keep_seconds: int,
         session_keep_seconds: int,
+        messages_per_minute: float = 0,
+        message_burst: int = 1,
     ) -> None:
         self._redis = redis
         self._locks = locks
         self._message_lease_ms = int(message_lease_seconds * 1000)
         self._message_keep = message_keep_seconds
         self._session_keep = session_keep_seconds
+        self._interval_us = int(60_000_000 / messages_per_minute) if messages_per_minute else 0
+        self._burst_us = self._interval_us * max(message_burst - 1, 0)
         self._begin = _Script(redis, _BEGIN)
         self._finish = _Script(redis, _FINISH)
 
     async def begin(
-        self, message_key: str, lock_key: str, session_key: str
+        self, message_key: str, lock_key: str, session_key: str, budget_key: str | None = None
     ) -> tuple[Began, Turn | bytes | None]:
         """Claim the message. RETRY with the stored value when another attempt has it;
-        otherwise a Turn (HOLDING: lock and session in hand; QUEUED: call ``wait``)."""
+        TOO_FAST when ``budget_key`` (the person's) has no message left for now; otherwise
+        a Turn (HOLDING: lock and session in hand; QUEUED: call ``wait``)."""
         token = secrets.token_hex(8)
+        interval = self._interval_us if budget_key else 0
         result = await self._begin(
-            (message_key, lock_key, session_key),
-            (token, self._locks.lease_ms, self._message_lease_ms, replies.PENDING),
+            (message_key, lock_key, session_key, budget_key or session_key),
+            (
+                token,
+                self._locks.lease_ms,
+                self._message_lease_ms,
+                replies.PENDING,
+                interval,
+                self._burst_us,
+            ),
         )
         state = Began(int(result[0]))
         if state is Began.RETRY:
             return state, result[1]
+        if state is Began.TOO_FAST:
+            return state, None
         keeper = self._locks.keep_alive(
             token, message_key=message_key, message_lease_ms=self._message_lease_ms
         )

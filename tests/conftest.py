@@ -184,6 +184,8 @@ def make_settings(
             # Tests poll the staff API far faster than anyone clicks through it; the
             # per-account limit has tests of its own (test_staff_rate.py).
             "staff": {"requests_per_second": 0},
+            # Likewise one person's messages: a test walks a whole flow in a second.
+            "conversation": {"messages_per_minute": 0},
         }
         for section, values in overrides.items():
             if isinstance(values, dict) and isinstance(base.get(section), dict):
