@@ -415,6 +415,11 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    # Each person's message budget is checked as in production, with a burst that holds
+    # all the messages one simulated person sends in the run (the default: 20).
+    per_person = -(-(args.warmup + args.requests) // args.users)
+    burst = max(settings.conversation.message_burst, per_person + 1)
+    env["TOWNSHIP_CONVERSATION__MESSAGE_BURST"] = str(burst)
     if args.redis_url:
         env["TOWNSHIP_REDIS__URL"] = args.redis_url
     if args.database_url:
@@ -604,8 +609,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.bare_server:
         serve_bare(*args.bare_server)
         return 0
-    if args.requests < 1 or args.concurrency < 1 or args.warmup < 0:
-        parser.error("--requests and --concurrency must be positive")
+    if args.requests < 1 or args.concurrency < 1 or args.users < 1 or args.warmup < 0:
+        parser.error("--requests, --concurrency and --users must be positive")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="township-bench-") as tmp:

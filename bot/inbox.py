@@ -103,9 +103,13 @@ class Inbox:
         deadline = time.monotonic() + self._budget
         key = self._replies.key(msg.appid, message_key(msg))
         locks, sessions = lock_key(msg.appid, msg.openid), session_key(msg.appid, msg.openid)
-        # What the person sends counts against their budget; WeChat's own events (job
-        # reports, follows, scans) do not, and are never refused.
-        budget = None if isinstance(msg, Event) else f"rate:{msg.appid}:{msg.openid}"
+        # What the person sends counts against their budget; menu clicks and WeChat's
+        # events (follows, scans, sending reports, and those we do not parse) do not, and
+        # are never refused.
+        event = isinstance(msg, Event) or (
+            isinstance(msg, UnknownMessage) and msg.msg_type == "event"
+        )
+        budget = None if event else f"rate:{msg.appid}:{msg.openid}"
         while True:
             # Bounded: a Redis that stopped answering must not hold WeChat's request open.
             async with asyncio.timeout(max(deadline - time.monotonic(), 0.05)):
@@ -113,10 +117,7 @@ class Inbox:
             if began is Began.TOO_FAST:
                 # Flooding (a script, a stuck phone): told so, and nothing else is done.
                 log.warning("messages too fast; refused", openid=msg.openid)
-                refusal = render(msg, Reply(self._too_fast))
-                async with asyncio.timeout(_REDIS_LIMIT):
-                    await self._replies.done(key, refusal)
-                return refusal
+                return render(msg, Reply(self._too_fast))
             if isinstance(value, Turn):
                 turn = value
                 break
@@ -128,6 +129,8 @@ class Inbox:
                     outcome = await self._replies.wait(key, remaining)
             if outcome is not None:
                 log.info("retry answered from the first attempt", openid=msg.openid)
+                if outcome.refused:
+                    return render(msg, Reply(self._too_fast))
                 return outcome.reply or b""
             # The first attempt's lease ran out (its process died): claim it ourselves.
         attempt = _Attempt()

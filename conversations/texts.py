@@ -62,7 +62,7 @@ UNSUPPORTED = "暂不支持这种消息。"
 SESSION_EXPIRED = "您有{minutes}分钟没有回复，刚才的事项已经结束，需要时请重新选择。"
 FLOW_CHANGED = "抱歉，服务刚刚更新，刚才的事项需要重新开始。"
 SORRY_ERROR = "抱歉，系统出了点问题，请稍后再试，或拨打 {hotline}。"
-TOO_FAST = "您发消息太快了，刚才这条没有处理。请过一分钟再发。"
+TOO_FAST = "您发消息太快了，刚才这条没有处理。请稍等一会儿再发。"
 
 # 我的 (what is stored about the person) ---------------------------------------------
 

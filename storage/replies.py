@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 PENDING = b"p"
 LATE = b"l"
 DONE = b"d"
+REFUSED = b"r"  # refused unprocessed: the person's message budget was spent
 
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:
@@ -30,6 +31,7 @@ class Outcome:
 
     reply: bytes | None
     late: bool
+    refused: bool = False
 
 
 class ReplyCache:
@@ -52,12 +54,9 @@ class ReplyCache:
             return Outcome(value[len(DONE) :], late=False)
         if value == LATE:
             return Outcome(None, late=True)
+        if value == REFUSED:
+            return Outcome(None, late=False, refused=True)
         return None
-
-    async def done(self, key: str, reply: bytes) -> None:
-        """Keep a reply made without a turn (a message refused before any step), for
-        retries."""
-        await self._redis.set(key, DONE + reply, ex=self._keep)
 
     async def late(self, key: str) -> None:
         """The first attempt answered "success"; its reply goes out as a customer-service

@@ -29,9 +29,10 @@ log = structlog.get_logger(__name__)
 
 # KEYS: message, lock queue, session, the person's message budget.
 # ARGV: token, lock lease ms, message lease ms, pending marker, budget interval µs (0: no
-#       budget), budget burst µs.
+#       budget), budget burst µs, refused marker, message keep s.
 # Returns {0, value} for a retry, {1, session} when the lock is ours, {2} when queued,
-# {3} when the person's budget is spent (nothing else done but claiming the message).
+# {3} when the person's budget is spent (the message is marked refused for retries,
+# and nothing else is done).
 _BEGIN = (
     """
 if not redis.call('SET', KEYS[1], ARGV[4], 'NX', 'PX', ARGV[3]) then
@@ -41,7 +42,10 @@ if tonumber(ARGV[5]) > 0 then
 """
     + GCRA_BODY.format(key="KEYS[4]", interval="ARGV[5]", burst="ARGV[6]")
     + """
-  if wait > 0 then return {3} end
+  if wait > 0 then
+    redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
+    return {3}
+  end
 end
 """
     + ENQUEUE_BODY.format(queue="KEYS[2]", token="ARGV[1]", lease="ARGV[2]")
@@ -174,6 +178,8 @@ class Turns:
                 replies.PENDING,
                 interval,
                 self._burst_us,
+                replies.REFUSED,
+                self._message_keep,
             ),
         )
         state = Began(int(result[0]))

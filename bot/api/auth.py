@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from datetime import timedelta
@@ -21,6 +22,7 @@ log = structlog.get_logger(__name__)
 # Logins allowed per username before a pause (a right one clears the count), and the pause.
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 900
+BUDGET_CHECK_SECONDS = 0.5
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -32,15 +34,21 @@ def _bearer(request: web.Request) -> str | None:
 
 
 async def caller(request: web.Request, *roles: str) -> StaffMember:
-    """The staff member making this request; 401 without a valid token, 403 when their
-    role is not among ``roles`` (any role when none are named)."""
+    """The staff member making this request; 401 without a valid token, 429 when their
+    account's request budget is spent, 403 when their role is not among ``roles`` (any
+    role when none are named)."""
+    member = await _member(request)
+    await _within_budget(request, member)
+    if roles and member.role not in roles:
+        raise refuse(403, texts.STAFF_FORBIDDEN_ROLE)
+    return member
+
+
+async def _member(request: web.Request) -> StaffMember:
     token = _bearer(request)
     member = await staff.by_token(token, request.app[keys.CLOCK]()) if token else None
     if member is None:
         raise refuse(401, texts.STAFF_NEED_LOGIN)
-    await _within_budget(request, member)
-    if roles and member.role not in roles:
-        raise refuse(403, texts.STAFF_FORBIDDEN_ROLE)
     return member
 
 
@@ -52,7 +60,9 @@ async def _within_budget(request: web.Request, member: StaffMember) -> None:
     if budget is None:
         return
     try:
-        wait = await budget.take(str(member.id))
+        # Bounded: the Redis client has no socket timeout of its own (storage.redis).
+        async with asyncio.timeout(BUDGET_CHECK_SECONDS):
+            wait = await budget.take(str(member.id))
     except Exception:  # Redis away: staff work goes on unlimited, the audit log still holds
         log.warning("staff rate limit unavailable (Redis?)")
         return
@@ -100,7 +110,9 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    await caller(request)
+    # Never refused for the budget: ending a leaked token is what someone does while a
+    # script spends it.
+    await _member(request)
     token = _bearer(request)
     assert token is not None
     await staff.logout(token)

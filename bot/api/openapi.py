@@ -28,10 +28,20 @@ _ERRORS = {
     "403": _json(_ref("Error"), "Not allowed for this role or outside this jurisdiction."),
     "404": _json(_ref("Error"), "Nothing by that name within the caller's jurisdiction."),
     "409": _json(_ref("Error"), "Not possible in its present state."),
+    "429": _json(
+        _ref("Error"),
+        "Too many requests from this account (or failed logins): wait retry_after seconds.",
+    ),
 }
 
 
-def _op(summary: str, ok: dict[str, Any], *codes: str, body: str | None = None) -> dict[str, Any]:
+def _op(
+    summary: str, ok: dict[str, Any], *codes: str, body: str | None = None, limited: bool = True
+) -> dict[str, Any]:
+    """An operation; one that needs a login (401) is within the account's request budget
+    (429) unless ``limited`` is False."""
+    if "401" in codes and limited:
+        codes = (*codes, "429")
     op: dict[str, Any] = {
         "summary": summary,
         "responses": {**ok, **{c: _ERRORS[c] for c in codes}},
@@ -76,7 +86,12 @@ DOCUMENT: dict[str, Any] = {
             }
         },
         "/auth/logout": {
-            "post": _op("End this token", {"200": _json({"type": "object"}, "Logged out.")}, "401")
+            "post": _op(
+                "End this token (never refused for the account's request budget)",
+                {"200": _json({"type": "object"}, "Logged out.")},
+                "401",
+                limited=False,
+            )
         },
         "/notices": {
             "get": {
@@ -170,7 +185,11 @@ DOCUMENT: dict[str, Any] = {
             "Error": {
                 "type": "object",
                 "required": ["error"],
-                "properties": {"error": {"type": "string"}, "field": {"type": "string"}},
+                "properties": {
+                    "error": {"type": "string"},
+                    "field": {"type": "string"},
+                    "retry_after": {"type": "integer", "description": "Seconds (429 only)"},
+                },
             },
             "Login": {
                 "type": "object",
