@@ -227,8 +227,7 @@ class Dispatcher:
                 continue
             # A batch already tried (its answer lost, or its process dead) goes again under
             # the same name, so WeChat can tell it is the same send.
-            named = d.wechat_msgid if (d.wechat_msgid or "").startswith("batch:") else None
-            groups.setdefault(named or d.source, []).append(d)
+            groups.setdefault(d.batch or d.source, []).append(d)
         for key, members in groups.items():
             if len(members) < 2:  # WeChat's mass send needs two people at least
                 (d,) = members
@@ -240,8 +239,9 @@ class Dispatcher:
                     else self._fall_back(d, reason, attempted=False)
                 )
                 continue
-            batch = key if key.startswith("batch:") else f"batch:{secrets.token_hex(12)}"
-            if batch != key:
+            named = key.startswith(outbox.BATCH_PREFIX)
+            batch = key if named else f"{outbox.BATCH_PREFIX}{secrets.token_hex(12)}"
+            if not named:
                 await outbox.mark_batch([d.id for d in members], self.owner, batch)
             await outbox.start_attempts(members, self.owner, self._clock())
             done.extend(members)
@@ -257,7 +257,7 @@ class Dispatcher:
             msg_id = await self._api.send_mass_text(
                 [d.openid for d in members],
                 str(first.payload["text"]),
-                batch.removeprefix("batch:"),
+                batch.removeprefix(outbox.BATCH_PREFIX),
             )
         except (WeChatError, WeChatUnavailable) as exc:
             decision, errcode, error = self._decide(exc, "mass", first.attempts)

@@ -32,6 +32,7 @@ STATES = (PENDING, SENDING, SENT, DEAD, UNKNOWN, SKIPPED)
 # page would go out in many small sends, leaving a last page of one person who cannot
 # be sent at all (WeChat's mass send needs two people at least).
 HELD = datetime(9999, 1, 1, tzinfo=UTC)
+BATCH_PREFIX = "batch:"  # a mass send's name, kept in wechat_msgid before the call
 
 
 @dataclass(slots=True)
@@ -51,6 +52,13 @@ class Claimed:
     wechat_msgid: str | None
     # The attempt this process began (PostgreSQL): its result is written by primary key.
     attempt_id: int | None = None
+
+    @property
+    def batch(self) -> str | None:
+        """The name of the mass send it was last part of (``batch:…``), if any: a retry
+        goes again under the same name, so WeChat can tell it is the same send."""
+        msgid = self.wechat_msgid or ""
+        return msgid if msgid.startswith(BATCH_PREFIX) else None
 
 
 _CLAIMED_COLUMNS = "id, source, topic, appid, openid, channel, payload, attempts, wechat_msgid"
@@ -299,15 +307,11 @@ async def claim_together(
             .values_list("id", flat=True)
         )  # fmt: skip
         # A retry goes out under its earlier send's name, with the same people.
-        fresh = [d for d in claimed if not (d.wechat_msgid or "").startswith("batch:")]
+        fresh = [d for d in claimed if d.batch is None]
         if len(left) != 1 or not fresh:
             return claimed
         back = fresh[-1].id
-        await (
-            Delivery.filter(id=back)
-            .using_db(tx)
-            .update(state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=now)
-        )
+        await postpone_many([back], owner, now)  # in this transaction (its context)
     return [d for d in claimed if d.id != back]
 
 

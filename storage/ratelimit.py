@@ -36,14 +36,20 @@ end
 _GCRA = GCRA_BODY.format(key="KEYS[1]", interval="ARGV[1]", burst="ARGV[2]") + "return wait\n"
 
 
+def gcra_args(per_second: float, burst: int) -> tuple[int, int]:
+    """GCRA_BODY's interval and burst allowance (µs) for ``per_second`` calls on average
+    with bursts of ``burst``."""
+    interval = int(1_000_000 / per_second)
+    return interval, interval * max(burst - 1, 0)
+
+
 class RateLimit:
     """``rate`` calls per second with a burst of ``burst`` calls, for one key; or for each
     caller, its own budget of the same size, under ``key`` plus the caller's name."""
 
     def __init__(self, redis: aioredis.Redis, key: str, *, rate: float, burst: int = 1) -> None:
         self._key = key
-        self._interval_us = int(1_000_000 / rate)
-        self._burst_us = self._interval_us * max(burst - 1, 0)
+        self._interval_us, self._burst_us = gcra_args(rate, burst)
         self._script = redis.register_script(_GCRA)
 
     async def take(self, caller: str = "") -> float:

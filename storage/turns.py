@@ -23,7 +23,7 @@ from redis.exceptions import NoScriptError
 
 from storage import replies
 from storage.locks import ACQUIRE_BODY, ENQUEUE_BODY, RELEASE_BODY, KeepAlive, PersonLocks
-from storage.ratelimit import GCRA_BODY
+from storage.ratelimit import GCRA_BODY, gcra_args
 
 log = structlog.get_logger(__name__)
 
@@ -156,8 +156,9 @@ class Turns:
         self._message_lease_ms = int(message_lease_seconds * 1000)
         self._message_keep = message_keep_seconds
         self._session_keep = session_keep_seconds
-        self._interval_us = int(60_000_000 / messages_per_minute) if messages_per_minute else 0
-        self._burst_us = self._interval_us * max(message_burst - 1, 0)
+        self._interval_us, self._burst_us = (
+            gcra_args(messages_per_minute / 60, message_burst) if messages_per_minute else (0, 0)
+        )
         self._begin = _Script(redis, _BEGIN)
         self._finish = _Script(redis, _FINISH)
 
