@@ -16,7 +16,7 @@ from bot import keys
 from storage.db import use
 from storage.models import AuditEntry, Resident, Ticket, TicketEvent
 from tests.conftest import Desk, DeskFactory, FakeWeChat
-from tests.test_notices import FAST, PASSWORD, login
+from tests.test_notices import FAST, login, token_for
 
 FIRST = "oFirst00000000000000000000001"
 SECOND = "oSecond0000000000000000000002"
@@ -72,11 +72,7 @@ async def register_and_apply(desk: Desk, openid: str = FIRST) -> tuple[str, list
 
 async def relogin(desk: Desk, username: str = "sangyuan") -> dict[str, str]:
     """A fresh token (after the clock moved past the last one's 12 hours)."""
-    resp = await desk.client.post(
-        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-    )
-    assert resp.status == 200, await resp.text()
-    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
+    return await token_for(desk, username)
 
 
 async def staff_act(

@@ -9,17 +9,8 @@ import asyncio
 from bot import keys
 from storage import staff
 from storage.db import use
-from tests.conftest import Desk, DeskFactory
-
-PASSWORD = "correct-horse-9"
-
-
-async def _login(desk: Desk, username: str) -> dict[str, str]:
-    resp = await desk.client.post(
-        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-    )
-    assert resp.status == 200, await resp.text()
-    return {"Authorization": f"Bearer {(await resp.json())['token']}"}
+from tests.conftest import DeskFactory
+from tests.test_notices import PASSWORD, token_for
 
 
 async def test_an_account_over_its_budget_is_told_to_wait_and_others_are_not(
@@ -31,9 +22,9 @@ async def test_an_account_over_its_budget_is_told_to_wait_and_others_are_not(
         await staff.add("sangyuan", "township_staff", PASSWORD, "桑园镇", None)
         await staff.add("tiecheng", "township_staff", PASSWORD, "铁城镇", None)
     # Logged in first: logging in spends nothing, and a new token is no way round it.
-    auth = await _login(desk, "sangyuan")
-    again = await _login(desk, "sangyuan")
-    other = await _login(desk, "tiecheng")
+    auth = await token_for(desk, "sangyuan")
+    again = await token_for(desk, "sangyuan")
+    other = await token_for(desk, "tiecheng")
     for _ in range(3):
         assert (await desk.client.get("/api/v1/staff/me", headers=auth)).status == 200
     over = await desk.client.get("/api/v1/tickets", headers=auth)
@@ -60,9 +51,9 @@ async def test_a_refused_token_spends_nothing_and_a_limit_of_zero_is_no_limit(
     bogus = {"Authorization": "Bearer not-a-token"}
     for _ in range(5):  # who is unknown is told to log in, and uses no one's budget
         assert (await limited.client.get("/api/v1/staff/me", headers=bogus)).status == 401
-    auth = await _login(limited, "sangyuan")
+    auth = await token_for(limited, "sangyuan")
     assert (await limited.client.get("/api/v1/staff/me", headers=auth)).status == 200
     unlimited = await make_desk(staff={"requests_per_second": 0})
-    auth = await _login(unlimited, "sangyuan")
+    auth = await token_for(unlimited, "sangyuan")
     for _ in range(30):
         assert (await unlimited.client.get("/api/v1/staff/me", headers=auth)).status == 200
