@@ -1,8 +1,5 @@
 """What the benchmarks share: starting the service (and other helpers) as child
-processes, waiting until they answer, stopping them, and printing URLs safely.
-
-Imported by the scripts beside it (`python bench/webhook.py` puts this folder first on
-the path)."""
+processes, waiting until they answer, stopping them, and printing URLs safely."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Fan-out benchmark: one notice to every household, through a WeChat API that is slow.
 
-    python bench/fanout.py [--households 100000] [--latency-ms 50] [--baseline-calls 200]
+    python -m bench.fanout [--households 100000] [--latency-ms 50] [--baseline-calls 200]
                            [--redis-url URL] [--database-url URL]
 
-The fake WeChat API runs in this process: the sandbox's own stand-in (bot.sandbox) on
+The fake WeChat API runs in this process: the sandbox's own stand-in (wechat.sandbox) on
 its own port, behind a middleware that holds every call for --latency-ms and counts the
 template messages that reach it (who, and when the last new one came). The real service
 (`python -m bot serve`) runs as a separate process with the default settings, except
@@ -43,18 +43,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if __package__ in (None, ""):
-    # Run as `python bench/<script>.py`, sys.path[0] is bench/ itself, whose queue.py
-    # would stand in for the standard library's: the project root takes its place.
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
-
 from bench.children import Child, free_port, shown, start, wait_healthy
 
 if TYPE_CHECKING:
     import aiohttp
     from aiohttp import web
 
-    from bot.sandbox import SandboxState
+    from wechat.sandbox import SandboxState
 
 SELF = Path(__file__).resolve()
 ROOT = SELF.parents[1]
@@ -98,14 +93,14 @@ class Counted:
 
 
 class FakeWeChat:
-    """bot.sandbox's stand-in, every /cgi-bin/ call held for ``latency`` seconds.
+    """wechat.sandbox's stand-in, every /cgi-bin/ call held for ``latency`` seconds.
 
     Counting is done here rather than from SandboxState.calls, which keeps only the last
     10,000 calls.
     """
 
     def __init__(self, appid: str, secret: str, latency: float) -> None:
-        from bot.sandbox import SandboxState
+        from wechat.sandbox import SandboxState
 
         self.state: SandboxState = SandboxState(appid=appid, secret=secret)
         self.latency = latency
@@ -115,7 +110,7 @@ class FakeWeChat:
         from aiohttp import web
         from aiohttp.typedefs import Handler
 
-        from bot.sandbox import CALL, create_sandbox_app
+        from wechat.sandbox import CALL, create_sandbox_app
 
         seen = self.seen
         latency = self.latency
@@ -673,8 +668,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--households and --baseline-calls must be positive")
     if args.database_url and not args.database_url.startswith(("postgres://", "asyncpg://")):
         parser.error("--database-url must be postgres://...")
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="township-fanout-") as tmp:
         try:
             return asyncio.run(bench(args, Path(tmp).resolve()))

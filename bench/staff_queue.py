@@ -1,6 +1,6 @@
 """Staff queue and ticket detail over a million tickets: p95 latency through the staff API.
 
-    python bench/queue.py [--database-url postgres://postgres@127.0.0.1:5432/bench_queue]
+    python -m bench.staff_queue [--database-url postgres://postgres@127.0.0.1:5432/bench_queue]
                           [--tickets 1000000] [--requests 500]
 
 Fills PostgreSQL with ``--tickets`` tickets spread over the ten demo townships (two
@@ -30,11 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-if __package__ in (None, ""):
-    # Run as `python bench/<script>.py`, sys.path[0] is bench/ itself, whose queue.py
-    # would stand in for the standard library's: the project root takes its place.
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.children import HOST, ROOT, free_port, shown, start, wait_healthy
 
@@ -101,8 +96,8 @@ async def fill(url: str, tickets: int) -> list[int]:
     """Schema, demo data, then the tickets and two events each. Returns township ids."""
     import asyncpg
 
-    from bot.app import beijing_now
     from storage import demo
+    from storage.clock import beijing_now
     from storage.db import open_database
 
     async def prepare() -> None:
@@ -276,7 +271,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=500, help="timed requests of each kind")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         return asyncio.run(bench(args, Path(tmp)))
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Webhook benchmark: the full conversation step against a bare aiohttp handler.
 
-    python bench/webhook.py [--requests 3000] [--warmup 500] [--concurrency 50]
+    python -m bench.webhook [--requests 3000] [--warmup 500] [--concurrency 50]
                             [--redis-url URL] [--database-url URL]
 
 Starts the real service (`python -m bot serve`, safe mode, sandbox secrets in a fresh
@@ -35,18 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-if __package__ in (None, ""):
-    # Run as `python bench/<script>.py`, sys.path[0] is bench/ itself, whose queue.py
-    # would stand in for the standard library's: the project root takes its place.
-    sys.path[0] = str(Path(__file__).resolve().parents[1])
-
 from bench.children import Child, free_port, shown, start, wait_healthy
 
 if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
-    from bot.simulator import Simulator
+    from wechat.simulator import Simulator
 
 SELF = Path(__file__).resolve()
 ROOT = SELF.parents[1]
@@ -58,7 +53,7 @@ REQUEST_TIMEOUT = 10.0
 XML_HEADERS = {"Content-Type": "text/xml"}
 
 
-# The bare baseline server (run as a child: bench/webhook.py --bare-server PORT SIZE) -----
+# The bare baseline server (run as a child: python -m bench.webhook --bare-server PORT SIZE) -----
 
 
 def serve_bare(port: int, size: int) -> None:
@@ -385,7 +380,7 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     import aiohttp
 
     from bot.settings import load_settings
-    from bot.simulator import Simulator
+    from wechat.simulator import Simulator
 
     # Secrets are generated here into data_dir/sandbox-secrets.json; the service reads them.
     settings = load_settings(
@@ -437,7 +432,10 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
         children.append(
             start(
                 "bare server",
-                [sys.executable, str(SELF), "--bare-server", str(bare_port), str(reply_size)],
+                [
+                    *(sys.executable, "-m", "bench.webhook", "--bare-server"),
+                    *(str(bare_port), str(reply_size)),
+                ],
                 env,
                 data_dir / "bare.log",
             )
@@ -611,8 +609,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.requests < 1 or args.concurrency < 1 or args.users < 1 or args.warmup < 0:
         parser.error("--requests, --concurrency and --users must be positive")
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="township-bench-") as tmp:
         try:
             return asyncio.run(bench(args, Path(tmp).resolve()))

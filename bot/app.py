@@ -7,7 +7,6 @@ import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import aiojobs
@@ -17,15 +16,10 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot import api, keys
 from bot.health import healthz
-from bot.inbox import Inbox, message_key
-from bot.media import FolderStore, MediaFetcher, S3Store
 from bot.metrics import metrics
-from bot.sandbox import PREFIX as SANDBOX_PREFIX
-from bot.sandbox import SandboxState, api_base_url, create_sandbox_app
 from bot.settings import Settings
-from bot.signing import Cipher
+from bot.turns import TurnRunner, message_key
 from bot.webhook import receive, verify
-from bot.wechat_api import WeChatAPI
 from conversations import texts
 from conversations.engine import Engine
 from conversations.flows import FlowRegistry, default_flows
@@ -34,31 +28,34 @@ from notifications import notice_rules
 from notifications.dispatcher import Dispatcher, DispatchSettings
 from notifications.fanout import Fanout, NoticeRendering
 from notifications.late_replies import send_late_reply
+from notifications.media_fetcher import MediaFetcher
 from notifications.policy import Retries
-from notifications.ticket_clock import TicketClock
+from notifications.receipts import Receipts
+from notifications.ticket_sweeper import TicketSweeper
 from notifications.ticket_updates import TicketRendering
 from storage import demo
+from storage.clock import beijing_now
 from storage.db import open_database, use
 from storage.guesses import Guesses
 from storage.locks import PersonLocks
+from storage.media_files import FolderStore, S3Store
 from storage.models import Township
 from storage.ratelimit import RateLimit
 from storage.redis import open_redis
-from storage.replies import ReplyCache
-from storage.turns import Turns
+from storage.reply_cache import ReplyCache
+from storage.turn_store import TurnStore
 from storage.workdays import WorkCalendar
+from wechat.client import WeChatAPI
+from wechat.sandbox import PREFIX as SANDBOX_PREFIX
+from wechat.sandbox import SandboxState, create_sandbox_app
+from wechat.signing import Cipher
 
 log = structlog.get_logger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Sessions are kept long past the idle timeout so that a conversation that ended while
 # the person was away is recognised and they are told, not silently restarted.
 SESSION_KEEP_SECONDS = 7 * 24 * 3600
-
-
-def beijing_now() -> datetime:
-    return datetime.now(BEIJING)
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -156,7 +153,7 @@ def create_app(
     async def wechat(app: web.Application) -> AsyncIterator[None]:
         wx = settings.wechat
         assert wx.secret is not None
-        base = api_base_url(settings)
+        base = settings.wechat_api_base_url
         # Enough connections for every send the dispatcher has in flight at once.
         connector = aiohttp.TCPConnector(limit=max(100, settings.outbox.concurrency + 20))
         async with aiohttp.ClientSession(connector=connector) as http:
@@ -223,9 +220,10 @@ def create_app(
             )
             redis = app[keys.REDIS]
             budget = settings.wechat.reply_budget
-            app[keys.INBOX] = Inbox(
+            app[keys.TURNS] = TurnRunner(
                 engine=engine,
-                turns=Turns(
+                receipts=Receipts(clock),
+                turns=TurnStore(
                     redis,
                     PersonLocks(redis),
                     message_lease_seconds=budget + 2.0,
@@ -306,7 +304,7 @@ def create_app(
                 poll_seconds=out.poll_seconds,
             )
             app[keys.FANOUT] = fanout
-            ticket_clock = TicketClock(
+            ticket_clock = TicketSweeper(
                 database=app[keys.DATABASE],
                 clock=clock,
                 calendar=app[keys.WORK_CALENDAR],

@@ -1,6 +1,6 @@
 """`township chat`: talk to the running service from a terminal, playing WeChat's part.
 
-Every message is built the way WeChat's servers build it (bot.simulator), signed with the
+Every message is built the way WeChat's servers build it (wechat.simulator), signed with the
 account's token, encrypted in safe/compatible mode and posted to /wechat; the passive
 reply is decrypted and printed. Messages the service pushes on its own (customer-service,
 template and subscription messages) go to the WeChat sandbox, which records them; chat
@@ -26,9 +26,9 @@ from typing import Any, TextIO
 import aiohttp
 from yarl import URL
 
-from bot.sandbox import PREFIX as SANDBOX_PREFIX
 from bot.settings import Settings
-from bot.simulator import Simulator
+from wechat.sandbox import PREFIX as SANDBOX_PREFIX
+from wechat.simulator import Simulator
 
 DEFAULT_OPENID = "o_sandbox_resident_0001"
 POLL_INTERVAL = 0.5  # seconds between looks at the sandbox for pushes (interactive)

@@ -86,9 +86,8 @@ def _menu_publish(args: argparse.Namespace) -> int:
     import aiohttp
 
     from bot import logs
-    from bot.sandbox import api_base_url
-    from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
     from storage.redis import open_redis
+    from wechat.client import WeChatAPI, WeChatError, WeChatUnavailable
 
     settings = _settings(args)
     logs.configure("warning", settings.logging.json_lines)
@@ -100,7 +99,7 @@ def _menu_publish(args: argparse.Namespace) -> int:
     async def publish() -> int:
         wx = settings.wechat
         assert wx.secret is not None
-        base = api_base_url(settings)
+        base = settings.wechat_api_base_url
         async with (
             open_redis(settings.redis.url, settings.data_dir) as redis,
             aiohttp.ClientSession() as http,
@@ -136,8 +135,8 @@ def _menu_publish(args: argparse.Namespace) -> int:
 def _staff_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from bot.app import beijing_now
     from storage import demo, staff
+    from storage.clock import beijing_now
     from storage.db import open_database, use
 
     settings = _settings(args)
@@ -177,9 +176,9 @@ def _staff_add(args: argparse.Namespace) -> int:
 
 
 def _catalog_import(args: argparse.Namespace) -> int:
-    from bot.app import beijing_now
     from conversations import texts
     from storage import catalog, demo
+    from storage.clock import beijing_now
     from storage.db import open_database, use
 
     settings = _settings(args)

@@ -11,17 +11,18 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from tortoise.context import TortoiseContext
 
-from bot.inbox import Inbox
-from bot.media import MediaFetcher, MediaStore
-from bot.sandbox import SandboxState
 from bot.settings import Settings
-from bot.signing import Cipher
-from bot.wechat_api import WeChatAPI
+from bot.turns import TurnRunner
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
+from notifications.media_fetcher import MediaFetcher
 from notifications.ticket_updates import TicketRendering
+from storage.media_files import MediaStore
 from storage.ratelimit import RateLimit
 from storage.workdays import WorkCalendar
+from wechat.client import WeChatAPI
+from wechat.sandbox import SandboxState
+from wechat.signing import Cipher
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey[Callable[[], datetime]]("clock")
@@ -31,7 +32,7 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 WECHAT = web.AppKey("wechat", WeChatAPI)
 CIPHER = web.AppKey("cipher", Cipher)
 SCHEDULER = web.AppKey("scheduler", aiojobs.Scheduler)
-INBOX = web.AppKey("inbox", Inbox)
+TURNS = web.AppKey("turns", TurnRunner)
 SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)

@@ -27,6 +27,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from wechat.sandbox import PREFIX as SANDBOX_PREFIX
+
 ENV_PREFIX = "TOWNSHIP_"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -309,6 +311,13 @@ class Settings(BaseSettings):
         elif ":" in host and not host.startswith("["):
             host = f"[{host}]"
         return f"http://{host}:{self.http.port}"
+
+    @property
+    def wechat_api_base_url(self) -> str:
+        """Where the service's calls to WeChat go: the local sandbox when it is on."""
+        if self.wechat.sandbox:
+            return self.local_url + SANDBOX_PREFIX
+        return self.wechat.api_base_url
 
     @property
     def database_url(self) -> str:

@@ -13,8 +13,8 @@ import structlog
 from aiohttp import web
 
 from bot import keys
-from bot.inbound import MalformedMessage, parse_inbound, parse_xml
-from bot.signing import BadSignature, CannotDecrypt, check
+from wechat.parsing import MalformedMessage, parse_inbound, parse_xml
+from wechat.signing import BadSignature, CannotDecrypt, check
 
 log = structlog.get_logger(__name__)
 
@@ -121,7 +121,7 @@ async def receive(request: web.Request) -> web.Response:
 
     structlog.contextvars.bind_contextvars(openid=msg.openid)
     try:
-        reply = await request.app[keys.INBOX].handle(msg)
+        reply = await request.app[keys.TURNS].handle(msg)
     finally:
         structlog.contextvars.unbind_contextvars("openid")
     if not reply:

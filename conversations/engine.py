@@ -27,21 +27,18 @@ from conversations.flow import (
 )
 from conversations.flows import FlowRegistry, grid
 from conversations.flows import menu as main_menu
-from conversations.messages import (
+from conversations.services import Services
+from conversations.session import Session
+from wechat.messages import (
     ClickEvent,
     Event,
     Inbound,
     Kind,
-    MassSendJobFinishEvent,
     ScanEvent,
     SubscribeEvent,
-    SubscribeMsgEvent,
-    TemplateSendJobFinishEvent,
     UnknownMessage,
     UnsubscribeEvent,
 )
-from conversations.services import Services
-from conversations.session import Session
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +59,6 @@ _COMMANDS: dict[str, str] = {
 }
 
 _HELP_CLICK = "MENU_HELP"
-NO_CONSENT = 43101  # WeChat's errcode when a subscription notice has no consent left
 
 _SMALL_TALK: dict[str, str] = {
     **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
@@ -392,39 +388,8 @@ class _Turn:
             code = self._services.grids.code_from_scene(msg.scene)
             words = await self._bind(msg, Session(), code) if code else None
             return await self._to_menu(msg, Session(), loaded, words)
-        if isinstance(msg, TemplateSendJobFinishEvent):
-            outbox = self._services.outbox
-            reason = (
-                texts.REASON_USER_BLOCKED
-                if outbox.template_job_blocked(msg.status)
-                else texts.REASON_WECHAT_FAILED.format(status=msg.status)
-            )
-            await outbox.reconcile_template_job(
-                msg.appid, msg.openid, msg.job_msg_id, msg.status, reason
-            )
-            return None
-        if isinstance(msg, MassSendJobFinishEvent):
-            await self._services.outbox.reconcile_mass_job(
-                msg.appid,
-                msg.job_msg_id,
-                status=msg.status,
-                counts=(msg.total_count, msg.filter_count, msg.sent_count, msg.error_count),
-                now=self._clock(),
-                failed_reason=texts.REASON_MASS_FAILED,
-            )
-            return None
-        if isinstance(msg, SubscribeMsgEvent):
-            for item in msg.items:
-                status = item.status
-                if msg.which == "sent":  # a send's result: only a refusal changes consent
-                    status = "reject" if item.error_code == NO_CONSENT else None
-                if status:
-                    await self._services.outbox.record_consent(
-                        msg.appid, msg.openid, item.template_id, status, self._clock()
-                    )
-            return None
-        # Location reports, menu views and picture/scan/location pickers carry no question
-        # to answer; later rooms use them.
+        # Location reports, menu views, picture/scan/location pickers and delivery receipts
+        # (notifications.receipts) carry no question to answer.
         return None
 
     async def _click(self, msg: ClickEvent) -> Reply:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from conversations import texts
-from conversations.messages import Inbound, Kind
+from wechat.messages import Inbound, Kind
 
 if TYPE_CHECKING:
     from conversations.services import Services

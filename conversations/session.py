@@ -47,12 +47,12 @@ class Session:
             return None
 
 
-class TurnSessions:
+class SessionSnapshot:
     """The session as read at the start of a turn, and what to write at its end.
 
     The inbox reads the session in the same Redis round trip that claims the message and
     takes the person's lock, and writes it back in the one that stores the reply and
-    releases the lock (storage.turns); the engine sees only load and save.
+    releases the lock (storage.turn_store); the engine sees only load and save.
     """
 
     def __init__(self, stored: bytes | None) -> None:

@@ -21,15 +21,17 @@ import redis.asyncio as aioredis
 import structlog
 from tortoise.context import TortoiseContext
 
-from bot.wechat_api import MASS_MAX, WeChatAPI, WeChatError, WeChatUnavailable
 from conversations import texts
 from notifications import policy
 from notifications.rounds import Rounds
 from storage import outbox
+from storage.clock import BEIJING
 from storage.db import use
 from storage.models import Resident
 from storage.outbox import Claimed
 from storage.ratelimit import RateLimit
+from wechat.client import MASS_MAX, WeChatAPI, WeChatError, WeChatUnavailable
+from wechat.errcodes import INVALID_MSGTYPE, NO_CONSENT, QUOTA
 
 log = structlog.get_logger(__name__)
 
@@ -214,7 +216,7 @@ class Dispatcher:
         lost = await outbox.takeovers([d.id for d in ready])
         now = self._clock()
         await outbox.close_lost_attempts(sorted(lost), now, texts.REASON_UNKNOWN)
-        local = now.astimezone(policy.BEIJING)
+        local = now.astimezone(BEIJING)
         month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         had = await outbox.mass_this_month([d.openid for d in ready], month)
         done: list[Claimed] = []
@@ -393,7 +395,7 @@ class Dispatcher:
             until=until.isoformat(),
         )
         try:
-            await self._redis.set(self._pause_key(channel), "45009", exat=int(until.timestamp()))
+            await self._redis.set(self._pause_key(channel), str(QUOTA), exat=int(until.timestamp()))
         except Exception:
             log.warning("could not record the pause in Redis")
 
@@ -475,7 +477,7 @@ class Dispatcher:
         halted: set[str] = set()
         for delivery, result in zip(sent, results, strict=True):
             decision = self._decisions.pop(delivery.id, policy.SENT_DECISION)
-            if result.errcode == policy.NO_CONSENT and delivery.channel == "subscribe":
+            if result.errcode == NO_CONSENT and delivery.channel == "subscribe":
                 await outbox.record_consent(
                     delivery.appid,
                     delivery.openid,
@@ -516,7 +518,7 @@ class Dispatcher:
                 delivery.openid, str(part["template_id"]), dict(part["data"]), page=part.get("page")
             )
             return None
-        raise WeChatError(47003, f"unknown channel {delivery.channel}", "outbox")
+        raise WeChatError(INVALID_MSGTYPE, f"unknown channel {delivery.channel}", "outbox")
 
 
 def _subscribe_part(delivery: Claimed) -> dict[str, Any]:

@@ -6,23 +6,28 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from conversations import texts
+from storage.clock import BEIJING
 from storage.outbox import DEAD, PENDING, SENT, SKIPPED, UNKNOWN
-
-BEIJING = ZoneInfo("Asia/Shanghai")
+from wechat.errcodes import (
+    BUSY,
+    INVALID_MSGTYPE,
+    INVALID_TEMPLATE,
+    NO_CONSENT,
+    NOT_FOLLOWING,
+    QUOTA,
+    TOKEN_ERRORS,
+    WINDOW_CLOSED,
+)
 
 # Channels where WeChat drops a repeated send itself (template: client_msg_id), so a send
 # whose answer was lost can safely be tried again.
 GUARDED_CHANNELS = frozenset({"template", "mass"})  # client_msg_id; clientmsgid
 
-RETRY = frozenset({-1, 40001, 40014, 42001})  # busy; token trouble the client could not fix
-QUOTA = 45009  # the day's quota for this API is used up
-NOT_FOLLOWING = 43004
-NO_CONSENT = 43101
-WINDOW_CLOSED = frozenset({45015, 45047})
-BAD_REQUEST = frozenset({40037, 47003})
+# Busy, or token trouble the client could not fix: try again later.
+RETRY = frozenset({BUSY, *TOKEN_ERRORS})
+BAD_REQUEST = frozenset({INVALID_TEMPLATE, INVALID_MSGTYPE})
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
-from storage.replies import PENDING
+from storage.reply_cache import PENDING
 
 LEASE_SECONDS = 10.0
 QUEUE_TTL_MS = 600_000
 
-# Lua, shared with storage.turns: with KEYS[lock] the queue and ARGV[token] our token,
+# Lua, shared with storage.turn_store: with KEYS[lock] the queue and ARGV[token] our token,
 # drop dead heads and set `acquired` when our token is at the head.
 ACQUIRE_BODY = """
 local acquired = false

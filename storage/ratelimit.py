@@ -12,7 +12,7 @@ import asyncio
 import redis.asyncio as aioredis
 
 # One GCRA step, for this module's script and for others that check a budget on the
-# way (storage.turns): {key}, {interval} (µs between calls) and {burst} (µs of burst
+# way (storage.turn_store): {key}, {interval} (µs between calls) and {burst} (µs of burst
 # allowance) are Lua expressions. It leaves ``wait``: 0 when the call may go (and it has
 # been spent), else how many µs to wait before asking again.
 GCRA_BODY = """

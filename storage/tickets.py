@@ -7,17 +7,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from storage import outbox
+from storage.clock import local_day
 from storage.models import Attachment, Resident, Ticket, TicketEvent
 from storage.workdays import WorkCalendar
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 KINDS = ("service", "complaint", "suggestion", "help", "incident")
 SUBMITTED, ACCEPTED, IN_PROGRESS = "submitted", "accepted", "in_progress"
@@ -96,10 +94,6 @@ class Change:
 # What tells the resident: given the ticket after the change and its event, the push's
 # channel-ready payload (with ``then``), or None to send nothing.
 Message = Callable[[Ticket, TicketEvent], Awaitable["tuple[str, dict[str, Any]] | None"]]
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(BEIJING).date()
 
 
 def is_overdue(ticket: Ticket, today: date) -> bool:

@@ -25,14 +25,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import keys
-from bot.app import BEIJING, create_app
-from bot.sandbox import SandboxState, create_sandbox_app
+from bot.app import create_app
 from bot.settings import Settings, load_settings
-from bot.simulator import Posted, Simulator
 from conversations.flows import FlowRegistry
+from storage.clock import BEIJING
 from storage.db import apply_migrations
 from storage.locks import PersonLocks
 from storage.redis import stop_embedded
+from wechat.sandbox import SandboxState, create_sandbox_app
+from wechat.simulator import Posted, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 APPID = "wxtest00000000001"

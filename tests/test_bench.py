@@ -2,8 +2,7 @@
 
 Their figures are not judged here (speed is measured by running them, not in the suite);
 what is checked is what they check themselves: every household got the notice exactly
-once, every webhook reply was the expected one. A script that no longer starts (as when
-bench/queue.py stood in for the standard library's queue) fails here first.
+once, every webhook reply was the expected one. A script that no longer starts fails here first.
 
 They run on the embedded defaults only: given a database URL, a benchmark drops that
 database's schema, which on the PostgreSQL pass is the suite's own.
@@ -22,7 +21,7 @@ def _bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNSHIP_")}
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
-        [sys.executable, f"bench/{script}", *args],
+        [sys.executable, "-m", f"bench.{script}", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -33,7 +32,7 @@ def _bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_fanout_benchmark_reaches_every_household_once() -> None:
-    done = _bench("fanout.py", "--households", "40", "--baseline-calls", "2", "--latency-ms", "5")
+    done = _bench("fanout", "--households", "40", "--baseline-calls", "2", "--latency-ms", "5")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
     assert any("40 of 40 households reached" in line and "0 repeats" in line for line in lines), (
@@ -44,7 +43,7 @@ def test_the_fanout_benchmark_reaches_every_household_once() -> None:
 
 
 def test_the_webhook_benchmark_gets_every_reply_right() -> None:
-    done = _bench("webhook.py", "--requests", "200", "--warmup", "20", "--users", "20")
+    done = _bench("webhook", "--requests", "200", "--warmup", "20", "--users", "20")
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.strip().splitlines()[-1]
     assert summary.startswith("webhook (menu steps, SQLite, embedded Redis): full step ")

@@ -7,10 +7,10 @@ import dataclasses
 from typing import Any
 
 from bot import keys
-from bot.simulator import Posted
 from storage.db import use
 from storage.models import Resident
 from tests.conftest import APPID, Desk, DeskFactory, FakeWeChat
+from wechat.simulator import Posted
 
 RESIDENT = "oResident000000000000000001"
 

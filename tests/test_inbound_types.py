@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from bot import keys
-from bot.inbound import parse_inbound
-from bot.simulator import to_xml
-from conversations import messages as m
 from storage.db import use
 from storage.models import Resident
 from tests.conftest import APPID, Desk
 from tests.test_menu import assert_menu
+from wechat import messages as m
+from wechat.parsing import parse_inbound
+from wechat.simulator import to_xml
 
 RESIDENT = "oResident000000000000000001"
 

@@ -33,11 +33,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiohttp.typedefs import Middleware
 
-from bot.app import BEIJING
-from bot.sandbox import PREFIX, Call, SandboxState, create_sandbox_app
+from storage.clock import BEIJING
 from storage.db import open_database, use
 from storage.models import Delivery, DeliveryAttempt, Notice, Resident, Subscription, Township
 from tests.conftest import AES_KEY, APPID, SECRET, TOKEN
+from wechat.sandbox import PREFIX, Call, SandboxState, create_sandbox_app
 
 ROOT = Path(__file__).resolve().parent.parent
 HOUSEHOLDS = 5_000

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from notifications.policy import BEIJING, Retries, after_error, after_no_answer
+from notifications.policy import Retries, after_error, after_no_answer
+from storage.clock import BEIJING
 
 NOW = datetime(2026, 11, 27, 22, 30, tzinfo=BEIJING)
 KW = {"attempts": 1, "now": NOW, "retries": Retries(max_attempts=6, base=2.0, cap=600.0)}

@@ -7,12 +7,12 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import structlog
 
 from bot import keys
+from storage.clock import BEIJING
 from storage.db import use
 from storage.models import AuditEntry, Resident, Ticket, TicketEvent
 from tests.conftest import Desk, DeskFactory, FakeWeChat
@@ -21,7 +21,6 @@ from tests.test_notices import FAST, login, token_for
 FIRST = "oFirst00000000000000000000001"
 SECOND = "oSecond0000000000000000000002"
 PHONE = "13812345678"
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from bot import keys
-from bot.signing import sign
 from conversations import texts
 from storage.db import use
 from storage.models import Resident
 from tests.conftest import TOKEN, Desk, DeskFactory
+from wechat.signing import sign
 
 OPENID = "oAttacker00000000000000001"
 
@@ -161,8 +161,8 @@ async def test_undecryptable_message_is_refused(desk: Desk) -> None:
 
 
 async def test_message_encrypted_for_another_account_is_refused(desk: Desk) -> None:
-    from bot.signing import Cipher
     from tests.conftest import AES_KEY
+    from wechat.signing import Cipher
 
     other = Cipher(TOKEN, AES_KEY, "wxsomeoneelse0001")
     query = desk.sim.signed_query()
@@ -197,8 +197,8 @@ async def test_safe_mode_refuses_plain_messages(desk: Desk) -> None:
 async def test_plain_mode_refuses_encrypted_messages(make_desk: DeskFactory) -> None:
     desk = await make_desk(mode="plain")
     desk.sim.mode = "safe"
-    from bot.signing import Cipher
     from tests.conftest import AES_KEY
+    from wechat.signing import Cipher
 
     desk.sim.cipher = Cipher(TOKEN, AES_KEY, desk.sim.appid)
     query, body = desk.sim.envelope(desk.sim.event(OPENID, "subscribe"))

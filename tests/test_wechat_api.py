@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot import keys
-from bot.wechat_api import WeChatAPI, WeChatError, WeChatUnavailable
 from tests.conftest import AES_KEY, APPID, ROOT, SECRET, TOKEN, DeskFactory, FakeWeChat
+from wechat.client import WeChatAPI, WeChatError, WeChatUnavailable
 
 RESIDENT = "oResident000000000000000001"
 CUSTOM = "/cgi-bin/message/custom/send"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -20,12 +19,12 @@ from bot.api.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
 from storage import grids
+from storage.clock import BEIJING
 from storage.models import AuditEntry, Grid, GridWorker, Township, Village
 from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 WRITERS = ("county_admin", "township_staff")
 INVITE_HOURS = 72
 FIELDS = {"code", "name", "township", "village", "latitude", "longitude", "place"}

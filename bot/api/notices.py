@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -18,13 +17,13 @@ from bot.logs import short_openid
 from conversations import texts
 from notifications.dispatcher import wake
 from storage import notices
+from storage.clock import BEIJING
 from storage.models import Notice, Township, Village
 from storage.notices import Draft, NoticeConflict
 from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 WRITERS = ("county_admin", "township_staff")
 FIELDS = {"title", "body", "area", "scope", "township", "village", "link", "scheduled_at"}
 FAILURES_SHOWN = 50

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -21,13 +20,13 @@ from conversations import texts
 from conversations.answers import mask_phone
 from notifications.dispatcher import wake
 from storage import tickets
+from storage.clock import BEIJING, local_day
 from storage.models import Attachment, AuditEntry, Staff, Ticket, Township, Unit, Village
 from storage.staff import StaffMember
 from storage.tickets import Actor, Change, TicketConflict
 
 log = structlog.get_logger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 ID_LIMIT = 2**63
 NOTE_MAX = 500
 MAX_EXTENSION_DAYS = 60
@@ -98,7 +97,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _today(request: web.Request) -> date:
-    return tickets.local_day(request.app[keys.CLOCK]())
+    return local_day(request.app[keys.CLOCK]())
 
 
 def _summary(t: Ticket, today: date) -> dict[str, Any]:
@@ -142,7 +141,7 @@ async def _ticket(request: web.Request, member: StaffMember) -> Ticket:
 
 async def _detail(request: web.Request, member: StaffMember, t: Ticket) -> dict[str, Any]:
     now = request.app[keys.CLOCK]()
-    body = _summary(t, tickets.local_day(now))
+    body = _summary(t, local_day(now))
     whole = _handles(member, t)
     if whole and t.contact_phone:
         await AuditEntry.create(

@@ -26,14 +26,14 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import details
-from conversations.messages import (
+from storage.tickets import NewTicket
+from wechat.messages import (
     ImageMessage,
     Inbound,
     Kind,
     LocationMessage,
     VoiceMessage,
 )
-from storage.tickets import NewTicket
 
 TEXT_MAX = 300
 CONTENT_MIN = 5

@@ -15,7 +15,7 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
-from conversations.messages import Inbound
+from wechat.messages import Inbound
 
 CONSENT = tuple(
     Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)

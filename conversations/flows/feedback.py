@@ -18,7 +18,7 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import apply
-from conversations.messages import Inbound, VoiceMessage
+from wechat.messages import Inbound, VoiceMessage
 
 FLOW_ID = "feedback"
 

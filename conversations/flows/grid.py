@@ -27,9 +27,9 @@ from conversations.flow import (
     pick_exact,
 )
 from conversations.flows.progress import ticket_line
-from conversations.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceMessage
 from storage.grids import Redeemed
 from storage.tickets import NewTicket
+from wechat.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceMessage
 
 MENU_ID = "grid_menu"
 REPORT_ID = "grid_report"

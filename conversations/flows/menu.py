@@ -17,7 +17,7 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
-from conversations.messages import Inbound, Kind
+from wechat.messages import Inbound, Kind
 
 FLOW_ID = "menu"
 

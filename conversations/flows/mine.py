@@ -19,7 +19,7 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import details
-from conversations.messages import Inbound
+from wechat.messages import Inbound
 
 FLOW_ID = "mine"
 

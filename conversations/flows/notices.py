@@ -4,7 +4,6 @@ want pushed to them."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from conversations import texts
 from conversations.flow import (
@@ -19,14 +18,14 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
-from conversations.messages import Inbound
+from storage.clock import BEIJING
+from wechat.messages import Inbound
 
 FLOW_ID = "notices"
 SHOWN = 5
 PAGE_CHARS = 250
 _SETTINGS = "settings"
 _READ_CHOICES = {k: Choice(k, v) for k, v in texts.NOTICE_CHOICES.items()}
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 async def _where(ctx: StepContext) -> tuple[Any, str]:

@@ -22,7 +22,6 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows.apply import TEXT_MAX
-from conversations.messages import Inbound
 from storage.models import Ticket
 from storage.tickets import (
     ACCEPTED,
@@ -35,6 +34,7 @@ from storage.tickets import (
     Change,
     TicketConflict,
 )
+from wechat.messages import Inbound
 
 FLOW_ID = "progress"
 LISTED = 5

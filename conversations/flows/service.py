@@ -21,8 +21,8 @@ from conversations.flow import (
     read_number,
 )
 from conversations.flows import apply
-from conversations.messages import Inbound
 from storage.models import ServiceItem
+from wechat.messages import Inbound
 
 FLOW_ID = "service"
 PAGE_CHARS = 280

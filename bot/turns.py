@@ -13,7 +13,12 @@ import structlog
 from wechatpy.replies import TextReply
 
 from conversations.engine import Engine, Reply
-from conversations.messages import (
+from conversations.session import SessionSnapshot, session_key
+from notifications.receipts import Receipts, is_receipt
+from storage.locks import lock_key
+from storage.reply_cache import ReplyCache
+from storage.turn_store import Began, TurnClaim, TurnStore
+from wechat.messages import (
     Event,
     Inbound,
     MassSendJobFinishEvent,
@@ -21,10 +26,6 @@ from conversations.messages import (
     TemplateSendJobFinishEvent,
     UnknownMessage,
 )
-from conversations.session import TurnSessions, session_key
-from storage.locks import lock_key
-from storage.replies import ReplyCache
-from storage.turns import Began, Turn, Turns
 
 log = structlog.get_logger(__name__)
 
@@ -74,12 +75,13 @@ class _Attempt:
     late: bool = False
 
 
-class Inbox:
+class TurnRunner:
     def __init__(
         self,
         *,
         engine: Engine,
-        turns: Turns,
+        receipts: Receipts,
+        turns: TurnStore,
         replies: ReplyCache,
         scheduler: aiojobs.Scheduler,
         send_late: LateSender,
@@ -89,6 +91,7 @@ class Inbox:
         too_fast: str,
     ) -> None:
         self._engine = engine
+        self._receipts = receipts
         self._turns = turns
         self._replies = replies
         self._scheduler = scheduler
@@ -118,7 +121,7 @@ class Inbox:
                 # Flooding (a script, a stuck phone): told so, and nothing else is done.
                 log.warning("messages too fast; refused", openid=msg.openid)
                 return render(msg, Reply(self._too_fast))
-            if isinstance(value, Turn):
+            if isinstance(value, TurnClaim):
                 turn = value
                 break
             # A retry: the first attempt is running or has answered.
@@ -161,8 +164,8 @@ class Inbox:
         )
         return b""
 
-    async def _run(self, msg: Inbound, turn: Turn, began: Began, attempt: _Attempt) -> None:
-        sessions: TurnSessions | None = None
+    async def _run(self, msg: Inbound, turn: TurnClaim, began: Began, attempt: _Attempt) -> None:
+        sessions: SessionSnapshot | None = None
         finished = False
         try:
             try:
@@ -170,8 +173,12 @@ class Inbox:
                 async with asyncio.timeout(self._step_limit):
                     if began is Began.QUEUED:
                         await self._turns.wait(turn)
-                    sessions = TurnSessions(turn.session)
-                    reply = await self._engine.step(msg, sessions)
+                    if is_receipt(msg):  # about our sends, not a conversation
+                        await self._receipts.record(msg)
+                        reply = None
+                    else:
+                        sessions = SessionSnapshot(turn.session)
+                        reply = await self._engine.step(msg, sessions)
             except Exception:
                 log.exception("conversation step failed", openid=msg.openid)
                 reply = Reply(self._sorry)
@@ -198,8 +205,8 @@ class Inbox:
     async def _finish(
         self,
         msg: Inbound,
-        turn: Turn,
-        sessions: TurnSessions | None,
+        turn: TurnClaim,
+        sessions: SessionSnapshot | None,
         xml: bytes | None,
         *,
         late: bool = False,

@@ -21,14 +21,13 @@ import aiohttp
 import redis.asyncio as aioredis
 import structlog
 
+from wechat.errcodes import BUSY, MASS_REPEATED, TOKEN_ERRORS
+
 log = structlog.get_logger(__name__)
 
-TOKEN_ERRORS = frozenset({40001, 40014, 42001})
-MASS_REPEATED = 45065  # this clientmsgid was sent within 24 hours: WeChat did not send again
 MASS_MAX = 10_000  # openids in one mass send
 FORCE_COOLDOWN_SECONDS = 60
 LOCAL_TOKEN_SECONDS = 60
-BUSY = -1
 
 
 class WeChatError(Exception):

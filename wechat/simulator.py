@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import xmltodict
 
-from bot.signing import Cipher, sign
+from wechat.signing import Cipher, sign
 
 ACCOUNT = "gh_township_sandbox"
 

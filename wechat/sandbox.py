@@ -19,8 +19,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.settings import Settings
-
 PREFIX = "/sandbox"
 
 
@@ -117,13 +115,6 @@ class SandboxState:
 
 STATE = web.AppKey("sandbox_state", SandboxState)
 CALL = web.RequestKey("sandbox_call", Call)
-
-
-def api_base_url(settings: Settings) -> str:
-    """Where the service's calls to WeChat go: this stand-in when the sandbox is on."""
-    if settings.wechat.sandbox:
-        return settings.local_url + PREFIX
-    return settings.wechat.api_base_url
 
 
 def _error(errcode: int, errmsg: str) -> web.Response:

@@ -1,4 +1,4 @@
-"""Turning WeChat's XML into one typed message (conversations.messages).
+"""Turning WeChat's XML into one typed message (wechat.messages).
 
 wechatpy parses what it knows; the subscription-notice events and file messages, which
 wechatpy 1.8.18 does not know, are read from the raw fields here.
@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 from wechatpy import messages as wx_messages
 
-from conversations import messages as m
+from wechat import messages as m
 
 # WeChat never sends a DTD. Refusing any declaration shuts out external entities (XXE)
 # and entity expansion ("billion laughs") before a parser sees them.

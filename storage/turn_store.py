@@ -4,7 +4,7 @@
 queue and, when the lock is free, reads their session, all in one script. ``finish``
 saves the session (only if nobody saved since it was read), stores the reply for
 retries and releases the lock, again in one script. The keys are those of
-storage.replies, storage.locks and the conversation sessions, so a turn and a
+storage.reply_cache, storage.locks and the conversation sessions, so a turn and a
 ``PersonLocks.hold`` elsewhere exclude each other.
 """
 
@@ -21,7 +21,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import NoScriptError
 
-from storage import replies
+from storage import reply_cache
 from storage.locks import ACQUIRE_BODY, ENQUEUE_BODY, RELEASE_BODY, KeepAlive, PersonLocks
 from storage.ratelimit import GCRA_BODY, gcra_args
 
@@ -86,11 +86,11 @@ if ARGV[2] ~= '-' then
 end
 if ARGV[5] == 'done' then
   redis.call('SET', KEYS[1], '"""
-    + replies.DONE.decode()
+    + reply_cache.DONE.decode()
     + """' .. ARGV[6], 'EX', ARGV[7])
 elseif ARGV[5] == 'late' then
   redis.call('SET', KEYS[1], '"""
-    + replies.LATE.decode()
+    + reply_cache.LATE.decode()
     + """', 'EX', ARGV[7])
 end
 """
@@ -128,7 +128,7 @@ class Began(Enum):
 
 
 @dataclass
-class Turn:
+class TurnClaim:
     """A claimed message: the lock token, and the session as read when the lock came."""
 
     message_key: str
@@ -139,7 +139,7 @@ class Turn:
     session: bytes | None = None
 
 
-class Turns:
+class TurnStore:
     def __init__(
         self,
         redis: aioredis.Redis,
@@ -164,10 +164,10 @@ class Turns:
 
     async def begin(
         self, message_key: str, lock_key: str, session_key: str, budget_key: str | None = None
-    ) -> tuple[Began, Turn | bytes | None]:
+    ) -> tuple[Began, TurnClaim | bytes | None]:
         """Claim the message. RETRY with the stored value when another attempt has it;
         TOO_FAST when ``budget_key`` (the person's) has no message left for now; otherwise
-        a Turn (HOLDING: lock and session in hand; QUEUED: call ``wait``)."""
+        a TurnClaim (HOLDING: lock and session in hand; QUEUED: call ``wait``)."""
         token = secrets.token_hex(8)
         interval = self._interval_us if budget_key else 0
         result = await self._begin(
@@ -176,10 +176,10 @@ class Turns:
                 token,
                 self._locks.lease_ms,
                 self._message_lease_ms,
-                replies.PENDING,
+                reply_cache.PENDING,
                 interval,
                 self._burst_us,
-                replies.REFUSED,
+                reply_cache.REFUSED,
                 self._message_keep,
             ),
         )
@@ -191,12 +191,12 @@ class Turns:
         keeper = self._locks.keep_alive(
             token, message_key=message_key, message_lease_ms=self._message_lease_ms
         )
-        turn = Turn(message_key, lock_key, session_key, token, keeper)
+        turn = TurnClaim(message_key, lock_key, session_key, token, keeper)
         if state is Began.HOLDING:
             turn.session = result[1]
         return state, turn
 
-    async def wait(self, turn: Turn) -> None:
+    async def wait(self, turn: TurnClaim) -> None:
         """Wait for a queued turn's lock, then read the session."""
         await self._locks.wait_turn(turn.lock_key, turn.token)
         value = await self._redis.get(turn.session_key)
@@ -204,7 +204,7 @@ class Turns:
 
     async def finish(
         self,
-        turn: Turn,
+        turn: TurnClaim,
         *,
         session_payload: str | None,
         loaded_revision: int,

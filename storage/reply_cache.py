@@ -1,7 +1,7 @@
 """Recognising WeChat's retries and answering them with the first attempt's reply.
 
 One key per inbound message: ``msg:{appid}:{message key}``. The first attempt claims it
-(SET NX, in storage.turns) with a short lease; when it has a reply the key holds the
+(SET NX, in storage.turn_store) with a short lease; when it has a reply the key holds the
 reply for a few minutes. A retry waits for that reply instead of running the step a
 second time. If the first attempt's process died, its lease runs out and the retry
 takes over.

@@ -20,7 +20,7 @@ log = structlog.get_logger(__name__)
 BATCH = 200
 
 
-class TicketClock(Worker):
+class TicketSweeper(Worker):
     def __init__(
         self,
         *,
