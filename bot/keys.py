@@ -13,6 +13,7 @@ from tortoise.context import TortoiseContext
 
 from bot.settings import Settings
 from bot.turns import TurnRunner
+from conversations.flows import FlowRegistry
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.media_fetcher import MediaFetcher
@@ -26,6 +27,7 @@ from wechat.signing import Cipher
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey[Callable[[], datetime]]("clock")
+FLOWS = web.AppKey("flows", FlowRegistry)
 DATABASE = web.AppKey("database", TortoiseContext)
 REDIS = web.AppKey("redis", aioredis.Redis)
 HTTP = web.AppKey("http", aiohttp.ClientSession)

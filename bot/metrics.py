@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 from tortoise.functions import Count
 
 from bot import keys
-from notifications.dispatcher import CHANNELS
+from notifications.channels import CHANNELS
 from storage.models import Delivery, Notice
 
 

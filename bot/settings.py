@@ -27,6 +27,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from notifications.channels import CHANNELS
+from notifications.outbox_settings import OutboxSettings
 from wechat.sandbox import PREFIX as SANDBOX_PREFIX
 
 ENV_PREFIX = "TOWNSHIP_"
@@ -116,25 +118,6 @@ class ConversationSettings(_Section):
     message_burst: int = Field(20, ge=1, le=1000)
 
 
-class OutboxSettings(_Section):
-    batch: int = Field(500, ge=1, le=10_000)
-    concurrency: int = Field(200, ge=1, le=1000)
-    lanes: int = Field(2, ge=1, le=16)
-    mass_batch: int = Field(10_000, ge=3, le=10_000)
-    lease_seconds: float = Field(60.0, gt=0)
-    poll_seconds: float = Field(2.0, gt=0)
-
-    rate_per_second: float = Field(200.0, ge=0)
-    rate_burst: int = Field(20, ge=1)
-    person_gap_seconds: float = Field(1.0, ge=0)
-    max_attempts: int = Field(6, ge=1, le=50)
-    backoff_base_seconds: float = Field(2.0, gt=0)
-    backoff_cap_seconds: float = Field(600.0, gt=0)
-
-
-CHANNELS = ("template", "subscribe", "custom", "mass")
-
-
 def _channel_list(value: list[str]) -> list[str]:
     if not value:
         raise ValueError("name at least one channel")
@@ -144,6 +127,16 @@ def _channel_list(value: list[str]) -> list[str]:
     if len(set(value)) != len(value):
         raise ValueError("a channel is named twice")
     return value
+
+
+def _templates_named(section: BaseModel, name: str, *routes: list[str]) -> None:
+    """Each channel a route uses that needs a WeChat template has its setting filled."""
+    for channel in dict.fromkeys(c for route in routes for c in route):
+        setting = CHANNELS[channel].template_setting
+        if setting and setting not in type(section).model_fields:
+            raise ValueError(f"{name} cannot use the {channel} channel: it has no {setting}")
+        if setting and not getattr(section, setting):
+            raise ValueError(f"{name}.{setting} is needed for the {channel} channel")
 
 
 class NoticeSettings(_Section):
@@ -163,11 +156,7 @@ class NoticeSettings(_Section):
 
     @model_validator(mode="after")
     def _templates_named(self) -> NoticeSettings:
-        used = {*self.channels, *self.emergency_channels}
-        if "template" in used and not self.template_id:
-            raise ValueError("notices.template_id is needed for the template channel")
-        if "subscribe" in used and not self.subscribe_template_id:
-            raise ValueError("notices.subscribe_template_id is needed for the subscribe channel")
+        _templates_named(self, "notices", self.channels, self.emergency_channels)
         return self
 
 
@@ -195,14 +184,13 @@ class TicketSettings(_Section):
     @classmethod
     def _known_channels(cls, value: list[str]) -> list[str]:
         value = _channel_list(value)
-        if not set(value) <= {"custom", "template"}:
-            raise ValueError("a ticket update goes out as a custom or a template message")
+        if not all(CHANNELS[c].personal for c in value):
+            raise ValueError("a ticket update goes to one person: not by a mass send")
         return value
 
     @model_validator(mode="after")
     def _template_named(self) -> TicketSettings:
-        if "template" in self.channels and not self.template_id:
-            raise ValueError("tickets.template_id is needed for the template channel")
+        _templates_named(self, "tickets", self.channels)
         return self
 
 
@@ -326,6 +314,14 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line naming it."""
+
+
+def required(value: str | None, name: str) -> str:
+    """A setting that must be set by now (``with_secrets`` fills the sandbox's)."""
+    if not value:
+        env = ENV_PREFIX + "__".join(part.upper() for part in name.split("."))
+        raise SettingsError(f"bad setting {name} ({env}): required; set it in the environment")
+    return value
 
 
 def _describe(error: Mapping[str, Any]) -> str:

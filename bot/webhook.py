@@ -13,8 +13,9 @@ import structlog
 from aiohttp import web
 
 from bot import keys
+from bot.settings import required
 from wechat.parsing import MalformedMessage, parse_inbound, parse_xml
-from wechat.signing import BadSignature, CannotDecrypt, check
+from wechat.signing import BadSignature, CannotDecrypt, Cipher, check
 
 log = structlog.get_logger(__name__)
 
@@ -30,6 +31,17 @@ def _refuse(status: int, reason: str, request: web.Request) -> web.Response:
     return web.Response(status=status, text=reason + "\n")
 
 
+def add_routes(app: web.Application) -> None:
+    """GET and POST /wechat, with the cipher for encrypted messages when the mode uses it."""
+    wx = app[keys.SETTINGS].wechat
+    if wx.mode != "plain":
+        app[keys.CIPHER] = Cipher(
+            required(wx.token, "wechat.token"), required(wx.aes_key, "wechat.aes_key"), wx.appid
+        )
+    app.router.add_get("/wechat", verify)
+    app.router.add_post("/wechat", receive)
+
+
 def _check_signed(request: web.Request) -> web.Response | None:
     """Signature and timestamp window; None when the request may go on."""
     settings = request.app[keys.SETTINGS]
@@ -37,9 +49,8 @@ def _check_signed(request: web.Request) -> web.Response | None:
     signature, timestamp, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
     if not signature or not timestamp or not nonce:
         return _refuse(400, "missing signature, timestamp or nonce", request)
-    assert settings.wechat.token is not None
     try:
-        check((settings.wechat.token, timestamp, nonce), signature)
+        check((required(settings.wechat.token, "wechat.token"), timestamp, nonce), signature)
     except BadSignature:
         return _refuse(403, "bad signature", request)
     try:

@@ -13,9 +13,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
@@ -23,15 +21,16 @@ from tortoise.context import TortoiseContext
 
 from conversations import texts
 from notifications import policy
+from notifications.channels import CHANNELS, Channel
+from notifications.outbox_settings import OutboxSettings
 from notifications.rounds import Rounds
 from storage import outbox
-from storage.clock import BEIJING
 from storage.db import use
 from storage.models import Resident
 from storage.outbox import Claimed
 from storage.ratelimit import RateLimit
-from wechat.client import MASS_MAX, WeChatAPI, WeChatError, WeChatUnavailable
-from wechat.errcodes import INVALID_MSGTYPE, NO_CONSENT, QUOTA
+from wechat.client import WeChatAPI, WeChatError, WeChatUnavailable
+from wechat.errcodes import QUOTA
 
 log = structlog.get_logger(__name__)
 
@@ -41,8 +40,6 @@ WAKE_CHANNEL = "outbox:wake"
 Unwanted = Callable[[Sequence[Claimed]], Awaitable[dict[int, tuple[str, str]]]]
 # WeChat refused a source's request itself (errcode): stop every send of that source.
 Halt = Callable[[str, int], Awaitable[None]]
-CHANNELS = ("custom", "template", "subscribe", "mass")
-MASS_PER_MONTH = 4  # mass sends a follower of a service account may get in a month
 STILL_WANTED_AFTER = 0.2  # seconds waited for the rate limit before checking again
 
 
@@ -52,24 +49,6 @@ async def wake(redis: aioredis.Redis) -> None:
         await redis.publish(WAKE_CHANNEL, "1")
     except Exception:
         log.warning("could not wake the dispatchers; they will find the work by polling")
-
-
-@dataclass(frozen=True)
-class DispatchSettings:
-    batch: int = 500
-    concurrency: int = 200
-    lanes: int = 2
-    mass_batch: int = MASS_MAX  # people in one mass send
-    # Whether any push is configured to go by mass send (saves a claim a round if not).
-    mass: bool = True
-    lease: timedelta = timedelta(seconds=60)
-    poll_seconds: float = 2.0
-    # Calls per second per channel, shared by every process (0: no limit).
-    rate_per_second: float = 0.0
-    rate_burst: int = 1
-    # Least time between two pushes to one person, shared by every process.
-    person_gap: timedelta = timedelta(0)
-    retries: policy.Retries = field(default_factory=policy.Retries)
 
 
 class Dispatcher:
@@ -83,7 +62,8 @@ class Dispatcher:
         redis: aioredis.Redis,
         database: TortoiseContext,
         clock: Callable[[], datetime],
-        settings: DispatchSettings = DispatchSettings(),
+        settings: OutboxSettings,
+        together: frozenset[str] = frozenset(),
         unwanted: Unwanted | None = None,
         halt: Halt | None = None,
     ) -> None:
@@ -92,6 +72,16 @@ class Dispatcher:
         self._database = database
         self._clock = clock
         self._settings = settings
+        # The channels that reach many people in one call and are in use (a claim a round
+        # is saved for each that is not).
+        self._together = [CHANNELS[name] for name in sorted(together)]
+        self._lease = timedelta(seconds=settings.lease_seconds)
+        self._retries = policy.Retries(
+            max_attempts=settings.max_attempts,
+            base=settings.backoff_base_seconds,
+            cap=settings.backoff_cap_seconds,
+        )
+        self._person_gap = timedelta(seconds=settings.person_gap_seconds)
         self._unwanted = unwanted
         self._halt = halt
         self._decisions: dict[int, policy.Decision] = {}
@@ -157,16 +147,20 @@ class Dispatcher:
         recorded for the whole batch before any call, and results written together after.
         """
         paused = await self.paused_channels()
-        mass = 0 if "mass" in paused or not self._settings.mass else await self._drain_mass()
+        together = 0
+        for channel in self._together:
+            if channel.name not in paused:
+                together += await self._drain_together(channel)
         claimed = await outbox.claim(
             self.owner,
             now=self._clock(),
-            lease=self._settings.lease,
+            lease=self._lease,
             limit=self._batch,
-            paused=[*paused, "mass"],  # mass sends go out many people to a call, below
+            # Channels that reach many people in a call are sent as groups, above.
+            paused=[*paused, *(c.name for c in CHANNELS.values() if c.together)],
         )
         if not claimed:
-            return mass
+            return together
         ready = await self._screen(claimed)
         ready = await self._take_over(ready)
         ready = await self._cool_down(ready)
@@ -181,11 +175,11 @@ class Dispatcher:
                     # have gone out, so it is recorded as an answer that never came.
                     log.exception("send failed unexpectedly", delivery=delivery.id)
                     decision = policy.after_no_answer(
-                        delivery.channel,
+                        guarded=CHANNELS[delivery.channel].guarded,
                         maybe_sent=True,
                         attempts=delivery.attempts,
                         now=self._clock(),
-                        retries=self._settings.retries,
+                        retries=self._retries,
                     )
                     return outbox.Result(
                         delivery.id,
@@ -197,17 +191,17 @@ class Dispatcher:
         results = await asyncio.gather(*(one(d) for d in ready))
         await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
-        return mass + len(claimed)
+        return together + len(claimed)
 
-    async def _drain_mass(self) -> int:
-        """Mass sends: up to 10,000 people of one source in one call, each person at most
-        four a month (the rest fall back to the next channel). Returns how many were
-        claimed."""
+    async def _drain_together(self, channel: Channel) -> int:
+        """A channel that reaches many people in one call (mass sends: up to 10,000 people
+        of one source, each at most four a month; the rest fall back to the next channel).
+        Returns how many were claimed."""
         claimed = await outbox.claim_together(
             self.owner,
-            channel="mass",
+            channel=channel.name,
             now=self._clock(),
-            lease=self._settings.lease,
+            lease=self._lease,
             limit=self._settings.mass_batch,
         )
         if not claimed:
@@ -216,14 +210,12 @@ class Dispatcher:
         lost = await outbox.takeovers([d.id for d in ready])
         now = self._clock()
         await outbox.close_lost_attempts(sorted(lost), now, texts.REASON_UNKNOWN)
-        local = now.astimezone(BEIJING)
-        month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        had = await outbox.mass_this_month([d.openid for d in ready], month)
+        spent = await channel.spent([d.openid for d in ready], now)
         done: list[Claimed] = []
         results: list[outbox.Result] = []
         groups: dict[str, list[Claimed]] = {}
         for d in ready:
-            if had.get(d.openid, 0) >= MASS_PER_MONTH:
+            if d.openid in spent:
                 done.append(d)
                 results.append(self._fall_back(d, texts.REASON_MASS_QUOTA, attempted=False))
                 continue
@@ -231,7 +223,7 @@ class Dispatcher:
             # the same name, so WeChat can tell it is the same send.
             groups.setdefault(d.batch or d.source, []).append(d)
         for key, members in groups.items():
-            if len(members) < 2:  # WeChat's mass send needs two people at least
+            if len(members) < channel.least_together:
                 (d,) = members
                 reason = texts.REASON_UNKNOWN if d.id in lost else texts.REASON_MASS_TOO_FEW
                 done.append(d)
@@ -247,32 +239,33 @@ class Dispatcher:
                 await outbox.mark_batch([d.id for d in members], self.owner, batch)
             await outbox.start_attempts(members, self.owner, self._clock())
             done.extend(members)
-            results.extend(await self._send_mass(members, batch))
+            results.extend(await self._send_together(channel, members, batch))
         await outbox.finish_many(done, results, owner=self.owner, now=self._clock())
         await self._after(done, results)
         return len(claimed)
 
-    async def _send_mass(self, members: list[Claimed], batch: str) -> list[outbox.Result]:
+    async def _send_together(
+        self, channel: Channel, members: list[Claimed], batch: str
+    ) -> list[outbox.Result]:
         first = members[0]
-        await self._wait_turn("mass")
+        await self._wait_turn(channel.name)
         try:
-            msg_id = await self._api.send_mass_text(
-                [d.openid for d in members],
-                str(first.payload["text"]),
-                batch.removeprefix(outbox.BATCH_PREFIX),
+            msgid = await channel.send_together(
+                self._api, members, batch.removeprefix(outbox.BATCH_PREFIX), self._clock()
             )
         except (WeChatError, WeChatUnavailable) as exc:
-            decision, errcode, error = self._decide(exc, "mass", first.attempts)
+            decision, errcode, error = self._decide(exc, channel, first.attempts)
         else:
-            await outbox.record_mass_job(
-                first.appid, msg_id, first.source, len(members), self._clock()
-            )
-            self.outcomes[("mass", outbox.SENT)] += len(members)
-            return [
-                outbox.Result(d.id, outbox.SENT, wechat_msgid=f"mass:{msg_id}") for d in members
-            ]
-        self.outcomes[("mass", decision.state)] += len(members)
-        log.warning("mass send refused", errcode=errcode, error=error, households=len(members))
+            self.outcomes[(channel.name, outbox.SENT)] += len(members)
+            return [outbox.Result(d.id, outbox.SENT, wechat_msgid=msgid) for d in members]
+        self.outcomes[(channel.name, decision.state)] += len(members)
+        log.warning(
+            "group send refused",
+            channel=channel.name,
+            errcode=errcode,
+            error=error,
+            households=len(members),
+        )
         out = []
         for d in members:
             self._decisions[d.id] = decision
@@ -303,7 +296,7 @@ class Dispatcher:
         return outbox.Result(
             delivery.id,
             outbox.SKIPPED,
-            error=texts.REASON_FELL_BACK.format(channel=texts.CHANNEL_NAMES.get(channel, channel)),
+            error=texts.REASON_FELL_BACK.format(channel=CHANNELS[channel].label),
             follow_up=outbox.follow_up(delivery, channel, self._clock()),
             attempted=attempted,
         )
@@ -318,7 +311,7 @@ class Dispatcher:
             if attempt:
                 await asyncio.sleep(0.2 * 2 ** (attempt - 1))
             delivery = await outbox.claim_one(
-                delivery_id, self.owner, now=self._clock(), lease=self._settings.lease
+                delivery_id, self.owner, now=self._clock(), lease=self._lease
             )
             if delivery is None:
                 return False
@@ -354,7 +347,7 @@ class Dispatcher:
         now = self._clock()
         await outbox.close_lost_attempts(sorted(lost), now, texts.REASON_UNKNOWN)
         unguarded = [
-            d.id for d in claimed if d.id in lost and d.channel not in policy.GUARDED_CHANNELS
+            d.id for d in claimed if d.id in lost and not CHANNELS[d.channel].guarded
         ]
         await outbox.skip(unguarded, self.owner, texts.REASON_UNKNOWN, outbox.UNKNOWN)
         return [d for d in claimed if d.id not in unguarded]
@@ -362,7 +355,7 @@ class Dispatcher:
     async def _cool_down(self, claimed: list[Claimed]) -> list[Claimed]:
         """Pushes to someone who got one less than ``person_gap`` ago (in any process) go
         back to wait; one Redis round trip for the batch."""
-        gap = self._settings.person_gap
+        gap = self._person_gap
         if gap <= timedelta(0) or not claimed:
             return claimed
         ms = int(gap.total_seconds() * 1000)
@@ -412,21 +405,20 @@ class Dispatcher:
         return time.monotonic() - began
 
     def _decide(
-        self, exc: WeChatError | WeChatUnavailable, channel: str, attempts: int
+        self, exc: WeChatError | WeChatUnavailable, channel: Channel, attempts: int
     ) -> tuple[policy.Decision, int | None, str]:
         """What WeChat's refusal or silence means: the decision, its errcode, the reason."""
-        s = self._settings
         if isinstance(exc, WeChatError):
             decision = policy.after_error(
-                exc.errcode, attempts=attempts, now=self._clock(), retries=s.retries
+                exc.errcode, attempts=attempts, now=self._clock(), retries=self._retries
             )
             return decision, exc.errcode, decision.reason or exc.errmsg
         decision = policy.after_no_answer(
-            channel,
+            guarded=channel.guarded,
             maybe_sent=exc.maybe_sent,
             attempts=attempts,
             now=self._clock(),
-            retries=s.retries,
+            retries=self._retries,
         )
         return decision, None, decision.reason or str(exc)
 
@@ -441,10 +433,11 @@ class Dispatcher:
         msgid: str | None = None
         errcode: int | None = None
         error: str | None = None
+        channel = CHANNELS[delivery.channel]
         try:
-            msgid = await self._call(delivery)
+            msgid = await channel.send(self._api, delivery)
         except (WeChatError, WeChatUnavailable) as exc:
-            decision, errcode, error = self._decide(exc, delivery.channel, delivery.attempts)
+            decision, errcode, error = self._decide(exc, channel, delivery.attempts)
         else:
             decision = policy.SENT_DECISION
         self._decisions[delivery.id] = decision
@@ -477,14 +470,8 @@ class Dispatcher:
         halted: set[str] = set()
         for delivery, result in zip(sent, results, strict=True):
             decision = self._decisions.pop(delivery.id, policy.SENT_DECISION)
-            if result.errcode == NO_CONSENT and delivery.channel == "subscribe":
-                await outbox.record_consent(
-                    delivery.appid,
-                    delivery.openid,
-                    str(_subscribe_part(delivery).get("template_id")),
-                    "used_up",
-                    now,
-                )
+            if result.errcode is not None:
+                await CHANNELS[delivery.channel].refused(delivery, result.errcode, now)
             if decision.pause_channel_until is not None:
                 await self._pause(delivery.channel, decision.pause_channel_until)
             if decision.unsubscribed:
@@ -497,32 +484,3 @@ class Dispatcher:
             woke = woke or result.follow_up is not None
         if woke:
             await wake(self._redis)
-
-    async def _call(self, delivery: Claimed) -> str | None:
-        p = delivery.payload
-        if delivery.channel == "custom":
-            await self._api.send_text(delivery.openid, str(p["text"]))
-            return None
-        if delivery.channel == "template":
-            msgid = await self._api.send_template(
-                delivery.openid,
-                str(p["template_id"]),
-                dict(p["data"]),
-                url=p.get("url"),
-                client_msg_id=f"delivery-{delivery.id}",
-            )
-            return str(msgid)
-        if delivery.channel == "subscribe":
-            part = _subscribe_part(delivery)
-            await self._api.send_subscribe(
-                delivery.openid, str(part["template_id"]), dict(part["data"]), page=part.get("page")
-            )
-            return None
-        raise WeChatError(INVALID_MSGTYPE, f"unknown channel {delivery.channel}", "outbox")
-
-
-def _subscribe_part(delivery: Claimed) -> dict[str, Any]:
-    """A subscription notice's own template and fields: under "subscribe" when the payload
-    serves several channels, the payload itself otherwise."""
-    part = delivery.payload.get("subscribe")
-    return dict(part) if isinstance(part, dict) else dict(delivery.payload)

@@ -19,10 +19,11 @@ import structlog
 from tortoise.context import TortoiseContext
 
 from conversations import texts
+from notifications.channels import Push, Route
 from notifications.dispatcher import wake
 from notifications.rounds import Worker
 from storage import notices
-from storage.models import Notice
+from storage.models import Notice, Township
 
 log = structlog.get_logger(__name__)
 
@@ -31,19 +32,18 @@ SUMMARY_CHARS = 60
 
 @dataclass(frozen=True)
 class NoticeRendering:
-    """How a notice is dressed for each channel: from settings, the same for every notice."""
+    """How a notice becomes a push: the account's name and the routes settings give for
+    notices and for emergency warnings."""
 
     account: str
-    channels: tuple[str, ...]
-    emergency_channels: tuple[str, ...]
-    template_id: str
-    subscribe_template_id: str
+    route: Route
+    emergency_route: Route
 
-    def channels_for(self, area: str) -> tuple[str, ...]:
-        return self.emergency_channels if area == notices.EMERGENCY else self.channels
+    def route_for(self, area: str) -> Route:
+        return self.emergency_route if area == notices.EMERGENCY else self.route
 
-    def payload(self, notice: Notice) -> dict[str, Any]:
-        """Everything any channel needs, plus ``then``: the channels to fall back to."""
+    def push(self, notice: Notice, publisher: str | None = None) -> Push:
+        """``publisher``: the township that published it (the account's name otherwise)."""
         area = texts.NOTICE_AREAS.get(notice.area, notice.area)
         date = (notice.published_at or notice.created_at).strftime("%Y-%m-%d")
         summary = (
@@ -51,27 +51,26 @@ class NoticeRendering:
             if len(notice.body) <= SUMMARY_CHARS
             else (notice.body[:SUMMARY_CHARS] + "…")
         )
-        payload: dict[str, Any] = {
-            "text": texts.NOTICE_PUSH_TEXT.format(area=area, title=notice.title, summary=summary),
-            "template_id": self.template_id,
-            "data": {
-                "first": texts.NOTICE_PUSH_FIRST.format(account=self.account, area=area),
-                "keyword1": area,
-                "keyword2": notice.title,
-                "keyword3": date,
-                "remark": texts.NOTICE_PUSH_REMARK,
-            },
-            "subscribe": {
-                "template_id": self.subscribe_template_id,
-                # Subscription-notice "thing" fields hold at most 20 characters.
-                "data": {"thing1": notice.title[:20], "thing2": area[:20], "time3": date},
-            },
-            "then": list(self.channels_for(notice.area)[1:]),
-        }
+        text = texts.NOTICE_PUSH_TEXT.format(area=area, title=notice.title, summary=summary)
         if notice.link:
-            payload["url"] = notice.link
-            payload["text"] += "\n" + texts.NOTICE_LINK.format(link=notice.link)
-        return payload
+            text += "\n" + texts.NOTICE_LINK.format(link=notice.link)
+        return Push(
+            text=text,
+            heading=texts.NOTICE_PUSH_FIRST.format(account=publisher or self.account, area=area),
+            fields=(area, notice.title, date),
+            remark=texts.NOTICE_PUSH_REMARK,
+            # Subscription-notice "thing" fields hold at most 20 characters.
+            brief={"thing1": notice.title[:20], "thing2": area[:20], "time3": date},
+            url=notice.link or None,
+        )
+
+    async def payload(self, notice: Notice) -> tuple[str, dict[str, Any]]:
+        """The first channel to try and the payload of every delivery of ``notice``."""
+        township = (
+            await Township.get_or_none(id=notice.township_id) if notice.township_id else None
+        )
+        route = self.route_for(notice.area)
+        return route.first, route.payload(self.push(notice, township.name if township else None))
 
 
 class Fanout(Worker):
@@ -101,8 +100,7 @@ class Fanout(Worker):
         notice = await notices.claim_fanout(self.owner, now=self._clock(), lease=self._lease)
         if notice is None:
             return False
-        channels = self._rendering.channels_for(notice.area)
-        payload = self._rendering.payload(notice)
+        channel, payload = await self._rendering.payload(notice)
         total = 0
         while not self._rounds.stopping:
             queued = await notices.queue_page(
@@ -110,7 +108,7 @@ class Fanout(Worker):
                 self.owner,
                 appid=self._appid,
                 page_size=self._page_size,
-                channel=channels[0],
+                channel=channel,
                 payload=payload,
                 now=self._clock(),
                 lease=self._lease,

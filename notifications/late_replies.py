@@ -7,10 +7,14 @@ from datetime import datetime
 
 import structlog
 
+from notifications.channels import CHANNELS, Push, Route
 from notifications.dispatcher import Dispatcher
 from storage import outbox
 
 log = structlog.get_logger(__name__)
+
+# The person has just written: the customer-service window is open.
+REPLY_ROUTE = Route((CHANNELS["custom"],), {})
 
 
 async def send_late_reply(
@@ -23,8 +27,8 @@ async def send_late_reply(
             source=f"reply:{message_key}",
             appid=appid,
             openid=openid,
-            channel="custom",
-            payload={"text": text},
+            channel=REPLY_ROUTE.first,
+            payload=REPLY_ROUTE.payload(Push(text=text)),
             now=now,
         )
         if delivery is None:

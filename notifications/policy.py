@@ -21,10 +21,6 @@ from wechat.errcodes import (
     WINDOW_CLOSED,
 )
 
-# Channels where WeChat drops a repeated send itself (template: client_msg_id), so a send
-# whose answer was lost can safely be tried again.
-GUARDED_CHANNELS = frozenset({"template", "mass"})  # client_msg_id; clientmsgid
-
 # Busy, or token trouble the client could not fix: try again later.
 RETRY = frozenset({BUSY, *TOKEN_ERRORS})
 BAD_REQUEST = frozenset({INVALID_TEMPLATE, INVALID_MSGTYPE})
@@ -84,10 +80,11 @@ def after_error(errcode: int, *, attempts: int, now: datetime, retries: Retries)
 
 
 def after_no_answer(
-    channel: str, *, maybe_sent: bool, attempts: int, now: datetime, retries: Retries
+    *, guarded: bool, maybe_sent: bool, attempts: int, now: datetime, retries: Retries
 ) -> Decision:
-    """WeChat did not answer (timeout, dropped connection, 5xx)."""
-    if maybe_sent and channel not in GUARDED_CHANNELS:
+    """WeChat did not answer (timeout, dropped connection, 5xx). ``guarded``: the channel
+    drops a repeated send itself, so a send whose answer was lost may be tried again."""
+    if maybe_sent and not guarded:
         return Decision(UNKNOWN, reason=texts.REASON_UNKNOWN)
     if attempts >= retries.max_attempts:
         return Decision(DEAD, reason=texts.REASON_NO_CONNECTION)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from conversations import texts
+from notifications.channels import Push, Route
 from storage import staff
 from storage.models import Grid, Ticket, TicketEvent, Township, Unit
 
@@ -18,10 +19,12 @@ def due_words(day: date | None) -> str:
 
 @dataclass(frozen=True)
 class TicketRendering:
-    """How a ticket update is dressed for each channel: from settings."""
+    """How a ticket's news becomes a push: the route settings give for ticket updates,
+    the one for alerts to staff on duty, and the hotline the words name."""
 
-    channels: tuple[str, ...]
-    template_id: str
+    route: Route
+    # Staff may not have written to the account lately: a template first.
+    alert_route: Route
     hotline: str
 
     async def message(
@@ -46,19 +49,13 @@ class TicketRendering:
             hotline=self.hotline,
         )
         status = texts.TICKET_STATUS.get(event.to_status, event.to_status)
-        payload: dict[str, Any] = {
-            "text": text,
-            "template_id": self.template_id,
-            "data": {
-                "first": texts.TICKET_PUSH_FIRST,
-                "keyword1": ticket.number,
-                "keyword2": ticket.title,
-                "keyword3": status,
-                "remark": texts.TICKET_PUSH_REMARK,
-            },
-            "then": list(self.channels[1:]),
-        }
-        return self.channels[0], payload
+        push = Push(
+            text=text,
+            heading=texts.TICKET_PUSH_FIRST,
+            fields=(ticket.number, ticket.title, status),
+            remark=texts.TICKET_PUSH_REMARK,
+        )
+        return self.route.first, self.route.payload(push)
 
     async def alerts(self, ticket: Ticket) -> list[tuple[str, str, str, dict[str, Any]]]:
         """(appid, openid, channel, payload) for each on-duty staff member of the ticket's
@@ -72,21 +69,19 @@ class TicketRendering:
             words=ticket.content[:60],
             number=ticket.number,
         )
-        payload: dict[str, Any] = {
-            "text": text,
-            "template_id": self.template_id,
-            "data": {
-                "first": texts.STAFF_ALERT_FIRST,
-                "keyword1": ticket.number,
-                "keyword2": ticket.title,
-                "keyword3": texts.TICKET_STATUS.get(ticket.status, ticket.status),
-                "remark": ticket.content[:60],
-            },
-            # Staff may not have written to the account lately: a template first.
-            "then": ["custom"],
-        }
+        push = Push(
+            text=text,
+            heading=texts.STAFF_ALERT_FIRST,
+            fields=(
+                ticket.number,
+                ticket.title,
+                texts.TICKET_STATUS.get(ticket.status, ticket.status),
+            ),
+            remark=ticket.content[:60],
+        )
+        channel, payload = self.alert_route.first, self.alert_route.payload(push)
         return [
-            (m.wechat_appid, m.wechat_openid, "template", payload)
+            (m.wechat_appid, m.wechat_openid, channel, payload)
             for m in await staff.on_duty_in(ticket.township_id)
             if m.wechat_appid and m.wechat_openid
         ]

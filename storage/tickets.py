@@ -48,17 +48,6 @@ RULES: dict[str, Rule] = {
     "rate": Rule(frozenset({RESOLVED}), CLOSED),
     "auto-close": Rule(frozenset({RESOLVED}), CLOSED),
 }
-STAFF_ACTIONS = (
-    "accept",
-    "reject",
-    "assign",
-    "return",
-    "request-extension",
-    "approve-extension",
-    "reply",
-    "resolve",
-    "reopen",
-)
 
 
 class TicketConflict(Exception):

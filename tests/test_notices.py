@@ -299,6 +299,8 @@ async def test_a_notice_reaches_each_subscribed_household_in_scope_once(
     assert sorted(receivers(wechat)) == sorted(wanted)
     call = wechat.state.delivered(TEMPLATE)[0]
     assert call.body["data"]["keyword2"]["value"] == NOTICE["title"]
+    # The township published it, and the push says so (not the county's account name).
+    assert call.body["data"]["first"]["value"].startswith("桑园镇发布了")
     assert call.body["client_msg_id"].startswith("delivery-")
     # Publishing again changes nothing and says why.
     status, body = await act(desk, auth, notice["id"], "publish")
@@ -322,6 +324,21 @@ async def test_an_emergency_warning_reaches_everyone_in_scope_subscribed_or_not(
     await act(desk, auth, notice["id"], "publish")
     await until_settled(desk, auth, notice["id"])
     assert sorted(receivers(wechat)) == sorted(everyone)
+
+
+async def test_a_county_notice_is_pushed_in_the_county_s_name(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await fast_desk(make_desk)
+    auth = await login(desk, "county", role="county_admin")
+    await households(desk, 2)
+    await households(desk, 2, township="铁城镇")
+    notice = await draft(desk, auth, scope="county", township=None)
+    await act(desk, auth, notice["id"], "publish")
+    await until_settled(desk, auth, notice["id"])
+    firsts = {c.body["data"]["first"]["value"] for c in wechat.state.delivered(TEMPLATE)}
+    assert len(wechat.state.delivered(TEMPLATE)) == 4
+    assert firsts == {"吴桥县发布了一条通知公告"}
 
 
 async def test_a_village_notice_reaches_only_that_village(

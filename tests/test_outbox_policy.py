@@ -52,6 +52,9 @@ def test_retries_back_off_and_end() -> None:
 
 
 def test_a_lost_answer_is_unknown_unless_the_channel_guards_duplicates() -> None:
-    assert after_no_answer("custom", maybe_sent=True, **KW).state == "unknown"  # type: ignore[arg-type]
-    assert after_no_answer("template", maybe_sent=True, **KW).state == "pending"  # type: ignore[arg-type]
-    assert after_no_answer("custom", maybe_sent=False, **KW).state == "pending"  # type: ignore[arg-type]
+    lost = after_no_answer(guarded=False, maybe_sent=True, **KW)  # type: ignore[arg-type]
+    assert lost.state == "unknown"
+    guarded = after_no_answer(guarded=True, maybe_sent=True, **KW)  # type: ignore[arg-type]
+    assert guarded.state == "pending"
+    unsent = after_no_answer(guarded=False, maybe_sent=False, **KW)  # type: ignore[arg-type]
+    assert unsent.state == "pending"

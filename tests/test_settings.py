@@ -102,3 +102,29 @@ def test_settings_that_cannot_work_are_named(
             monkeypatch.delenv(name)  # the environment would win over these values
     with pytest.raises(SettingsError, match=named):
         load_settings(ROOT / "settings.toml", overrides={"data_dir": str(tmp_path), **overrides})
+
+
+def test_settings_toml_documents_every_setting_with_its_default() -> None:
+    """The models hold the defaults; settings.toml shows each one (with its comment) and
+    may not drift from them, nor leave a setting out. The custom menu is the exception:
+    the file is where it is written."""
+    import tomllib
+
+    from bot.settings import Settings
+
+    written = tomllib.loads((ROOT / "settings.toml").read_text("utf-8"))
+    written.pop("menu")
+    defaults = Settings.model_construct().model_dump(mode="json", by_alias=True)
+    defaults.pop("menu")
+    for section, fields in defaults.items():
+        if not isinstance(fields, dict):
+            assert Path(str(written.get(section))) == Path(str(fields)), section
+            continue
+        shown = written.get(section, {})
+        for name, value in fields.items():
+            if value is None:  # a secret: never in the file
+                assert name not in shown, f"{section}.{name}"
+                continue
+            assert name in shown, f"{section}.{name} is missing from settings.toml"
+            assert shown[name] == value, f"{section}.{name}: {shown[name]!r} != {value!r}"
+        assert set(shown) <= set(fields), f"unknown keys in [{section}]"

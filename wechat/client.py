@@ -9,6 +9,7 @@ retried once.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import random
 import secrets
@@ -104,6 +105,14 @@ class WeChatAPI:
         # Longer than the slowest fetch (every attempt timing out, plus backoff), so two
         # processes never fetch at once.
         self._lock_ms = int((timeout * attempts + backoff * 2**attempts + 5) * 1000)
+
+    def single_attempt(self) -> WeChatAPI:
+        """The same client (connection, account, shared token) trying each call once: for
+        a caller that decides retries itself, so a send that WeChat may already have is
+        never repeated behind its back."""
+        twin = copy.copy(self)
+        twin._attempts = 1
+        return twin
 
     # Access tokens -----------------------------------------------------------------
 

@@ -1,0 +1,23 @@
+"""The service's parts, each opened and closed by its own cleanup context (an async
+generator aiohttp runs at start-up and, in reverse order, at shutdown), from its own
+settings section. ``bot.app.create_app`` lists them in order."""
+
+from bot.components.database import database
+from bot.components.media_store import media_store
+from bot.components.redis_client import redis
+from bot.components.turn_runner import turn_runner
+from bot.components.wechat_client import wechat
+from bot.components.workers import dispatcher, fanout, jobs, media_fetcher, ticket_sweeper
+
+__all__ = [
+    "database",
+    "dispatcher",
+    "fanout",
+    "jobs",
+    "media_fetcher",
+    "media_store",
+    "redis",
+    "ticket_sweeper",
+    "turn_runner",
+    "wechat",
+]

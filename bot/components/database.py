@@ -1,0 +1,48 @@
+"""The database: opened (migrated, and seeded with the demo data set when empty) for the
+app's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import structlog
+from aiohttp import web
+
+from bot import keys
+from storage import demo
+from storage.db import open_database
+from storage.models import Township
+
+log = structlog.get_logger(__name__)
+
+# How far ahead deadlines reach: a year within it must have its holiday schedule.
+SCHEDULE_AHEAD_DAYS = 90
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    clock = app[keys.CLOCK]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def prepare() -> None:
+        for part in await demo.seed(clock()):
+            log.info("demo data loaded", part=part)
+        calendar = app[keys.WORK_CALENDAR]
+        for year in calendar.unknown_years(clock().date(), SCHEDULE_AHEAD_DAYS):
+            log.error(
+                "no public-holiday schedule for this year: deadlines count Monday to "
+                "Friday less 元旦/劳动节/国庆; list its holidays and swapped working "
+                "days under [tickets] in settings.toml",
+                year=year,
+            )
+        owner = settings.account.township
+        if owner and not await Township.filter(name=owner).exists():
+            log.error(
+                "account.township names no township in the data set: new followers "
+                "will not be placed in it",
+                township=owner,
+            )
+
+    async with open_database(settings.database_url, prepare=prepare) as ctx:
+        app[keys.DATABASE] = ctx
+        yield
