@@ -44,6 +44,9 @@ def _serve(args: argparse.Namespace) -> int:
             print=lambda _: print(ready, flush=True),
             access_log_class=AccessLogger,
         )
+    except SettingsError as exc:  # found by a part as it opened
+        print(f"township: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(
             f"township: cannot listen on {settings.http.host}:{settings.http.port} "
