@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, required
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -101,7 +101,6 @@ def _menu_publish(args: argparse.Namespace) -> int:
 
     async def publish() -> int:
         wx = settings.wechat
-        assert wx.secret is not None
         base = settings.wechat_api_base_url
         async with (
             open_redis(settings.redis.url, settings.data_dir) as redis,
@@ -111,7 +110,7 @@ def _menu_publish(args: argparse.Namespace) -> int:
                 http,
                 redis,
                 appid=wx.appid,
-                secret=wx.secret,
+                secret=required(wx.secret, "wechat.secret"),
                 base_url=base,
                 timeout=wx.api_timeout,
                 attempts=wx.api_attempts,

@@ -128,3 +128,22 @@ def test_settings_toml_documents_every_setting_with_its_default() -> None:
             assert name in shown, f"{section}.{name} is missing from settings.toml"
             assert shown[name] == value, f"{section}.{name}: {shown[name]!r} != {value!r}"
         assert set(shown) <= set(fields), f"unknown keys in [{section}]"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        ({"notices": {"channels": ["fax"]}}, "unknown channel 'fax'; choose from custom, "),
+        ({"notices": {"channels": ["subscribe"]}}, "notices.subscribe_template_id is needed"),
+        ({"tickets": {"channels": ["mass"]}}, "a ticket update goes to one person"),
+        ({"tickets": {"channels": ["subscribe"]}}, "tickets cannot use the subscribe channel"),
+        ({"tickets": {"template_id": ""}}, "tickets.template_id is needed"),
+    ],
+)
+def test_channels_are_checked_against_those_that_exist(
+    tmp_path: Path, overrides: dict[str, object], said: str
+) -> None:
+    """Which channels a kind of push may use, and the templates they need, are read
+    from the channels themselves: a typo or a missing template stops start-up, named."""
+    with pytest.raises(SettingsError, match=said.replace("(", r"\(")):
+        load_settings(ROOT / "settings.toml", overrides={"data_dir": str(tmp_path), **overrides})
