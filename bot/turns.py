@@ -105,37 +105,10 @@ class TurnRunner:
         """The reply XML (plain, before encryption); empty means answer "success"."""
         deadline = time.monotonic() + self._budget
         key = self._replies.key(msg.appid, message_key(msg))
-        locks, sessions = lock_key(msg.appid, msg.openid), session_key(msg.appid, msg.openid)
-        # What the person sends counts against their budget; menu clicks and WeChat's
-        # events (follows, scans, sending reports, and those we do not parse) do not, and
-        # are never refused.
-        event = isinstance(msg, Event) or (
-            isinstance(msg, UnknownMessage) and msg.msg_type == "event"
-        )
-        budget = None if event else f"rate:{msg.appid}:{msg.openid}"
-        while True:
-            # Bounded: a Redis that stopped answering must not hold WeChat's request open.
-            async with asyncio.timeout(max(deadline - time.monotonic(), 0.05)):
-                began, value = await self._turns.begin(key, locks, sessions, budget)
-            if began is Began.TOO_FAST:
-                # Flooding (a script, a stuck phone): told so, and nothing else is done.
-                log.warning("messages too fast; refused", openid=msg.openid)
-                return render(msg, Reply(self._too_fast))
-            if isinstance(value, TurnClaim):
-                turn = value
-                break
-            # A retry: the first attempt is running or has answered.
-            outcome = self._replies.answered(value)
-            if outcome is None:
-                remaining = max(deadline - time.monotonic(), 0.0)
-                async with asyncio.timeout(remaining + _REDIS_LIMIT):
-                    outcome = await self._replies.wait(key, remaining)
-            if outcome is not None:
-                log.info("retry answered from the first attempt", openid=msg.openid)
-                if outcome.refused:
-                    return render(msg, Reply(self._too_fast))
-                return outcome.reply or b""
-            # The first attempt's lease ran out (its process died): claim it ourselves.
+        claimed = await self._claim(msg, key, deadline)
+        if not isinstance(claimed, tuple):
+            return claimed  # a retry's answer, or a refusal
+        turn, began = claimed
         attempt = _Attempt()
         try:
             await self._scheduler.spawn(self._run(msg, turn, began, attempt))
@@ -163,6 +136,42 @@ class TurnRunner:
             openid=msg.openid,
         )
         return b""
+
+    async def _claim(
+        self, msg: Inbound, key: str, deadline: float
+    ) -> tuple[TurnClaim, Began] | bytes:
+        """Claim the message and the person's turn; or, for WeChat's retry of a message
+        already taken, the first attempt's reply (or the refusal a flood gets)."""
+        locks, sessions = lock_key(msg.appid, msg.openid), session_key(msg.appid, msg.openid)
+        # What the person sends counts against their budget; menu clicks and WeChat's
+        # events (follows, scans, sending reports, and those we do not parse) do not, and
+        # are never refused.
+        event = isinstance(msg, Event) or (
+            isinstance(msg, UnknownMessage) and msg.msg_type == "event"
+        )
+        budget = None if event else f"rate:{msg.appid}:{msg.openid}"
+        while True:
+            # Bounded: a Redis that stopped answering must not hold WeChat's request open.
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.05)):
+                began, value = await self._turns.begin(key, locks, sessions, budget)
+            if began is Began.TOO_FAST:
+                # Flooding (a script, a stuck phone): told so, and nothing else is done.
+                log.warning("messages too fast; refused", openid=msg.openid)
+                return render(msg, Reply(self._too_fast))
+            if isinstance(value, TurnClaim):
+                return value, began
+            # A retry: the first attempt is running or has answered.
+            outcome = self._replies.answered(value)
+            if outcome is None:
+                remaining = max(deadline - time.monotonic(), 0.0)
+                async with asyncio.timeout(remaining + _REDIS_LIMIT):
+                    outcome = await self._replies.wait(key, remaining)
+            if outcome is not None:
+                log.info("retry answered from the first attempt", openid=msg.openid)
+                if outcome.refused:
+                    return render(msg, Reply(self._too_fast))
+                return outcome.reply or b""
+            # The first attempt's lease ran out (its process died): claim it ourselves.
 
     async def _run(self, msg: Inbound, turn: TurnClaim, began: Began, attempt: _Attempt) -> None:
         sessions: SessionSnapshot | None = None

@@ -99,42 +99,53 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(413, "body too large", request)
     if not body.strip():
         return _refuse(400, "empty body", request)
-
-    q = request.query
-    encrypted = q.get("encrypt_type", "raw").lower() == "aes"
+    encrypted = request.query.get("encrypt_type", "raw").lower() == "aes"
     mode = settings.wechat.mode
     if encrypted and mode == "plain":
         return _refuse(400, "encrypted messages are not configured", request)
     if not encrypted and mode == "safe":
         return _refuse(400, "safe mode: messages must be encrypted", request)
     try:
-        outer = parse_xml(body)
-        if encrypted:
-            token_sig = q.get("msg_signature")
-            cipher_text = outer.get("Encrypt")
-            if not token_sig:
-                return _refuse(400, "missing msg_signature", request)
-            if not isinstance(cipher_text, str) or not cipher_text:
-                return _refuse(400, "missing Encrypt", request)
-            try:
-                inner = request.app[keys.CIPHER].decrypt(
-                    cipher_text, token_sig, q["timestamp"], q["nonce"]
-                )
-            except BadSignature:
-                return _refuse(403, "bad msg_signature", request)
-            except CannotDecrypt as exc:
-                return _refuse(400, str(exc), request)
-        else:
-            inner = body
+        inner = _decrypt(request, body) if encrypted else body
         msg = parse_inbound(inner, settings.wechat.appid)
+    except _Refused as refusal:
+        return _refuse(refusal.status, str(refusal), request)
     except MalformedMessage as exc:
         return _refuse(400, str(exc), request)
-
     structlog.contextvars.bind_contextvars(openid=msg.openid)
     try:
         reply = await request.app[keys.TURNS].handle(msg)
     finally:
         structlog.contextvars.unbind_contextvars("openid")
+    return _answer(request, reply, encrypted)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _decrypt(request: web.Request, body: bytes) -> bytes:
+    """The message inside safe mode's envelope; raises _Refused or MalformedMessage."""
+    q = request.query
+    outer = parse_xml(body)
+    token_sig = q.get("msg_signature")
+    cipher_text = outer.get("Encrypt")
+    if not token_sig:
+        raise _Refused(400, "missing msg_signature")
+    if not isinstance(cipher_text, str) or not cipher_text:
+        raise _Refused(400, "missing Encrypt")
+    try:
+        return request.app[keys.CIPHER].decrypt(cipher_text, token_sig, q["timestamp"], q["nonce"])
+    except BadSignature:
+        raise _Refused(403, "bad msg_signature") from None
+    except CannotDecrypt as exc:
+        raise _Refused(400, str(exc)) from None
+
+
+def _answer(request: web.Request, reply: bytes, encrypted: bool) -> web.Response:
+    """The passive reply, sealed as the message came; "success" when there is none."""
     if not reply:
         return web.Response(text="success")
     if encrypted:

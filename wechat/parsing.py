@@ -6,9 +6,10 @@ wechatpy 1.8.18 does not know, are read from the raw fields here.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from xml.etree import ElementTree
 
@@ -152,140 +153,212 @@ def parse_inbound(raw_xml: bytes, appid: str) -> m.Inbound:
     if msg_type == "event":
         return _parse_event(raw, common)
     if msg_type == "file":
-        return m.FileMessage(
-            **common,
-            title=_str(raw, "Title"),
-            description=_str(raw, "Description"),
-            file_key=_str(raw, "FileKey"),
-            file_md5=_str(raw, "FileMd5"),
-            file_total_len=_int(raw, "FileTotalLen"),
-        )
+        return _file(raw, common)
     # wechatpy's message classes decide what the type is (as wechatpy.parse_message
     # would), over the fields already parsed: one XML parse per message, not two.
     msg = wx_messages.MESSAGE_TYPES.get(msg_type, wx_messages.UnknownMessage)(raw)
-    if isinstance(msg, wx_messages.TextMessage):
-        return m.TextMessage(**common, content=_str(raw, "Content") or "")
-    if isinstance(msg, wx_messages.ImageMessage):
-        return m.ImageMessage(
-            **common, media_id=_require(raw, "MediaId"), pic_url=_str(raw, "PicUrl")
-        )
-    if isinstance(msg, wx_messages.VoiceMessage):
-        return m.VoiceMessage(
-            **common,
-            media_id=_require(raw, "MediaId"),
-            format=_str(raw, "Format"),
-            recognition=_str(raw, "Recognition"),
-        )
-    if isinstance(msg, wx_messages.VideoMessage | wx_messages.ShortVideoMessage):
-        return m.VideoMessage(
-            **common,
-            media_id=_require(raw, "MediaId"),
-            thumb_media_id=_str(raw, "ThumbMediaId"),
-            short=isinstance(msg, wx_messages.ShortVideoMessage),
-        )
-    if isinstance(msg, wx_messages.LocationMessage):
-        return m.LocationMessage(
-            **common,
-            latitude=_float(raw, "Location_X") or 0.0,
-            longitude=_float(raw, "Location_Y") or 0.0,
-            scale=_int(raw, "Scale"),
-            label=_str(raw, "Label"),
-        )
-    if isinstance(msg, wx_messages.LinkMessage):
-        return m.LinkMessage(
-            **common,
-            title=_str(raw, "Title"),
-            description=_str(raw, "Description"),
-            url=_str(raw, "Url"),
-        )
-    return m.UnknownMessage(**common, msg_type=msg_type)
+    parse = _MESSAGES.get(type(msg))
+    if parse is None:
+        return m.UnknownMessage(**common, msg_type=msg_type)
+    return parse(raw, common)
 
 
-_SUBSCRIBE_MSG = {
-    "subscribe_msg_popup_event": ("popup", "SubscribeMsgPopupEvent"),
-    "subscribe_msg_change_event": ("change", "SubscribeMsgChangeEvent"),
-    "subscribe_msg_sent_event": ("sent", "SubscribeMsgSentEvent"),
+# One parser per kind of message or event: (WeChat's fields, the common ones) -> message.
+_Parse = Callable[[Mapping[str, Any], dict[str, Any]], m.Inbound]
+
+
+def _file(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.FileMessage(
+        **common,
+        title=_str(raw, "Title"),
+        description=_str(raw, "Description"),
+        file_key=_str(raw, "FileKey"),
+        file_md5=_str(raw, "FileMd5"),
+        file_total_len=_int(raw, "FileTotalLen"),
+    )
+
+
+def _text(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.TextMessage(**common, content=_str(raw, "Content") or "")
+
+
+def _image(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.ImageMessage(**common, media_id=_require(raw, "MediaId"), pic_url=_str(raw, "PicUrl"))
+
+
+def _voice(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.VoiceMessage(
+        **common,
+        media_id=_require(raw, "MediaId"),
+        format=_str(raw, "Format"),
+        recognition=_str(raw, "Recognition"),
+    )
+
+
+def _video(raw: Mapping[str, Any], common: dict[str, Any], *, short: bool) -> m.Inbound:
+    return m.VideoMessage(
+        **common,
+        media_id=_require(raw, "MediaId"),
+        thumb_media_id=_str(raw, "ThumbMediaId"),
+        short=short,
+    )
+
+
+def _location(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.LocationMessage(
+        **common,
+        latitude=_float(raw, "Location_X") or 0.0,
+        longitude=_float(raw, "Location_Y") or 0.0,
+        scale=_int(raw, "Scale"),
+        label=_str(raw, "Label"),
+    )
+
+
+def _link(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.LinkMessage(
+        **common,
+        title=_str(raw, "Title"),
+        description=_str(raw, "Description"),
+        url=_str(raw, "Url"),
+    )
+
+
+_MESSAGES: dict[type[Any], _Parse] = {
+    wx_messages.TextMessage: _text,
+    wx_messages.ImageMessage: _image,
+    wx_messages.VoiceMessage: _voice,
+    wx_messages.VideoMessage: functools.partial(_video, short=False),
+    wx_messages.ShortVideoMessage: functools.partial(_video, short=True),
+    wx_messages.LocationMessage: _location,
+    wx_messages.LinkMessage: _link,
 }
 
 
 def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
     event = (_require(raw, "Event")).lower()
-    key = _str(raw, "EventKey") or ""
+    parse = _EVENTS.get(event)
+    if parse is None:
+        return m.UnknownMessage(**{**common, "msg_id": None}, msg_type="event", event=event)
     # Events have no MsgId (except the job-finish ones, whose MsgID names the job).
-    common = {**common, "msg_id": None, "name": event}
-    if event == "subscribe":
-        scene = key[len("qrscene_") :] if key.startswith("qrscene_") else None
-        return m.SubscribeEvent(**common, scene=scene or None, ticket=_str(raw, "Ticket"))
-    if event == "unsubscribe":
-        return m.UnsubscribeEvent(**common)
-    if event == "scan":
-        return m.ScanEvent(**common, scene=key, ticket=_str(raw, "Ticket"))
-    if event == "location":
-        return m.LocationReportEvent(
-            **common,
-            latitude=_float(raw, "Latitude") or 0.0,
-            longitude=_float(raw, "Longitude") or 0.0,
-            precision=_float(raw, "Precision", required=False),
+    return parse(raw, {**common, "msg_id": None, "name": event})
+
+
+def _key(raw: Mapping[str, Any]) -> str:
+    return _str(raw, "EventKey") or ""
+
+
+def _part(raw: Mapping[str, Any], container: str) -> Mapping[str, Any]:
+    info = raw.get(container)
+    return info if isinstance(info, Mapping) else {}
+
+
+def _subscribe(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    key = _key(raw)
+    scene = key[len("qrscene_") :] if key.startswith("qrscene_") else None
+    return m.SubscribeEvent(**common, scene=scene or None, ticket=_str(raw, "Ticket"))
+
+
+def _scan(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.ScanEvent(**common, scene=_key(raw), ticket=_str(raw, "Ticket"))
+
+
+def _location_report(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.LocationReportEvent(
+        **common,
+        latitude=_float(raw, "Latitude") or 0.0,
+        longitude=_float(raw, "Longitude") or 0.0,
+        precision=_float(raw, "Precision", required=False),
+    )
+
+
+def _scancode(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    info = _part(raw, "ScanCodeInfo")
+    return m.ScanCodeEvent(
+        **common,
+        key=_key(raw),
+        waitmsg=common["name"] == "scancode_waitmsg",
+        scan_type=_str(info, "ScanType"),
+        scan_result=_str(info, "ScanResult"),
+    )
+
+
+def _pictures(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    info = _part(raw, "SendPicsInfo")
+    source = str(common["name"]).removeprefix("pic_")
+    return m.PicEvent(**common, key=_key(raw), source=source, count=_int(info, "Count") or 0)
+
+
+def _location_select(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    info = _part(raw, "SendLocationInfo")
+    return m.LocationSelectEvent(
+        **common,
+        key=_key(raw),
+        latitude=_float(info, "Location_X", required=False),
+        longitude=_float(info, "Location_Y", required=False),
+        scale=_int(info, "Scale"),
+        label=_str(info, "Label"),
+        poiname=_str(info, "Poiname"),
+    )
+
+
+def _template_job(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.TemplateSendJobFinishEvent(
+        **common, job_msg_id=_require(raw, "MsgID"), status=_str(raw, "Status") or ""
+    )
+
+
+def _mass_job(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
+    return m.MassSendJobFinishEvent(
+        **common,
+        job_msg_id=_require(raw, "MsgID"),
+        status=_str(raw, "Status") or "",
+        total_count=_int(raw, "TotalCount") or 0,
+        filter_count=_int(raw, "FilterCount") or 0,
+        sent_count=_int(raw, "SentCount") or 0,
+        error_count=_int(raw, "ErrorCount") or 0,
+    )
+
+
+def _subscribe_msg(
+    raw: Mapping[str, Any], common: dict[str, Any], *, which: str, container: str
+) -> m.Inbound:
+    items = tuple(
+        m.SubscribeMsgItem(
+            template_id=_require(item, "TemplateId"),
+            status=_str(item, "SubscribeStatusString"),
+            popup_scene=_str(item, "PopupScene"),
+            msg_id=_str(item, "MsgID"),
+            error_code=_int(item, "ErrorCode"),
+            error_status=_str(item, "ErrorStatus"),
         )
-    if event == "click":
-        return m.ClickEvent(**common, key=key)
-    if event == "view":
-        return m.ViewEvent(**common, url=key)
-    if event in ("scancode_push", "scancode_waitmsg"):
-        info = raw.get("ScanCodeInfo")
-        info = info if isinstance(info, Mapping) else {}
-        return m.ScanCodeEvent(
-            **common,
-            key=key,
-            waitmsg=event == "scancode_waitmsg",
-            scan_type=_str(info, "ScanType"),
-            scan_result=_str(info, "ScanResult"),
-        )
-    if event in ("pic_sysphoto", "pic_photo_or_album", "pic_weixin"):
-        info = raw.get("SendPicsInfo")
-        info = info if isinstance(info, Mapping) else {}
-        return m.PicEvent(
-            **common, key=key, source=event.removeprefix("pic_"), count=_int(info, "Count") or 0
-        )
-    if event == "location_select":
-        info = raw.get("SendLocationInfo")
-        info = info if isinstance(info, Mapping) else {}
-        return m.LocationSelectEvent(
-            **common,
-            key=key,
-            latitude=_float(info, "Location_X", required=False),
-            longitude=_float(info, "Location_Y", required=False),
-            scale=_int(info, "Scale"),
-            label=_str(info, "Label"),
-            poiname=_str(info, "Poiname"),
-        )
-    if event == "templatesendjobfinish":
-        return m.TemplateSendJobFinishEvent(
-            **common, job_msg_id=_require(raw, "MsgID"), status=_str(raw, "Status") or ""
-        )
-    if event == "masssendjobfinish":
-        return m.MassSendJobFinishEvent(
-            **common,
-            job_msg_id=_require(raw, "MsgID"),
-            status=_str(raw, "Status") or "",
-            total_count=_int(raw, "TotalCount") or 0,
-            filter_count=_int(raw, "FilterCount") or 0,
-            sent_count=_int(raw, "SentCount") or 0,
-            error_count=_int(raw, "ErrorCount") or 0,
-        )
-    if event in _SUBSCRIBE_MSG:
-        which, container = _SUBSCRIBE_MSG[event]
-        items = tuple(
-            m.SubscribeMsgItem(
-                template_id=_require(item, "TemplateId"),
-                status=_str(item, "SubscribeStatusString"),
-                popup_scene=_str(item, "PopupScene"),
-                msg_id=_str(item, "MsgID"),
-                error_code=_int(item, "ErrorCode"),
-                error_status=_str(item, "ErrorStatus"),
-            )
-            for item in _items(raw.get(container))
-        )
-        return m.SubscribeMsgEvent(**common, which=which, items=items)
-    del common["name"]
-    return m.UnknownMessage(**common, msg_type="event", event=event)
+        for item in _items(raw.get(container))
+    )
+    return m.SubscribeMsgEvent(**common, which=which, items=items)
+
+
+_EVENTS: dict[str, _Parse] = {
+    "subscribe": _subscribe,
+    "unsubscribe": lambda raw, common: m.UnsubscribeEvent(**common),
+    "scan": _scan,
+    "location": _location_report,
+    "click": lambda raw, common: m.ClickEvent(**common, key=_key(raw)),
+    "view": lambda raw, common: m.ViewEvent(**common, url=_key(raw)),
+    "scancode_push": _scancode,
+    "scancode_waitmsg": _scancode,
+    "pic_sysphoto": _pictures,
+    "pic_photo_or_album": _pictures,
+    "pic_weixin": _pictures,
+    "location_select": _location_select,
+    "templatesendjobfinish": _template_job,
+    "masssendjobfinish": _mass_job,
+    # wechatpy 1.8.18 does not know the subscription-notice events.
+    "subscribe_msg_popup_event": functools.partial(
+        _subscribe_msg, which="popup", container="SubscribeMsgPopupEvent"
+    ),
+    "subscribe_msg_change_event": functools.partial(
+        _subscribe_msg, which="change", container="SubscribeMsgChangeEvent"
+    ),
+    "subscribe_msg_sent_event": functools.partial(
+        _subscribe_msg, which="sent", container="SubscribeMsgSentEvent"
+    ),
+}
