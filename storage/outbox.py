@@ -147,52 +147,87 @@ async def enqueue_many(
     ``held`` ones wait for :func:`release_held`.
     Rows already queued (a page queued again after a crash) are left as they are. One
     statement, the payload serialised once: a notice fans out to 100,000 households."""
-    columns = (
-        "key, source, topic, appid, openid, channel, payload, state, attempts,"
-        " next_attempt_at, fell_back, created_at"
+    rows = _Rows(
+        source,
+        topic,
+        appid,
+        openids,
+        channel,
+        body=json.dumps(payload, ensure_ascii=False),
+        due=HELD if held else now,
+        now=now,
     )
-    body = json.dumps(payload, ensure_ascii=False)
-    due = HELD if held else now
     if connection.capabilities.dialect == "postgres":
-        # One statement for the page, the openids as an array: PostgreSQL runs
-        # executemany one row at a time.
-        await connection.execute_query(
-            f"INSERT INTO delivery ({columns})"
-            " SELECT k, $1, $2, $3, o, $4, $5::jsonb, $6, 0, $7, false, $8"
-            " FROM unnest($9::text[], $10::text[]) AS v(k, o) ON CONFLICT (key) DO NOTHING",
-            [
-                source,
-                topic,
-                appid,
-                channel,
-                body,
-                PENDING,
-                due,
-                now,
-                [delivery_key(source, openid, channel) for openid in openids],
-                list(openids),
-            ],
-        )
-        return
+        await _enqueue_postgres(connection, rows)
+    else:
+        await _enqueue_sqlite(connection, rows)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """One push to many people, as the INSERT needs it."""
+
+    source: str
+    topic: str | None
+    appid: str
+    openids: Sequence[str]
+    channel: str
+    body: str  # the payload, serialised once
+    due: datetime
+    now: datetime
+
+    def keys(self) -> list[str]:
+        return [delivery_key(self.source, openid, self.channel) for openid in self.openids]
+
+
+_ENQUEUE_COLUMNS = (
+    "key, source, topic, appid, openid, channel, payload, state, attempts,"
+    " next_attempt_at, fell_back, created_at"
+)
+
+
+async def _enqueue_postgres(connection: BaseDBAsyncClient, rows: _Rows) -> None:
+    # One statement for the page, the openids as an array: PostgreSQL runs executemany
+    # one row at a time.
+    await connection.execute_query(
+        f"INSERT INTO delivery ({_ENQUEUE_COLUMNS})"
+        " SELECT k, $1, $2, $3, o, $4, $5::jsonb, $6, 0, $7, false, $8"
+        " FROM unnest($9::text[], $10::text[]) AS v(k, o) ON CONFLICT (key) DO NOTHING",
+        [
+            rows.source,
+            rows.topic,
+            rows.appid,
+            rows.channel,
+            rows.body,
+            PENDING,
+            rows.due,
+            rows.now,
+            rows.keys(),
+            list(rows.openids),
+        ],
+    )
+
+
+async def _enqueue_sqlite(connection: BaseDBAsyncClient, rows: _Rows) -> None:
     await connection.execute_many(
-        f"INSERT INTO delivery ({columns}) VALUES ({', '.join('?' * 12)})"
+        f"INSERT INTO delivery ({_ENQUEUE_COLUMNS}) VALUES ({', '.join('?' * 12)})"
         " ON CONFLICT (key) DO NOTHING",
         [
             [
-                delivery_key(source, openid, channel),
-                source,
-                topic,
-                appid,
+                key,
+                rows.source,
+                rows.topic,
+                rows.appid,
                 openid,
-                channel,
-                body,
+                rows.channel,
+                rows.body,
                 PENDING,
                 0,
-                due,
+                rows.due,
                 False,
-                now,
+                rows.now,
             ]
-            for openid in openids
+            for key, openid in zip(rows.keys(), rows.openids, strict=True)
         ],
     )
 
@@ -229,48 +264,70 @@ async def claim(
     (their daily quota is used up) are left alone; ``only`` claims one channel alone,
     and with ``one_source`` only the deliveries of the source of its oldest due one."""
     conn = connection or get_connection("default")
-    until = now + lease
-    # A leased row's next_attempt_at is its lease's end, so "due" (pending and its time
-    # has come, or leased by a process that stopped holding it) is one index range:
-    # (state, next_attempt_at). No ORDER BY: the index gives the oldest first, and a
-    # sort would touch every due row on each claim.
+    ask = _ClaimAsk(owner, now, now + lease, limit, tuple(paused), only, one_source)
     if conn.capabilities.dialect == "postgres":
-        rows = await conn.execute_query_dict(  # fetch: RETURNING's rows, not a row count
-            "UPDATE delivery SET state = 'sending', lease_owner = $1, lease_until = $2,"
-            " next_attempt_at = $2"
-            " WHERE id IN (SELECT id FROM delivery"
-            " WHERE state IN ('pending', 'sending') AND next_attempt_at <= $3"
-            " AND NOT (channel = ANY($5::text[]))"
-            " AND ($6::text IS NULL OR channel = $6)"
-            f"{_ONE_SOURCE.format(now='$3', channel='$6') if one_source else ''}"
-            f" LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_CLAIMED_COLUMNS}",
-            [owner, until, now, limit, list(paused), only],
-        )
+        rows = await _claim_postgres(conn, ask)
     else:
-        # One UPDATE: SQLite's single writer makes the statement the claim, so a row
-        # another process claimed first no longer matches.
-        skip = ",".join("?" * len(paused))
-        rows = await conn.execute_query_dict(
-            "UPDATE delivery SET state = 'sending', lease_owner = ?, lease_until = ?,"
-            " next_attempt_at = ?"
-            " WHERE id IN (SELECT id FROM delivery"
-            " WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?"
-            f"{f' AND channel NOT IN ({skip})' if paused else ''}"
-            f"{' AND channel = ?' if only else ''}"
-            f"{_ONE_SOURCE.format(now='?', channel='?') if one_source else ''}"
-            f" LIMIT ?) RETURNING {_CLAIMED_COLUMNS}",
-            [
-                owner,
-                until,
-                until,
-                now,
-                *paused,
-                *([only] if only else []),
-                *([now, only] if one_source else []),
-                limit,
-            ],
-        )
+        rows = await _claim_sqlite(conn, ask)
     return sorted((_claimed(row) for row in rows), key=lambda d: d.id)
+
+
+@dataclass(frozen=True)
+class _ClaimAsk:
+    owner: str
+    now: datetime
+    until: datetime  # the lease's end
+    limit: int
+    paused: tuple[str, ...]
+    only: str | None
+    one_source: bool
+
+
+# A leased row's next_attempt_at is its lease's end, so "due" (pending and its time has
+# come, or leased by a process that stopped holding it) is one index range:
+# (state, next_attempt_at). No ORDER BY: the index gives the oldest first, and a sort
+# would touch every due row on each claim.
+
+
+async def _claim_postgres(conn: BaseDBAsyncClient, ask: _ClaimAsk) -> list[dict[str, Any]]:
+    one_source = _ONE_SOURCE.format(now="$3", channel="$6") if ask.one_source else ""
+    return await conn.execute_query_dict(  # fetch: RETURNING's rows, not a row count
+        "UPDATE delivery SET state = 'sending', lease_owner = $1, lease_until = $2,"
+        " next_attempt_at = $2"
+        " WHERE id IN (SELECT id FROM delivery"
+        " WHERE state IN ('pending', 'sending') AND next_attempt_at <= $3"
+        " AND NOT (channel = ANY($5::text[]))"
+        " AND ($6::text IS NULL OR channel = $6)"
+        f"{one_source}"
+        f" LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_CLAIMED_COLUMNS}",
+        [ask.owner, ask.until, ask.now, ask.limit, list(ask.paused), ask.only],
+    )
+
+
+async def _claim_sqlite(conn: BaseDBAsyncClient, ask: _ClaimAsk) -> list[dict[str, Any]]:
+    # One UPDATE: SQLite's single writer makes the statement the claim, so a row another
+    # process claimed first no longer matches.
+    skip = ",".join("?" * len(ask.paused))
+    return await conn.execute_query_dict(
+        "UPDATE delivery SET state = 'sending', lease_owner = ?, lease_until = ?,"
+        " next_attempt_at = ?"
+        " WHERE id IN (SELECT id FROM delivery"
+        " WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?"
+        f"{f' AND channel NOT IN ({skip})' if ask.paused else ''}"
+        f"{' AND channel = ?' if ask.only else ''}"
+        f"{_ONE_SOURCE.format(now='?', channel='?') if ask.one_source else ''}"
+        f" LIMIT ?) RETURNING {_CLAIMED_COLUMNS}",
+        [
+            ask.owner,
+            ask.until,
+            ask.until,
+            ask.now,
+            *ask.paused,
+            *([ask.only] if ask.only else []),
+            *([ask.now, ask.only] if ask.one_source else []),
+            ask.limit,
+        ],
+    )
 
 
 async def claim_together(
