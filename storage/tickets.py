@@ -26,30 +26,6 @@ OPEN = (SUBMITTED, ACCEPTED, IN_PROGRESS)
 REDO_AT_OR_BELOW = 2
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Which statuses an action may start from, and the status it leaves (None: same)."""
-
-    start: frozenset[str]
-    to: str | None
-
-
-RULES: dict[str, Rule] = {
-    "accept": Rule(frozenset({SUBMITTED}), ACCEPTED),
-    "reject": Rule(frozenset({SUBMITTED}), REJECTED),
-    "withdraw": Rule(frozenset({SUBMITTED}), WITHDRAWN),
-    "assign": Rule(frozenset({ACCEPTED, IN_PROGRESS}), IN_PROGRESS),
-    "return": Rule(frozenset({IN_PROGRESS}), ACCEPTED),
-    "request-extension": Rule(frozenset({IN_PROGRESS}), None),
-    "approve-extension": Rule(frozenset({IN_PROGRESS}), None),
-    "reply": Rule(frozenset({ACCEPTED, IN_PROGRESS}), None),
-    "resolve": Rule(frozenset({ACCEPTED, IN_PROGRESS}), RESOLVED),
-    "reopen": Rule(frozenset({RESOLVED, CLOSED}), IN_PROGRESS),
-    "rate": Rule(frozenset({RESOLVED}), CLOSED),
-    "auto-close": Rule(frozenset({RESOLVED}), CLOSED),
-}
-
-
 class TicketConflict(Exception):
     """The action does not fit the ticket as it is now. ``why`` is a stable word:
     ``status`` (not from this status), ``no_extension`` (nothing to approve),
@@ -186,25 +162,13 @@ async def create(
                 created_at=now,
                 updated_at=now,
             )
-            fetch: dict[str, Any] = (
-                {"fetch": "pending", "fetch_after": now} if new.fetch_media else {}
-            )
-            for a in new.attachments:
-                await Attachment.create(ticket=ticket, created_at=now, **{**a, **fetch})
+            await _attach(ticket, new, now)
             event = await TicketEvent.create(
                 ticket=ticket, at=now, action="submit", actor="resident", to_status=SUBMITTED
             )
             await _push(ticket, event, message, now)
             if new.urgent and alerts is not None:
-                for appid, openid, channel, payload in await alerts(ticket):
-                    await outbox.enqueue(
-                        source=f"alert:{ticket.id}",
-                        appid=appid,
-                        openid=openid,
-                        channel=channel,
-                        payload=payload,
-                        now=now,
-                    )
+                await _alert(ticket, alerts, now)
     except IntegrityError:
         # The same request made by a racing retry between the check and the insert.
         found = await Ticket.get_or_none(request_key=new.request_key)
@@ -214,7 +178,138 @@ async def create(
     return ticket, True
 
 
+async def _attach(ticket: Ticket, new: NewTicket, now: datetime) -> None:
+    """The photos and voice notes sent with it; a grid report's are fetched at once."""
+    fetch: dict[str, Any] = {"fetch": "pending", "fetch_after": now} if new.fetch_media else {}
+    for a in new.attachments:
+        await Attachment.create(ticket=ticket, created_at=now, **{**a, **fetch})
+
+
+async def _alert(ticket: Ticket, alerts: Alerts, now: datetime) -> None:
+    """An urgent ticket reaches the staff on duty at once."""
+    for appid, openid, channel, payload in await alerts(ticket):
+        await outbox.enqueue(
+            source=f"alert:{ticket.id}",
+            appid=appid,
+            openid=openid,
+            channel=channel,
+            payload=payload,
+            now=now,
+        )
+
+
 # Changing -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """What an action's changes are worked out from."""
+
+    ticket: Ticket
+    change: Change
+    now: datetime
+    today: date
+    calendar: WorkCalendar
+
+
+# An action's changes: the status it moves to instead of its rule's (None: the rule's),
+# and the fields that change with it.
+Changes = Callable[[_Moment], tuple[str | None, dict[str, Any]]]
+
+
+def _no_fields(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which statuses an action may start from, the status it leaves (None: the same),
+    and what else it changes."""
+
+    start: frozenset[str]
+    to: str | None
+    changes: Changes = _no_fields
+
+
+def _accept(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {"accepted_at": m.now, "due_on": m.calendar.add(m.today, m.ticket.time_limit_days)}
+
+
+def _assign(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {"unit_id": m.change.unit_id, "handler_id": m.change.handler_id}
+
+
+def _return(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {"unit_id": None, "handler_id": None, "extension_days": None}
+
+
+def _request_extension(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    if m.ticket.extension_days is not None:
+        raise TicketConflict("extension_pending", m.ticket.status)
+    return None, {"extension_days": m.change.days, "extension_reason": m.change.note}
+
+
+def _approve_extension(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    t = m.ticket
+    if t.extension_days is None or t.due_on is None:
+        raise TicketConflict("no_extension", t.status)
+    return None, {"due_on": m.calendar.add(t.due_on, t.extension_days), "extension_days": None}
+
+
+def _reply(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {"last_reply": m.change.note}
+
+
+def _resolve(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {"resolved_at": m.now, "result": m.change.note, "extension_days": None}
+
+
+def _redo(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    """Handled again (重办), flagged, with a fresh time limit: back to its unit if it had
+    one."""
+    t = m.ticket
+    return IN_PROGRESS if t.unit_id is not None else ACCEPTED, {
+        "redo_count": t.redo_count + 1,
+        "flagged": True,
+        "resolved_at": None,
+        "due_on": m.calendar.add(m.today, t.time_limit_days),
+    }
+
+
+def _reopen(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    to, fields = _redo(m)
+    return to, {**fields, "closed_at": None}
+
+
+def _rate(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    rating = m.change.rating
+    if rating is None:
+        raise ValueError("a rating is needed")
+    fields: dict[str, Any] = {"rating": rating, "rating_comment": m.change.note or None}
+    if rating <= REDO_AT_OR_BELOW:  # 不满意: handled again, and flagged
+        to, redo = _redo(m)
+        return to, fields | redo
+    return None, fields | {"closed_at": m.now}
+
+
+def _close(m: _Moment) -> tuple[str | None, dict[str, Any]]:
+    return None, {"closed_at": m.now}
+
+
+RULES: dict[str, Rule] = {
+    "accept": Rule(frozenset({SUBMITTED}), ACCEPTED, _accept),
+    "reject": Rule(frozenset({SUBMITTED}), REJECTED),
+    "withdraw": Rule(frozenset({SUBMITTED}), WITHDRAWN),
+    "assign": Rule(frozenset({ACCEPTED, IN_PROGRESS}), IN_PROGRESS, _assign),
+    "return": Rule(frozenset({IN_PROGRESS}), ACCEPTED, _return),
+    "request-extension": Rule(frozenset({IN_PROGRESS}), None, _request_extension),
+    "approve-extension": Rule(frozenset({IN_PROGRESS}), None, _approve_extension),
+    "reply": Rule(frozenset({ACCEPTED, IN_PROGRESS}), None, _reply),
+    "resolve": Rule(frozenset({ACCEPTED, IN_PROGRESS}), RESOLVED, _resolve),
+    "reopen": Rule(frozenset({RESOLVED, CLOSED}), IN_PROGRESS, _reopen),
+    "rate": Rule(frozenset({RESOLVED}), CLOSED, _rate),
+    "auto-close": Rule(frozenset({RESOLVED}), CLOSED, _close),
+}
 
 
 def _updates(
@@ -222,56 +317,8 @@ def _updates(
 ) -> tuple[str, dict[str, Any]]:
     """The status the ticket moves to and the fields that change with it."""
     rule = RULES[change.action]
-    to = rule.to or ticket.status
-    today = local_day(now)
-    fields: dict[str, Any] = {}
-    match change.action:
-        case "accept":
-            fields = {"accepted_at": now, "due_on": calendar.add(today, ticket.time_limit_days)}
-        case "assign":
-            fields = {"unit_id": change.unit_id, "handler_id": change.handler_id}
-        case "return":
-            fields = {"unit_id": None, "handler_id": None, "extension_days": None}
-        case "request-extension":
-            if ticket.extension_days is not None:
-                raise TicketConflict("extension_pending", ticket.status)
-            fields = {"extension_days": change.days, "extension_reason": change.note}
-        case "approve-extension":
-            if ticket.extension_days is None or ticket.due_on is None:
-                raise TicketConflict("no_extension", ticket.status)
-            fields = {
-                "due_on": calendar.add(ticket.due_on, ticket.extension_days),
-                "extension_days": None,
-            }
-        case "reply":
-            fields = {"last_reply": change.note}
-        case "resolve":
-            fields = {"resolved_at": now, "result": change.note, "extension_days": None}
-        case "reopen":
-            to = IN_PROGRESS if ticket.unit_id is not None else ACCEPTED
-            fields = {
-                "redo_count": ticket.redo_count + 1,
-                "flagged": True,
-                "resolved_at": None,
-                "closed_at": None,
-                "due_on": calendar.add(today, ticket.time_limit_days),
-            }
-        case "rate":
-            assert change.rating is not None
-            fields = {"rating": change.rating, "rating_comment": change.note or None}
-            if change.rating <= REDO_AT_OR_BELOW:  # 不满意: handled again, and flagged
-                to = IN_PROGRESS if ticket.unit_id is not None else ACCEPTED
-                fields |= {
-                    "redo_count": ticket.redo_count + 1,
-                    "flagged": True,
-                    "resolved_at": None,
-                    "due_on": calendar.add(today, ticket.time_limit_days),
-                }
-            else:
-                fields["closed_at"] = now
-        case "auto-close":
-            fields = {"closed_at": now}
-    return to, fields
+    to, fields = rule.changes(_Moment(ticket, change, now, local_day(now), calendar))
+    return to or rule.to or ticket.status, fields
 
 
 async def act(
