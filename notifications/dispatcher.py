@@ -166,32 +166,30 @@ class Dispatcher:
         ready = await self._cool_down(ready)
         await outbox.start_attempts(ready, self.owner, self._clock())
 
-        async def one(delivery: Claimed) -> outbox.Result:
-            async with self._gate:
-                try:
-                    return await self._send(delivery)
-                except Exception:
-                    # Something of ours failed (Redis, a bug), not WeChat: the call may
-                    # have gone out, so it is recorded as an answer that never came.
-                    log.exception("send failed unexpectedly", delivery=delivery.id)
-                    decision = policy.after_no_answer(
-                        guarded=CHANNELS[delivery.channel].guarded,
-                        maybe_sent=True,
-                        attempts=delivery.attempts,
-                        now=self._clock(),
-                        retries=self._retries,
-                    )
-                    return outbox.Result(
-                        delivery.id,
-                        decision.state,
-                        error=decision.reason,
-                        retry_at=decision.retry_at,
-                    )
-
-        results = await asyncio.gather(*(one(d) for d in ready))
+        results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
         await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
         return together + len(claimed)
+
+    async def _send_in_turn(self, delivery: Claimed) -> outbox.Result:
+        """Send one delivery when a place among the calls in flight is free."""
+        async with self._gate:
+            try:
+                return await self._send(delivery)
+            except Exception:
+                # Something of ours failed (Redis, a bug), not WeChat: the call may have
+                # gone out, so it is recorded as an answer that never came.
+                log.exception("send failed unexpectedly", delivery=delivery.id)
+                decision = policy.after_no_answer(
+                    guarded=CHANNELS[delivery.channel].guarded,
+                    maybe_sent=True,
+                    attempts=delivery.attempts,
+                    now=self._clock(),
+                    retries=self._retries,
+                )
+                return outbox.Result(
+                    delivery.id, decision.state, error=decision.reason, retry_at=decision.retry_at
+                )
 
     async def _drain_together(self, channel: Channel) -> int:
         """A channel that reaches many people in one call (mass sends: up to 10,000 people
@@ -346,9 +344,7 @@ class Dispatcher:
             return claimed
         now = self._clock()
         await outbox.close_lost_attempts(sorted(lost), now, texts.REASON_UNKNOWN)
-        unguarded = [
-            d.id for d in claimed if d.id in lost and not CHANNELS[d.channel].guarded
-        ]
+        unguarded = [d.id for d in claimed if d.id in lost and not CHANNELS[d.channel].guarded]
         await outbox.skip(unguarded, self.owner, texts.REASON_UNKNOWN, outbox.UNKNOWN)
         return [d for d in claimed if d.id not in unguarded]
 
