@@ -5,13 +5,23 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import unicodedata
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# Digits as residents type them: ASCII or full-width; groups apart by a space, a dash or
+# a dot (full-width too), or not at all; a mobile number with China's +86 or without.
+_D = "[0-9０-９]"
+_SEP = "[ \u3000\\-－.．]?"
+_PHONE = re.compile(
+    rf"(?<![0-9０-９])(?:[+＋]?[8８][6６]{_SEP})?([1１][3-9３-９]{_D}){_SEP}{_D}{{4}}{_SEP}({_D}{{4}})(?![0-9０-９])"
+)
+_ID_NUMBER = re.compile(
+    rf"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])({_D}{{6}}){_SEP}{_D}{{8}}{_SEP}({_D}{{3}}[0-9０-９XxＸｘ])"
+    r"(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])"
+)
 # WeChat openids are 28 characters of [A-Za-z0-9_-], most starting with "o".
 _OPENID = re.compile(r"(?<![\w-])(o[\w-]{3})[\w-]{17,36}([\w-]{3})(?![\w-])")
 _OPENID_KEYS = {"openid", "to", "touser", "user"}
@@ -24,10 +34,14 @@ def short_openid(openid: str) -> str:
     return f"{openid[:4]}…{openid[-3:]}"
 
 
+def _ascii(digits: str) -> str:
+    return unicodedata.normalize("NFKC", digits).upper()
+
+
 def mask_text(text: str) -> str:
-    text = _ID_NUMBER.sub(r"\1********\2", text)
+    text = _ID_NUMBER.sub(lambda m: f"{_ascii(m[1])}********{_ascii(m[2])}", text)
     text = _OPENID.sub(r"\1…\2", text)
-    return _PHONE.sub(r"\1****\2", text)
+    return _PHONE.sub(lambda m: f"{_ascii(m[1])}****{_ascii(m[2])}", text)
 
 
 def _mask(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

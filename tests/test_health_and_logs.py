@@ -68,6 +68,36 @@ def test_masking_hides_openids_phones_and_id_numbers(capsys: pytest.CaptureFixtu
     assert "13912345678" not in err and "13712345678" not in err
 
 
+@pytest.mark.parametrize(
+    ("written", "shown", "hidden"),
+    [
+        ("138 1234 5678", "138****5678", "1234"),
+        ("138-1234-5678", "138****5678", "1234"),
+        ("１３８１２３４５６７８", "138****5678", "１２３４"),
+        ("１３８－１２３４－５６７８", "138****5678", "１２３４"),
+        ("+86 138 1234 5678", "138****5678", "1234"),
+        ("8613812345678", "138****5678", "1234"),
+        ("130928 19900101 1234", "130928********1234", "19900101"),
+        ("１３０９２８１９９００１０１１２３Ｘ", "130928********123X", "１９９００１０１"),
+    ],
+)
+def test_phone_and_id_numbers_are_masked_however_they_are_written(
+    capsys: pytest.CaptureFixture[str], written: str, shown: str, hidden: str
+) -> None:
+    """Residents type numbers with spaces, dashes or full-width digits, and the bot
+    accepts them all: the log masks them all."""
+    logs.configure("info", json_lines=True)
+    try:
+        structlog.get_logger("t").info("resident wrote", note=f"我的号码是{written}，谢谢")
+        logging.getLogger("std").warning("number %s", written)
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    err = capsys.readouterr().err
+    assert written not in err and hidden not in err
+    assert err.count(shown) == 2
+
+
 async def test_a_conversation_logs_no_full_openid(
     desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
