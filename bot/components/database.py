@@ -29,10 +29,11 @@ async def database(app: web.Application) -> AsyncIterator[None]:
             log.info("demo data loaded", part=part)
         calendar = app[keys.WORK_CALENDAR]
         for year in calendar.unknown_years(clock().date(), SCHEDULE_AHEAD_DAYS):
-            log.error(
-                "no public-holiday schedule for this year: deadlines count Monday to "
-                "Friday less 元旦/劳动节/国庆; list its holidays and swapped working "
-                "days under [tickets] in settings.toml",
+            log.warning(
+                f"no public-holiday schedule for {year}, which deadlines reach within "
+                f"{SCHEDULE_AHEAD_DAYS} days: they count Monday to Friday less 元旦/劳动节/"
+                "国庆 until chinesecalendar is upgraded or its holidays and swapped working "
+                "days are listed under [tickets] in settings.toml",
                 year=year,
             )
         owner = settings.account.township
