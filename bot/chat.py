@@ -4,7 +4,9 @@ Every message is built the way WeChat's servers build it (wechat.simulator), sig
 account's token, encrypted in safe/compatible mode and posted to /wechat; the passive
 reply is decrypted and printed. Messages the service pushes on its own (customer-service,
 template and subscription messages) go to the WeChat sandbox, which records them; chat
-polls the sandbox and prints the ones addressed to its person.
+polls the sandbox and prints the ones addressed to its person. It remembers, per person,
+the last push it showed (under <data_dir>/chat-seen/), so when it starts it first prints
+the pushes that arrived while it was closed.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import math
 import mimetypes
+import os
 import sys
 import threading
 import unicodedata
@@ -37,6 +41,8 @@ REPLY_PREFIX = "公众号> "
 PUSH_PREFIX = "公众号(推送)> "
 ME_PREFIX = "我> "
 KINDS = ("text", "image", "location", "voice", "event")
+SEEN_DIR = "chat-seen"  # under data_dir: the last push shown to each person
+MISSED_SHOWN = 20  # pushes missed while closed, at most, printed on start (the latest)
 
 _COMMANDS = """\
   直接打字回车                 发一条文字消息，比如 菜单、1、帮助
@@ -319,6 +325,57 @@ class LineReader:
                 return
 
 
+# Remembering what was shown -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The last sandbox call looked at for one person: its number within one run
+    (``boot``) of the sandbox, whose numbers start again when the service restarts."""
+
+    boot: str
+    seq: int
+
+
+class SeenPushes:
+    """One small file per service and person under <data_dir>/chat-seen/, so a chat
+    started later knows which pushes this person has already been shown."""
+
+    def __init__(self, folder: Path, base: str, openid: str) -> None:
+        # Hashed: --as is free text and must not become a path.
+        name = hashlib.sha256(f"{base}\n{openid}".encode()).hexdigest()[:32]
+        self.path = folder / f"{name}.json"
+
+    def load(self) -> Mark | None:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            return Mark(str(data["boot"]), int(data["seq"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # never run for this person, or a damaged file: show all
+
+    def save(self, mark: Mark) -> None:
+        # Another chat for the same person may have gone further in the same run.
+        old = self.load()
+        if old is not None and old.boot == mark.boot and old.seq > mark.seq:
+            return
+        # Best effort: if the data folder cannot be written, chat still works and only
+        # the next start may show some pushes again.
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"boot": mark.boot, "seq": mark.seq}), "utf-8")
+            os.replace(tmp, self.path)  # whole or not at all, even if chat is killed
+
+
+@dataclass(frozen=True)
+class Missed:
+    """Pushes that reached the person while chat was closed, and the sandbox's answer."""
+
+    data: Mapping[str, Any]
+    items: list[Mapping[str, Any]]
+    restarted: bool  # the service restarted since chat last looked
+
+
 # Talking to the service ---------------------------------------------------------------
 
 
@@ -348,6 +405,8 @@ class Chat:
         self.sandbox = wx.sandbox
         self.sim = Simulator(token=wx.token, appid=wx.appid, aes_key=wx.aes_key, mode=wx.mode)
         self.cursor: int | None = None  # last sandbox call seen; None: pushes not followed
+        self.boot: str | None = None  # the sandbox run self.cursor counts in
+        self.seen = SeenPushes(settings.data_dir / SEEN_DIR, self.base, openid)
         self._lock = asyncio.Lock()  # a reply and the pushes after it print in order
 
     # Errors ---------------------------------------------------------------------
@@ -389,30 +448,63 @@ class Chat:
                 f"the sandbox at {url} did not answer properly: {exc or type(exc).__name__}"
             ) from None
 
-    async def follow_pushes(self) -> None:
-        """Start following pushes from now on, so older ones are not shown again."""
-        if not self.sandbox:
-            return
-        try:
-            data = await self._sandbox_json(
-                "GET", "sent", params={"after": "0", "touser": self.openid}
-            )
-        except NoSandbox:
-            return  # messages and replies still work; pushes cannot be seen
+    async def _sent(self, after: int) -> dict[str, Any]:
+        return await self._sandbox_json(
+            "GET", "sent", params={"after": str(after), "touser": self.openid}
+        )
+
+    def _show(self, items: list[Any]) -> None:
+        for item in items:
+            body = item.get("body") if isinstance(item, Mapping) else None
+            if isinstance(body, Mapping):
+                self.output.block(PUSH_PREFIX, describe_push(str(item.get("path")), body))
+
+    def _advance(self, data: Mapping[str, Any]) -> None:
         self.cursor = int(data["last"])
+        self.boot = str(data.get("boot", ""))
+        self.seen.save(Mark(self.boot, self.cursor))
+
+    async def follow_pushes(self) -> Missed | None:
+        """Start following pushes: what reached this person while chat was closed, to be
+        shown with show_missed, which also makes the later looks start after them, so
+        none is shown twice. None when pushes cannot be seen."""
+        if not self.sandbox:
+            return None
+        try:
+            data = await self._sent(0)
+        except NoSandbox:
+            return None  # messages and replies still work; pushes cannot be seen
+        boot = str(data.get("boot", ""))
+        items = [i for i in data.get("items", []) if isinstance(i, Mapping)]
+        mark = self.seen.load()
+        restarted = mark is not None and mark.boot != boot
+        if mark is not None and not restarted:
+            items = [i for i in items if int(i.get("seq", 0)) > mark.seq]
+        # After a restart every push the sandbox holds came after chat last looked.
+        return Missed(data, items, restarted)
+
+    def show_missed(self, missed: Missed | None) -> None:
+        if missed is None:
+            return
+        if missed.restarted:
+            self.output.note("（服务重启过：重启之前的推送已经看不到了）")
+        if missed.items:
+            self.output.note(f"—— chat 没开的时候，公众号推送了 {len(missed.items)} 条消息 ——")
+            if len(missed.items) > MISSED_SHOWN:
+                self.output.note(f"（只显示最近 {MISSED_SHOWN} 条）")
+            self._show(missed.items[-MISSED_SHOWN:])
+        self._advance(missed.data)
 
     async def show_pushes(self) -> None:
         if self.cursor is None:
             return
         async with self._lock:
-            data = await self._sandbox_json(
-                "GET", "sent", params={"after": str(self.cursor), "touser": self.openid}
-            )
-            for item in data.get("items", []):
-                body = item.get("body")
-                if isinstance(body, Mapping):
-                    self.output.block(PUSH_PREFIX, describe_push(str(item.get("path")), body))
-            self.cursor = max(self.cursor, int(data["last"]))
+            data = await self._sent(self.cursor)
+            if str(data.get("boot", "")) != self.boot:
+                # The service restarted while chat ran: its numbers start again at 1.
+                data = await self._sent(0)
+            self._show(data.get("items", []))
+            self._advance(data)
 
     async def upload(self, file: str) -> str:
         self._require_sandbox("a picture cannot be uploaded (only the sandbox stores media)")
@@ -488,7 +580,7 @@ class Chat:
     # Modes ----------------------------------------------------------------------
 
     async def one_shot(self, msg: Outgoing) -> int:
-        await self.follow_pushes()
+        self.show_missed(await self.follow_pushes())
         await self.send(msg)
         await self.linger()
         return 0
@@ -506,25 +598,27 @@ class Chat:
             else:
                 failing = False
 
-    def banner(self) -> None:
+    def banner(self, *, pushes: bool) -> None:
         account = self.settings.account.name
-        pushes = (
-            "公众号主动发来的消息（客服消息、模板消息、订阅通知）显示为“公众号(推送)>”。"
-            if self.cursor is not None
+        shown = (
+            "公众号主动发来的消息（客服消息、模板消息、订阅通知）显示为“公众号(推送)>”，"
+            "chat 没开时收到的，下次打开时先显示。"
+            if pushes
             else "（没有开 WeChat sandbox，公众号主动发来的消息这里看不到。）"
         )
         self.output.note(
             f"township chat：在终端里扮演微信，和正在运行的“{account}”公众号服务对话。\n"
             f"你现在是微信用户 {self.openid}（换人用 --as），消息发到 {self.url}\n"
-            f"公众号的回复显示为“公众号>”。{pushes}\n"
+            f"公众号的回复显示为“公众号>”。{shown}\n"
             f"怎么用：\n{_COMMANDS}\n"
             "第一次用？先输入 /event subscribe，像新关注公众号的人一样开始。"
         )
 
     async def interactive(self, stdin: TextIO, *, echo: bool) -> int:
         await self._check_reachable()
-        await self.follow_pushes()
-        self.banner()
+        missed = await self.follow_pushes()
+        self.banner(pushes=missed is not None)
+        self.show_missed(missed)
         reader = LineReader(asyncio.get_running_loop(), stdin, self.output)
         poller = asyncio.create_task(self._poll()) if self.cursor is not None else None
         failed = 0

@@ -12,6 +12,7 @@ chat's default person, who starts over with /event subscribe), so nothing collid
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -71,11 +72,10 @@ def _healthy(base: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    folder = tmp_path_factory.mktemp("chat")
+@contextlib.contextmanager
+def _serving(folder: Path, port: int) -> Iterator[Service]:
+    """`township serve` with its data in folder/data, until the block ends."""
     data_dir = folder / "data"
-    port = _free_port()
     env = {
         **os.environ,
         "TOWNSHIP_DATA_DIR": str(data_dir),
@@ -84,7 +84,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     }
     base = f"http://127.0.0.1:{port}"
     log_path = folder / "serve.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve"],
             cwd=ROOT,
@@ -115,6 +115,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with _serving(tmp_path_factory.mktemp("chat"), _free_port()) as running:
+        yield running
 
 
 def _person() -> str:
@@ -298,3 +304,114 @@ async def test_interactive_chat_prints_pushes(service: Service) -> None:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def _push(service: Service, openid: str, *texts: str) -> None:
+    """Push customer-service messages to ``openid`` as the service would: a token from
+    the sandbox, then custom/send."""
+    settings = load_settings(ROOT / "settings.toml", overrides={"data_dir": service.data_dir})
+    sandbox = f"{service.base}/sandbox/cgi-bin"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sandbox}/stable_token",
+            json={
+                "grant_type": "client_credential",
+                "appid": settings.wechat.appid,
+                "secret": settings.wechat.secret,
+            },
+        ) as resp:
+            token = (await resp.json())["access_token"]
+        for text in texts:
+            body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+            async with http.post(
+                f"{sandbox}/message/custom/send", params={"access_token": token}, json=body
+            ) as resp:
+                assert (await resp.json())["errcode"] == 0
+
+
+MISSED = "chat 没开的时候"  # the heading over pushes that arrived while chat was closed
+
+
+def _pushes_shown(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("公众号(推送)> ")]
+
+
+async def test_pushes_made_while_chat_was_closed_are_shown_next_time_once(
+    service: Service,
+) -> None:
+    person = _person()
+    first = _chat(service, "--as", person, "--event", "subscribe")
+    assert first.returncode == 0, first.stderr
+    assert MISSED not in first.stdout
+
+    await _push(service, person, "您的证件已办好，请到窗口领取。")
+    await _push(service, "someone-else", "不是给你的")
+
+    # A one-shot message: the missed push first, under its heading, then the reply.
+    again = _chat(service, "--as", person, "--text", "菜单")
+    assert again.returncode == 0, again.stderr
+    out = again.stdout
+    assert out.index(MISSED) < out.index("公众号(推送)> 您的证件已办好") < out.index("公众号> ")
+    assert _pushes_shown(out) == ["公众号(推送)> 您的证件已办好，请到窗口领取。"]
+
+    # Shown once: the next start has nothing missed.
+    third = _chat(service, "--as", person, "--text", "菜单")
+    assert third.returncode == 0, third.stderr
+    assert MISSED not in third.stdout
+    assert _pushes_shown(third.stdout) == []
+
+    # Interactive chat shows what it missed too, after the banner, before the prompt.
+    await _push(service, person, "请明天上午来领取。")
+    inter = _chat(service, "--as", person, stdin="菜单\n")
+    assert inter.returncode == 0, inter.stderr
+    out = inter.stdout
+    assert out.index("第一次用") < out.index(MISSED) < out.index("我> 菜单")
+    assert _pushes_shown(out) == ["公众号(推送)> 请明天上午来领取。"]
+
+
+async def test_missed_pushes_across_a_service_restart(tmp_path: Path) -> None:
+    # The sandbox keeps pushes in memory and numbers them from 1 in each run: after a
+    # restart chat must neither repeat what it showed nor skip the new run's pushes,
+    # whose numbers are lower than the last one it remembers.
+    person = _person()
+    port = _free_port()
+    chat: asyncio.subprocess.Process | None = None
+    try:
+        with _serving(tmp_path, port) as before:
+            await _push(before, person, "第一条", "第二条", "第三条")
+            seen = _chat(before, "--as", person, "--text", "菜单")
+            assert seen.returncode == 0, seen.stderr
+            assert _pushes_shown(seen.stdout) == [f"公众号(推送)> 第{n}条" for n in "一二三"]
+
+            # An interactive chat that stays open through the restart.
+            chat = await asyncio.create_subprocess_exec(
+                *[sys.executable, "-m", "bot", "chat", "--as", person],
+                cwd=ROOT,
+                env=before.env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            assert chat.stdout is not None
+            banner = await _line_with(chat.stdout, "第一次用", timeout=10)
+            assert MISSED not in banner
+
+        with _serving(tmp_path, port) as after:
+            await _push(after, person, "重启后的推送")
+            shown = await _line_with(chat.stdout, "公众号(推送)> 重启后的推送", timeout=10)
+            out, _ = await asyncio.wait_for(chat.communicate(b"/quit\n"), 10)
+            assert chat.returncode == 0
+            assert "第一条" not in shown + out.decode()
+
+            await _push(after, person, "关着的时候来的")
+            closed = _chat(after, "--as", person, "--text", "菜单")
+            assert closed.returncode == 0, closed.stderr
+            assert _pushes_shown(closed.stdout) == ["公众号(推送)> 关着的时候来的"]
+
+            again = _chat(after, "--as", person, "--text", "菜单")
+            assert again.returncode == 0, again.stderr
+            assert _pushes_shown(again.stdout) == []
+    finally:
+        if chat is not None and chat.returncode is None:
+            chat.kill()
+            await chat.wait()

@@ -65,6 +65,9 @@ class SandboxState:
     template_guard: dict[tuple[str, str], int] = field(default_factory=dict)
     # clientmsgid -> msg_id: WeChat refuses a repeated mass send within 24 hours (45065).
     mass_guard: dict[str, int] = field(default_factory=dict)
+    # Names this run of the sandbox: call numbers start again at 1 when the service restarts,
+    # so a reader that remembers a number (`township chat`) must know which run it was from.
+    boot: str = field(default_factory=lambda: secrets.token_hex(8))
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _media_seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -138,6 +141,17 @@ async def _record_and_inject(request: web.Request, handler: Any) -> web.StreamRe
     call = Call(next(state._seq), time.time(), request.method, path, dict(request.query), body)
     state.calls.append(call)
     request[CALL] = call
+    try:
+        return await _answer(request, handler, call, path)
+    finally:
+        # A handler that raised or was cancelled leaves no errcode; mark the call settled
+        # anyway, or /_sandbox/sent would wait for it for ever.
+        if call.errcode is None:
+            call.errcode = -500
+
+
+async def _answer(request: web.Request, handler: Any, call: Call, path: str) -> web.StreamResponse:
+    state = request.app[STATE]
     fault = state._next_fault(path)
     if fault is not None:
         if fault.drop:
@@ -160,7 +174,7 @@ async def _record_and_inject(request: web.Request, handler: Any) -> web.StreamRe
         if expires < time.time():
             call.errcode = 42001
             return _error(42001, "access_token expired")
-    result = await handler(request)
+    result: web.StreamResponse = await handler(request)
     call.errcode = 0
     if isinstance(result, web.Response) and result.content_type == "application/json":
         try:
@@ -274,20 +288,30 @@ async def _menu_get(request: web.Request) -> web.Response:
 
 
 async def _sandbox_sent(request: web.Request) -> web.Response:
-    """Messages pushed to one person after a sequence number: what their phone would show."""
+    """Messages pushed to one person after a sequence number: what their phone would show.
+
+    ``last`` is where the next look should start: it stops before the first call still
+    being answered, so a push whose answer is not known yet is not skipped. ``boot``
+    names this run of the sandbox (numbers start again when the service restarts).
+    """
     state = request.app[STATE]
     after = int(request.query.get("after", "0"))
     touser = request.query.get("touser")
     items = []
+    last = after
     for call in state.calls:
-        if call.seq <= after or call.errcode != 0 or not isinstance(call.body, dict):
+        if call.errcode is None:
+            break
+        if call.seq <= after:
             continue
+        last = call.seq
+        if call.errcode != 0 or call.duplicate or not isinstance(call.body, dict):
+            continue  # refused, or a repeat WeChat drops: never reached a phone
         to = call.body.get("touser")
         if touser and to != touser and not (isinstance(to, list) and touser in to):
             continue  # a mass send names many people
-        items.append({"seq": call.seq, "path": call.path, "body": call.body})
-    last = state.calls[-1].seq if state.calls else after
-    return web.json_response({"last": max(last, after), "items": items})
+        items.append({"seq": call.seq, "at": call.at, "path": call.path, "body": call.body})
+    return web.json_response({"boot": state.boot, "last": last, "items": items})
 
 
 async def _sandbox_media(request: web.Request) -> web.Response:
