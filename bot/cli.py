@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, SettingsError, load_settings, required
+from bot.settings import Settings, SettingsError, StartupError, load_settings, required
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -47,6 +47,9 @@ def _serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:  # found by a part as it opened
         print(f"township: {exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"township: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(
             f"township: cannot listen on {settings.http.host}:{settings.http.port} "

@@ -26,6 +26,7 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from yarl import URL
 
 from notifications.channels import CHANNELS
 from notifications.outbox_settings import OutboxSettings
@@ -314,6 +315,17 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line naming it."""
+
+
+class StartupError(Exception):
+    """A part of the service could not start (the database or Redis cannot be reached, a
+    file is missing); the message says which and why in one line, without secrets."""
+
+
+def without_password(url: str) -> str:
+    """A connection URL fit to print: any password replaced by ***."""
+    parsed = URL(url)
+    return str(parsed.with_password("***")) if parsed.password else url
 
 
 def required(value: str | None, name: str) -> str:

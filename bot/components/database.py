@@ -3,12 +3,16 @@ app's lifetime."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
+import asyncpg
 import structlog
 from aiohttp import web
+from tortoise.exceptions import BaseORMException
 
 from bot import keys
+from bot.settings import StartupError, without_password
 from storage import demo
 from storage.db import open_database
 from storage.models import Township
@@ -44,6 +48,21 @@ async def database(app: web.Application) -> AsyncIterator[None]:
                 township=owner,
             )
 
-    async with open_database(settings.database_url, prepare=prepare) as ctx:
-        app[keys.DATABASE] = ctx
+    url = settings.database_url
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            app[keys.DATABASE] = await stack.enter_async_context(
+                open_database(url, prepare=prepare)
+            )
+        except FileNotFoundError as exc:
+            raise StartupError(f"a file the service needs is missing: {exc.filename}") from exc
+        except (OSError, asyncpg.PostgresError, BaseORMException) as exc:
+            raise StartupError(
+                f"cannot open the database {without_password(url)} ({_reason(exc)}); "
+                "check database.url (TOWNSHIP_DATABASE__URL) and that the server is up"
+            ) from exc
         yield
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -3,18 +3,30 @@ API's request budget kept in it."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot import keys
+from bot.settings import StartupError, without_password
 from storage.ratelimit import RateLimit
 from storage.redis import open_redis
 
 
 async def redis(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    async with open_redis(settings.redis.url, settings.data_dir) as client:
+    url = settings.redis.url
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            client = await stack.enter_async_context(open_redis(url, settings.data_dir))
+        except (OSError, RuntimeError, RedisError) as exc:
+            where = without_password(url) if url else f"{settings.data_dir / 'redis'} (embedded)"
+            raise StartupError(
+                f"cannot reach Redis at {where} ({exc}); check redis.url (TOWNSHIP_REDIS__URL) "
+                "and that the server is up"
+            ) from exc
         app[keys.REDIS] = client
         staff = settings.staff
         app[keys.STAFF_RATE] = (
