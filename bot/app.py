@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +16,7 @@ from bot import api, components, keys, webhook
 from bot.health import healthz
 from bot.metrics import metrics
 from bot.settings import Settings, required
+from conversations import texts
 from conversations.flows import FlowRegistry, default_flows
 from notifications.channels import Route
 from notifications.ticket_updates import TicketRendering
@@ -75,9 +77,14 @@ def create_app(
     return app
 
 
+# How long a caller is asked to wait when a store (Redis, the database) failed them.
+RETRY_AFTER_SECONDS = 5
+
+
 @web.middleware
 async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Run inside the app's database context; never show a stack trace to a caller."""
+    """Run inside the app's database context; never show a stack trace to a caller: a
+    request that fails (a store away or too slow) is a 503 saying when to try again."""
     with use(request.app[keys.DATABASE]):
         try:
             response: web.StreamResponse = await handler(request)
@@ -86,7 +93,18 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
             raise
         except Exception:
             log.exception("request failed", path=request.path)
-            return web.Response(status=503, text="service temporarily unavailable\n")
+            return _unavailable(request)
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.path.startswith(api.PREFIX):
+        words = texts.STAFF_UNAVAILABLE.format(seconds=RETRY_AFTER_SECONDS)
+        body = {"error": words, "retry_after": RETRY_AFTER_SECONDS}
+        return web.json_response(
+            body, status=503, headers=headers, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+        )
+    return web.Response(status=503, text="service temporarily unavailable\n", headers=headers)
 
 
 class AccessLogger(AbstractAccessLogger):

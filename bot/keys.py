@@ -29,7 +29,11 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey[Callable[[], datetime]]("clock")
 FLOWS = web.AppKey("flows", FlowRegistry)
 DATABASE = web.AppKey("database", TortoiseContext)
+# Every command gives up after storage.redis.COMMAND_TIMEOUT seconds.
 REDIS = web.AppKey("redis", aioredis.Redis)
+# No per-command timeout: for the conversation turn (bounded by WeChat's reply budget)
+# and Pub/Sub listeners (which wait for messages on purpose).
+REDIS_UNBOUNDED = web.AppKey("redis_unbounded", aioredis.Redis)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 WECHAT = web.AppKey("wechat", WeChatAPI)
 CIPHER = web.AppKey("cipher", Cipher)

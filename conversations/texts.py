@@ -195,6 +195,7 @@ CHANNEL_NAMES = {
 }
 STAFF_TOO_MANY_FAILURES = "登录失败次数太多，请 15 分钟后再试"
 STAFF_TOO_FAST = "请求太频繁，请 {seconds} 秒后再试"
+STAFF_UNAVAILABLE = "服务暂时不可用，请 {seconds} 秒后再试"
 STAFF_SCHEDULE_PAST = "scheduled_at 已经过去了"
 STAFF_SCHEDULE_FAR = "scheduled_at 不对：最多提前一年安排"
 STAFF_NOT_URL = "link 必须是 http:// 或 https:// 开头的网址"

@@ -63,12 +63,15 @@ class Dispatcher:
         database: TortoiseContext,
         clock: Callable[[], datetime],
         settings: OutboxSettings,
+        wakeups: aioredis.Redis | None = None,
         together: frozenset[str] = frozenset(),
         unwanted: Unwanted | None = None,
         halt: Halt | None = None,
     ) -> None:
         self._api = api
         self._redis = redis
+        # Listening waits for messages on purpose: a client without a command timeout.
+        self._wakeups = wakeups or redis
         self._database = database
         self._clock = clock
         self._settings = settings
@@ -130,7 +133,7 @@ class Dispatcher:
     async def _listen(self) -> None:
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with self._wakeups.pubsub() as pubsub:
                     await pubsub.subscribe(WAKE_CHANNEL)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":

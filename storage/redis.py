@@ -10,6 +10,24 @@ import redis.asyncio as aioredis
 
 from storage.embedded_redis import EmbeddedRedis
 
+# Seconds any one Redis command may take before it is given up (Redis answers in well
+# under a millisecond; a stopped or partitioned server never does).
+COMMAND_TIMEOUT = 2.0
+
+
+def without_timeout(client: aioredis.Redis) -> aioredis.Redis:
+    """A client on the same server with no per-command timeout, for callers that bound
+    their waits themselves: redis-py times each command with a task of its own, a tenth
+    of a conversation turn's cost, and a Pub/Sub listener waits for messages on purpose.
+    The caller closes it."""
+    kwargs = {**client.connection_pool.connection_kwargs, "socket_timeout": None}
+    pool = aioredis.ConnectionPool(
+        connection_class=client.connection_pool.connection_class,
+        max_connections=client.connection_pool.max_connections,
+        **kwargs,
+    )
+    return aioredis.Redis(connection_pool=pool)
+
 
 @contextlib.asynccontextmanager
 async def open_redis(url: str, data_dir: Path) -> AsyncIterator[aioredis.Redis]:
@@ -20,14 +38,14 @@ async def open_redis(url: str, data_dir: Path) -> AsyncIterator[aioredis.Redis]:
         embedded = EmbeddedRedis(data_dir)
         await embedded.start()
         url = embedded.url
-    # No per-command socket timeout: redis-py implements it with a task per command,
-    # a tenth of the hot path's cost. Every wait on Redis in a request is bounded by the
-    # reply budget instead, and the health check notices a dead connection.
+    # A frozen or unreachable Redis must not hold a staff request or a worker for ever:
+    # every command gives up after COMMAND_TIMEOUT. The conversation turn's hot path uses
+    # a twin without it (see without_timeout).
     client = aioredis.from_url(
         url,
         decode_responses=False,
         health_check_interval=30,
-        socket_timeout=None,
+        socket_timeout=COMMAND_TIMEOUT,
         socket_connect_timeout=5,
         # redis-py refuses a command past its pool's size (100 by default) rather than
         # waiting; Redis itself takes 10,000 clients.

@@ -1,5 +1,7 @@
-"""Redis (an embedded server under the data folder unless a URL is given), and the staff
-API's request budget kept in it."""
+"""Redis (an embedded server under the data folder unless a URL is given): a client
+whose every command gives up after two seconds, its twin without that for the callers
+that bound their own waits (a conversation turn, Pub/Sub wake-ups), and the staff API's
+request budget kept in it."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from redis.exceptions import RedisError
 from bot import keys
 from bot.settings import StartupError, without_password
 from storage.ratelimit import RateLimit
-from storage.redis import open_redis
+from storage.redis import open_redis, without_timeout
 
 
 async def redis(app: web.Application) -> AsyncIterator[None]:
@@ -28,6 +30,9 @@ async def redis(app: web.Application) -> AsyncIterator[None]:
                 "and that the server is up"
             ) from exc
         app[keys.REDIS] = client
+        unbounded = without_timeout(client)
+        stack.push_async_callback(unbounded.aclose)
+        app[keys.REDIS_UNBOUNDED] = unbounded
         staff = settings.staff
         app[keys.STAFF_RATE] = (
             RateLimit(

@@ -38,7 +38,7 @@ def _engine(app: web.Application) -> Engine:
         ticket_message=rendering.message,
         ticket_alerts=rendering.alerts,
         feedback_days=settings.tickets.feedback_days.model_dump(),
-        guesses=Guesses(app[keys.REDIS]),
+        guesses=Guesses(app[keys.REDIS_UNBOUNDED]),
     )
     return Engine(
         flows=app[keys.FLOWS],
@@ -52,7 +52,8 @@ def _engine(app: web.Application) -> Engine:
 async def turn_runner(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     conv = settings.conversation
-    redis, clock = app[keys.REDIS], app[keys.CLOCK]
+    # Each wait in a turn is bounded by WeChat's reply budget instead.
+    redis, clock = app[keys.REDIS_UNBOUNDED], app[keys.CLOCK]
     budget = settings.wechat.reply_budget
 
     async def send_late(msg: Inbound, text: str) -> bool:

@@ -44,6 +44,7 @@ async def dispatcher(app: web.Application) -> AsyncIterator[None]:
         # One attempt per call: the outbox decides retries, by channel.
         api=app[keys.WECHAT].single_attempt(),
         redis=app[keys.REDIS],
+        wakeups=app[keys.REDIS_UNBOUNDED],
         database=app[keys.DATABASE],
         clock=app[keys.CLOCK],
         settings=settings.outbox,
