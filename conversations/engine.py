@@ -28,7 +28,7 @@ from conversations.flow import (
 from conversations.flows import FlowRegistry, grid
 from conversations.flows import menu as main_menu
 from conversations.services import Services
-from conversations.session import Session
+from conversations.session import HISTORY_LIMIT, Session
 from wechat.messages import (
     ClickEvent,
     Event,
@@ -183,7 +183,7 @@ class _Turn:
 
     async def _menu_choice(self, key: str, msg: Inbound, loaded: int) -> Reply:
         """Choose a main-menu item from wherever the person is (a click, its name)."""
-        outcome = main_menu.choose(key, self._services.account.hotline)
+        outcome = main_menu.choose(key)
         fresh = self._begin(main_menu.FLOW)
         return await self._apply(outcome, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded)
 
@@ -285,7 +285,7 @@ class _Turn:
             return Reply(_join(outcome.reason, question, extra))
         if isinstance(outcome, Next):
             session.history.append((step.name, dict(session.data)))
-            del session.history[:-10]
+            del session.history[:-HISTORY_LIMIT]
             session.data.update(outcome.data)
             session.step = outcome.step
             session.attempts = 0

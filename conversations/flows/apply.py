@@ -40,7 +40,7 @@ CONTENT_MIN = 5
 FILES_MAX = 9
 
 _SUBMIT = tuple(
-    Choice(k, v, aliases=("确认", "提交", "对", "是的", "没错")) if k == "submit" else Choice(k, v)
+    Choice(k, v, aliases=(*texts.WORDS_SUBMIT, *texts.WORDS_YES)) if k == "submit" else Choice(k, v)
     for k, v in texts.SUBMIT_CHOICES.items()
 )
 
@@ -191,7 +191,9 @@ def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | 
         when = answers.day(said, today)
         if when is None:
             return Invalid(texts.DATE_BAD)
-        return f"{when.year}年{when.month}月{when.day}日", when.isoformat()
+        return texts.DAY_FULL.format(
+            year=when.year, month=when.month, day=when.day
+        ), when.isoformat()
     if kind == "single":
         choice = pick(said, _choices(spec))
         if choice is None:

@@ -18,7 +18,7 @@ from conversations.flow import (
 from wechat.messages import Inbound
 
 CONSENT = tuple(
-    Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
+    Choice(k, v, aliases=texts.WORDS_AGREE) if k == "yes" else Choice(k, v)
     for k, v in texts.CONSENT_CHOICES.items()
 )
 

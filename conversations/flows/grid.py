@@ -45,7 +45,9 @@ GRID_CHOICES = tuple(Choice(k, v) for k, v in texts.GRID_MENU_ITEMS.items())
 _CATEGORIES = tuple(Choice(k, v) for k, v in texts.GRID_CATEGORIES.items())
 _URGENCY = tuple(Choice(k, v) for k, v in texts.GRID_URGENCY.items())
 _SUBMIT = tuple(
-    Choice(k, v, aliases=("确认", "提交", "好了", "好")) if k == "submit" else Choice(k, v)
+    Choice(k, v, aliases=(*texts.WORDS_SUBMIT, *texts.WORDS_REPORT_DONE))
+    if k == "submit"
+    else Choice(k, v)
     for k, v in texts.SUBMIT_CHOICES.items()
 )
 ANYTHING = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
@@ -151,7 +153,7 @@ async def _resident(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", menu.CHOICES)
     if choice is None:
         return invalid_choice(len(menu.CHOICES))
-    return menu.choose(choice.key, ctx.services.account.hotline)
+    return menu.choose(choice.key)
 
 
 RESIDENT_MENU = Flow(
@@ -502,7 +504,7 @@ async def _ask_visit_confirm(ctx: StepContext) -> Question:
     d = ctx.data
     day = date.fromisoformat(d["day"]) if d.get("day") else ctx.services.clock().date()
     text = texts.VISIT_SUMMARY.format(
-        when=f"{day.month}月{day.day}日",
+        when=texts.DAY_SHORT.format(month=day.month, day=day.day),
         group=texts.VISIT_GROUPS[d["group"]],
         person=d["person"],
         findings=d["findings"][:80],

@@ -25,7 +25,7 @@ FLOW_ID = "mine"
 
 _MINE = tuple(Choice(k, v) for k, v in texts.MINE_CHOICES.items())
 _CONFIRM = tuple(
-    Choice(k, v, aliases=("对", "是的", "没错")) if k == "yes" else Choice(k, v)
+    Choice(k, v, aliases=texts.WORDS_YES) if k == "yes" else Choice(k, v)
     for k, v in texts.CONFIRM_CHOICES.items()
 )
 _DELETE = tuple(Choice(k, v) for k, v in texts.MINE_DELETE_CHOICES.items())

@@ -47,7 +47,7 @@ async def _latest(ctx: StepContext) -> tuple[list[Any], str, bool]:
 
 
 def _date(notice: Any) -> str:
-    return str(notice.published_at.astimezone(BEIJING).strftime("%Y-%m-%d"))
+    return str(notice.published_at.astimezone(BEIJING).strftime(texts.DAY_NUMERIC))
 
 
 async def _list_choices(ctx: StepContext) -> tuple[tuple[Choice, ...], str]:

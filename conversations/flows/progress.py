@@ -124,7 +124,7 @@ def detail_text(t: Ticket, township: str, today: date) -> str:
             number=t.number,
             title=t.title,
             status=texts.TICKET_STATUS.get(t.status, t.status),
-            created=f"{t.created_at.month}月{t.created_at.day}日",
+            created=texts.DAY_SHORT.format(month=t.created_at.month, day=t.created_at.day),
         )
     ]
     if t.status in (ACCEPTED, IN_PROGRESS):
