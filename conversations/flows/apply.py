@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from conversations import answers, texts
@@ -26,6 +27,7 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import details
+from conversations.flows.details import Steps as Details
 from storage.tickets import NewTicket
 from wechat.messages import (
     ImageMessage,
@@ -34,6 +36,12 @@ from wechat.messages import (
     LocationMessage,
     VoiceMessage,
 )
+
+
+class Steps(StrEnum):
+    QUESTION = "question"
+    CONFIRM = "confirm"
+
 
 TEXT_MAX = 300
 CONTENT_MIN = 5
@@ -64,34 +72,34 @@ async def begin(ctx: StepContext, data: dict[str, Any]) -> Outcome:
         "key": secrets.token_hex(8),
         **data,
     }
-    first = data.get("after") or ("question" if data.get("questions") else "confirm")
+    first = Steps(data.get("after") or (Steps.QUESTION if data.get("questions") else Steps.CONFIRM))
     data["after"] = first
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
     if person.complete:
         return Next(first, data)
     if person.consented:
-        ahead = StepContext(ctx.appid, ctx.openid, {**ctx.data, **data}, ctx.services)
+        ahead = StepContext(ctx.appid, ctx.openid, {**ctx.data, **data}, ctx.services, ctx.flow)
         outcome = await _after_registration(ahead)
         assert isinstance(outcome, Next)
         return Next(outcome.step, {**data, **outcome.data})
-    return Next("consent", data)
+    return Next(Details.CONSENT, data)
 
 
 async def _after_registration(ctx: StepContext, note: str | None = None) -> Outcome:
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
     if not person.name:
-        return Next("name", note=note)
+        return Next(Details.NAME, note=note)
     if not person.phone:
-        return Next("phone", note=note)
+        return Next(Details.PHONE, note=note)
     if not person.village_id:
         own = await _own_township(ctx)
         if own is not None:  # the account's township: only its villages to choose from
             place = {"township_id": own, "township": ctx.services.account.township}
-            return Next("village", place, note=note)
-        return Next("township", note=note)
-    after = str(ctx.data["after"])
-    if after == "question" and int(ctx.data.get("qi", 0)) >= len(ctx.data.get("questions", [])):
-        after = "confirm"  # registered again after the questions were answered
+            return Next(Details.VILLAGE, place, note=note)
+        return Next(Details.TOWNSHIP, note=note)
+    after = Steps(str(ctx.data["after"]))
+    if after is Steps.QUESTION and int(ctx.data.get("qi", 0)) >= len(ctx.data.get("questions", [])):
+        after = Steps.CONFIRM  # registered again after the questions were answered
     return Next(after, note=note)
 
 
@@ -225,8 +233,8 @@ async def _question(ctx: StepContext, msg: Inbound) -> Outcome:
     if spec["type"] == "photo" and isinstance(kept, dict):
         files.append({"kind": "image", **kept})
     if qi < len(ctx.data["questions"]):
-        return Next("question", {"answers": given, "qi": qi, "files": files})
-    return Next("confirm", {"answers": given, "qi": qi, "files": files})
+        return Next(Steps.QUESTION, {"answers": given, "qi": qi, "files": files})
+    return Next(Steps.CONFIRM, {"answers": given, "qi": qi, "files": files})
 
 
 # Confirming ------------------------------------------------------------------------------
@@ -275,22 +283,22 @@ async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
     ):
         if isinstance(msg, LocationMessage):
             place = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label or ""}
-            return Next("confirm", {"location": place}, note=texts.GOT_LOCATION)
+            return Next(Steps.CONFIRM, {"location": place}, note=texts.GOT_LOCATION)
         if len(files) >= FILES_MAX:
             return Invalid(texts.TOO_MANY_FILES.format(limit=FILES_MAX))
         if isinstance(msg, ImageMessage):
             files.append({"kind": "image", "media_id": msg.media_id, "url": msg.pic_url})
-            return Next("confirm", {"files": files}, note=texts.GOT_PHOTO)
+            return Next(Steps.CONFIRM, {"files": files}, note=texts.GOT_PHOTO)
         assert isinstance(msg, VoiceMessage)
         files.append({"kind": "voice", "media_id": msg.media_id, "text": msg.text})
-        return Next("confirm", {"files": files}, note=texts.GOT_VOICE)
+        return Next(Steps.CONFIRM, {"files": files}, note=texts.GOT_VOICE)
     choice = pick(msg.text or "", _SUBMIT)
     if choice is None:
         return invalid_choice(len(_SUBMIT))
     if choice.key == "restart":
         again = ctx.data.get("restart")
         if again:  # a flow's own first step for its words (反映问题: what happened)
-            return Next(str(again), {"files": [], "location": None, "content": ""})
+            return Next(ctx.flow.named(str(again)), {"files": [], "location": None, "content": ""})
         return await begin(ctx, {k: ctx.data[k] for k in _KEEP if k in ctx.data})
     return await _submit(ctx)
 
@@ -342,11 +350,11 @@ MEDIA = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
 def steps() -> list[Step]:
     """The shared steps, to put after a flow's own."""
     return [
-        Step("consent", details.ask_consent, _consent),
-        Step("name", details.ask_name, _name),
-        Step("phone", details.ask_phone, _phone),
-        Step("township", details.ask_township, details.township),
-        Step("village", details.ask_village, _village),
-        Step("question", _ask_question, _question, MEDIA),
-        Step("confirm", _ask_confirm, _confirm, MEDIA),
+        Step(Details.CONSENT, details.ask_consent, _consent),
+        Step(Details.NAME, details.ask_name, _name),
+        Step(Details.PHONE, details.ask_phone, _phone),
+        Step(Details.TOWNSHIP, details.ask_township, details.township),
+        Step(Details.VILLAGE, details.ask_village, _village),
+        Step(Steps.QUESTION, _ask_question, _question, MEDIA),
+        Step(Steps.CONFIRM, _ask_confirm, _confirm, MEDIA),
     ]
