@@ -28,6 +28,7 @@ from conversations.flow import (
 )
 from conversations.flows import details
 from conversations.flows.details import Steps as Details
+from storage.residents import Profile
 from storage.tickets import NewTicket
 from wechat.messages import (
     ImageMessage,
@@ -185,23 +186,9 @@ def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | 
     if not said:
         return Invalid(texts.NEED_TEXT)
     if kind == "number":
-        value = answers.number(said, spec.get("min"), spec.get("max"))
-        if value is None:
-            low, high = spec.get("min"), spec.get("max")
-            span = (
-                texts.NUMBER_RANGE.format(low=low, high=high)
-                if low is not None and high is not None
-                else ""
-            )
-            return Invalid(texts.NUMBER_BAD.format(range=span))
-        return str(value), value
+        return _read_number(spec, said)
     if kind == "date":
-        when = answers.day(said, today)
-        if when is None:
-            return Invalid(texts.DATE_BAD)
-        return texts.DAY_FULL.format(
-            year=when.year, month=when.month, day=when.day
-        ), when.isoformat()
+        return _read_date(said, today)
     if kind == "single":
         choice = pick(said, _choices(spec))
         if choice is None:
@@ -216,6 +203,27 @@ def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | 
     if len(said) > TEXT_MAX:
         return Invalid(texts.TEXT_TOO_LONG.format(limit=TEXT_MAX))
     return said, said
+
+
+def _read_number(spec: dict[str, Any], said: str) -> tuple[str, Any] | Invalid:
+    low, high = spec.get("min"), spec.get("max")
+    value = answers.number(said, low, high)
+    if value is None:
+        span = (
+            texts.NUMBER_RANGE.format(low=low, high=high)
+            if low is not None and high is not None
+            else ""
+        )
+        return Invalid(texts.NUMBER_BAD.format(range=span))
+    return str(value), value
+
+
+def _read_date(said: str, today: date) -> tuple[str, Any] | Invalid:
+    when = answers.day(said, today)
+    if when is None:
+        return Invalid(texts.DATE_BAD)
+    shown = texts.DAY_FULL.format(year=when.year, month=when.month, day=when.day)
+    return shown, when.isoformat()
 
 
 async def _question(ctx: StepContext, msg: Inbound) -> Outcome:
@@ -312,29 +320,10 @@ async def _submit(ctx: StepContext) -> Outcome:
     person = await services.residents.profile(ctx.appid, ctx.openid)
     if not person.complete or person.township_id is None:  # deleted in the meantime
         return await _after_registration(ctx, note=texts.NEED_DETAILS_AGAIN)
-    data = ctx.data
-    content = str(data.get("content") or "")
-    files = [{k: f.get(k) for k in ("kind", "media_id", "url", "text")} for f in data["files"]]
-    new = NewTicket(
-        kind=str(data["kind"]),
-        request_key=f"{ctx.appid}:{ctx.openid}:{data['key']}",
-        resident_id=person.resident_id,
-        township_id=person.township_id,
-        village_id=person.village_id,
-        title=str(data["title"]),
-        time_limit_days=int(data["days"]),
-        item_id=data.get("item_id"),
-        category=data.get("category"),
-        content=content,
-        answers=[{"key": a["key"], "q": a["q"], "a": a["a"], "v": a["v"]} for a in data["answers"]],
-        location=data.get("location"),
-        home_visit=bool(data.get("home_visit")),
-        contact_name=person.name or "",
-        contact_phone=person.phone or "",
-        attachments=files,
-    )
     ticket, _ = await services.tickets.create(
-        new, now=services.clock(), message=services.ticket_message
+        _ticket(ctx, person, person.township_id),
+        now=services.clock(),
+        message=services.ticket_message,
     )
     after = (
         texts.TICKET_NEXT_SERVICE.format(days=ticket.time_limit_days)
@@ -342,6 +331,30 @@ async def _submit(ctx: StepContext) -> Outcome:
         else texts.TICKET_NEXT_FEEDBACK
     )
     return Finish(texts.TICKET_CREATED.format(number=ticket.number, next=after))
+
+
+def _ticket(ctx: StepContext, person: Profile, township_id: int) -> NewTicket:
+    """The request the answers make, from the person's own township."""
+    data = ctx.data
+    files = [{k: f.get(k) for k in ("kind", "media_id", "url", "text")} for f in data["files"]]
+    return NewTicket(
+        kind=str(data["kind"]),
+        request_key=f"{ctx.appid}:{ctx.openid}:{data['key']}",
+        resident_id=person.resident_id,
+        township_id=township_id,
+        village_id=person.village_id,
+        title=str(data["title"]),
+        time_limit_days=int(data["days"]),
+        item_id=data.get("item_id"),
+        category=data.get("category"),
+        content=str(data.get("content") or ""),
+        answers=[{"key": a["key"], "q": a["q"], "a": a["a"], "v": a["v"]} for a in data["answers"]],
+        location=data.get("location"),
+        home_visit=bool(data.get("home_visit")),
+        contact_name=person.name or "",
+        contact_phone=person.phone or "",
+        attachments=files,
+    )
 
 
 MEDIA = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
