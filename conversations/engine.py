@@ -25,10 +25,10 @@ from conversations.flow import (
     StepContext,
     normalise,
 )
-from conversations.flows import FlowRegistry, grid
-from conversations.flows import menu as main_menu
+from conversations.flows import FlowRegistry
+from conversations.flows.home import Role
 from conversations.services import Services
-from conversations.session import Session
+from conversations.session import HISTORY_LIMIT, Session
 from wechat.messages import (
     ClickEvent,
     Event,
@@ -63,12 +63,6 @@ _HELP_CLICK = "MENU_HELP"
 _SMALL_TALK: dict[str, str] = {
     **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
     **{normalise(w): texts.THANKS_REPLY for w in texts.THANKS},
-}
-# The menus people land on: the resident's, and a bound grid worker's.
-_MENUS = frozenset({main_menu.FLOW_ID, grid.MENU_ID})
-_MENU_LABELS = {
-    **{normalise(label): key for key, label in texts.MENU_ITEMS.items()},
-    **{normalise(w): main_menu.RATE for w in texts.CMD_RATE},
 }
 
 
@@ -114,22 +108,23 @@ class Engine:
     async def step(self, msg: Inbound, sessions: SessionIO) -> Reply | None:
         """Handle one message. Call with the person's lock held; ``sessions`` loads and
         saves their session (the caller may batch those round trips with others)."""
-        return await _Turn(self, sessions).run(msg)
+        return await _Exchange(self, sessions).run(msg)
 
 
-class _Turn:
-    """One message's step: the engine's rules applied to one person's session."""
+class _Exchange:
+    """One message and its answer: the engine's rules applied to one person's session."""
 
     def __init__(self, engine: Engine, sessions: SessionIO) -> None:
         self._flows = engine.flows
+        self._home = engine.flows.home
         self._sessions = sessions
         self._services = engine.services
         self._timeout = engine.session_timeout
         self._max_attempts = engine.max_attempts
         self._clock = engine.clock
-        # Whether the person is a bound grid worker, asked once per message (binding
-        # happens before the first ask, so a fresh binding shows the grid menu at once).
-        self._worker: bool | None = None
+        # Who the person is, asked once per message (binding happens before the first
+        # ask, so a fresh binding shows the grid worker's menu at once).
+        self._role: Role | None = None
 
     # Entry point -----------------------------------------------------------------
 
@@ -138,54 +133,59 @@ class _Turn:
             return await self._event(msg)
         session, loaded, preface = await self._load(msg)
         if isinstance(msg, UnknownMessage):
-            return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
-        code = grid.bind_code(msg.text)
+            return await self._to_menu(msg, loaded, _join(preface, texts.UNSUPPORTED))
+        code = self._home.bind_code(msg.text)
         if code is not None:  # 绑定 <code>, from wherever they are
-            words = await self._bind(msg, session, code)
-            return await self._to_menu(msg, session, loaded, _join(preface, words))
+            words = await self._bind(msg, code)
+            return await self._to_menu(msg, loaded, _join(preface, words))
         command = _COMMANDS.get(normalise(msg.text)) if msg.text else None
         if command is not None:
             return await self._command(command, msg, session, loaded, preface)
         if preface is not None:
             # The old conversation ended under them: say so and show the menu rather than
             # reading this answer as an answer to a question they can no longer see.
-            return await self._to_menu(msg, session, loaded, preface)
+            return await self._to_menu(msg, loaded, preface)
         if not session.active:
-            session = self._begin(await self._home(msg))
+            session = self._begin((await self._who(msg)).menu)
+        return await self._answer(msg, session, loaded)
+
+    async def _answer(self, msg: Inbound, session: Session, loaded: int) -> Reply:
+        """The current step's answer to the message, or the plain words it was instead."""
         flow = self._flows.get(session.flow)
         assert flow is not None  # _load guarantees a known flow for an active session
         step = flow.step(session.step)
         assert step is not None
-        ctx = self._context(msg, session)
-        outcome: Outcome
+        outcome = await self._handle(msg, session, flow, step)
+        if isinstance(outcome, Invalid) and msg.text:
+            # Words the step could not use may still be plain: a greeting, thanks, or a
+            # main-menu item named from inside a flow ("我的" on a 我的 screen).
+            said = normalise(msg.text)
+            if said in _SMALL_TALK and not flow.hold:
+                return await self._to_menu(msg, loaded, _SMALL_TALK[said])
+            item = self._home.item_named(said)
+            if item is not None and not self._home.is_menu(flow.id):
+                return await self._menu_choice(item, msg, loaded)
+        return await self._apply(outcome, msg, flow, step, session, loaded)
+
+    async def _handle(self, msg: Inbound, session: Session, flow: Flow, step: Step) -> Outcome:
         if (
             Kind.TEXT in step.accepts
             and Kind.VOICE not in step.accepts
             and msg.kind is Kind.VOICE
             and msg.text is None
         ):
-            outcome = Invalid(texts.VOICE_NOT_RECOGNISED)
-        elif not (_kinds(msg) & step.accepts):
-            at_menu = flow.id in _MENUS
-            outcome = Invalid(texts.MENU_NEEDS_WORDS if at_menu else texts.NEED_TEXT)
-        else:
-            outcome = await step.handle(ctx, msg)
-        if isinstance(outcome, Invalid) and msg.text:
-            # Words the step could not use may still be plain: a greeting, thanks, or a
-            # main-menu item named from inside a flow ("我的" on a 我的 screen).
-            said = normalise(msg.text)
-            if said in _SMALL_TALK and not flow.hold:
-                return await self._to_menu(msg, session, loaded, _SMALL_TALK[said])
-            item = _MENU_LABELS.get(said)
-            if item is not None and flow.id not in _MENUS:
-                return await self._menu_choice(item, msg, loaded)
-        return await self._apply(outcome, msg, flow, step, session, loaded)
+            return Invalid(texts.VOICE_NOT_RECOGNISED)
+        if not (_kinds(msg) & step.accepts):
+            at_menu = self._home.is_menu(flow.id)
+            return Invalid(texts.MENU_NEEDS_WORDS if at_menu else texts.NEED_TEXT)
+        return await step.handle(self._context(msg, session, flow), msg)
 
     async def _menu_choice(self, key: str, msg: Inbound, loaded: int) -> Reply:
         """Choose a main-menu item from wherever the person is (a click, its name)."""
-        outcome = main_menu.choose(key, self._services.account.hotline)
-        fresh = self._begin(main_menu.FLOW)
-        return await self._apply(outcome, msg, main_menu.FLOW, main_menu.FLOW.first, fresh, loaded)
+        chooser = self._home.chooser
+        fresh = self._begin(chooser)
+        outcome = self._home.choose(key)
+        return await self._apply(outcome, msg, chooser, chooser.first, fresh, loaded)
 
     # Sessions --------------------------------------------------------------------
 
@@ -206,12 +206,13 @@ class _Turn:
                 version=session.version,
             )
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
-        if session.flow in grid.WORKER_FLOWS and await self._home(msg) is not grid.MENU:
-            # unbound by staff since: a resident again, at once
-            return Session(revision=loaded), loaded, texts.GRID_UNBOUND_NOTICE
+        owner = self._home.reserved_for(session.flow)
+        if owner is not None and await self._who(msg) is not owner:
+            # the role was taken away since (a worker unbound by staff): out at once
+            return Session(revision=loaded), loaded, owner.lost
         idle = self._clock().timestamp() - session.updated_at
         if idle > self._timeout.total_seconds():
-            was_menu = session.flow in _MENUS
+            was_menu = self._home.is_menu(session.flow)
             minutes = int(self._timeout.total_seconds() // 60)
             note = None if was_menu else texts.SESSION_EXPIRED.format(minutes=minutes)
             return Session(revision=loaded), loaded, note
@@ -232,39 +233,35 @@ class _Turn:
         session.updated_at = self._clock().timestamp()
         await self._sessions.save(msg.appid, msg.openid, session, loaded)
 
-    def _context(self, msg: Inbound, session: Session) -> StepContext:
-        return StepContext(msg.appid, msg.openid, session.data, self._services)
+    def _context(self, msg: Inbound, session: Session, flow: Flow) -> StepContext:
+        return StepContext(msg.appid, msg.openid, session.data, self._services, flow)
 
     async def _question(self, msg: Inbound, session: Session) -> str:
         flow = self._flows.get(session.flow)
         step = flow.step(session.step) if flow else None
-        if step is None:
+        if flow is None or step is None:
             return await self._menu_text(msg, None)
-        question = await step.ask(self._context(msg, session))
+        question = await step.ask(self._context(msg, session, flow))
         return question.render()
 
-    async def _to_menu(
-        self, msg: Inbound, session: Session, loaded: int, preface: str | None
-    ) -> Reply:
+    async def _to_menu(self, msg: Inbound, loaded: int, preface: str | None) -> Reply:
         await self._save(msg, Session(), loaded)
         return Reply(await self._menu_text(msg, preface))
 
-    async def _home(self, msg: Inbound) -> Flow:
-        """The menu this person lands on: a bound grid worker's, or the resident's."""
-        if self._worker is None:
-            self._worker = bool(await self._services.grids.is_worker(msg.appid, msg.openid))
-        return grid.MENU if self._worker else main_menu.FLOW
+    async def _who(self, msg: Inbound) -> Role:
+        """Who the person is (conversations.flows.home), asked once per message."""
+        if self._role is None:
+            self._role = await self._home.role(self._services, msg.appid, msg.openid)
+        return self._role
 
-    async def _bind(self, msg: Inbound, session: Session, code: str) -> str:
-        """Try a grid worker's binding code; which menu is theirs may change with it."""
-        words = await grid.bind(self._context(msg, session), code)
-        self._worker = None
+    async def _bind(self, msg: Inbound, code: str) -> str:
+        """Try a binding code; which menu is theirs may change with it."""
+        words = await self._home.bind(self._services, msg.appid, msg.openid, code)
+        self._role = None
         return words
 
     async def _menu_text(self, msg: Inbound, preface: str | None) -> str:
-        if await self._home(msg) is grid.MENU:
-            return _join(preface, grid.menu_question().render())
-        return main_menu.render(preface)
+        return (await self._who(msg)).menu_text(preface)
 
     # Outcomes --------------------------------------------------------------------
 
@@ -284,96 +281,89 @@ class _Turn:
             await self._save(msg, session, loaded)
             return Reply(_join(outcome.reason, question, extra))
         if isinstance(outcome, Next):
-            session.history.append((step.name, dict(session.data)))
-            del session.history[:-10]
-            session.data.update(outcome.data)
-            session.step = outcome.step
-            session.attempts = 0
-            question = await self._question(msg, session)
-            await self._save(msg, session, loaded)
-            return Reply(_join(outcome.note, question))
+            return await self._next(outcome, msg, flow, step, session, loaded)
         if isinstance(outcome, StartFlow):
-            target = self._flows.get(outcome.flow)
-            if target is None:
-                raise LookupError(f"no flow {outcome.flow!r}")
-            fresh = self._begin(target)
-            if outcome.step is not None:
-                if target.step(outcome.step) is None:
-                    raise LookupError(f"no step {outcome.step!r} in flow {outcome.flow!r}")
-                fresh.step = outcome.step
-            fresh.data.update(outcome.data)
-            question = await self._question(msg, fresh)
-            await self._save(msg, fresh, loaded)
-            return Reply(_join(outcome.note, question))
+            return await self._start(outcome, msg, loaded)
         assert isinstance(outcome, Finish)
         await self._save(msg, Session(), loaded)
         return Reply(await self._menu_text(msg, outcome.text) if outcome.menu else outcome.text)
+
+    async def _next(
+        self, outcome: Next, msg: Inbound, flow: Flow, step: Step, session: Session, loaded: int
+    ) -> Reply:
+        if flow.step(outcome.step) is None:
+            raise LookupError(f"no step {outcome.step!r} in flow {flow.id!r}")
+        session.history.append((step.name, dict(session.data)))
+        del session.history[:-HISTORY_LIMIT]
+        session.data.update(outcome.data)
+        session.step = outcome.step
+        session.attempts = 0
+        question = await self._question(msg, session)
+        await self._save(msg, session, loaded)
+        return Reply(_join(outcome.note, question))
+
+    async def _start(self, outcome: StartFlow, msg: Inbound, loaded: int) -> Reply:
+        target = self._flows.get(outcome.flow)
+        if target is None:
+            raise LookupError(f"no flow {outcome.flow!r}")
+        fresh = self._begin(target)
+        if outcome.step is not None:
+            if target.step(outcome.step) is None:
+                raise LookupError(f"no step {outcome.step!r} in flow {outcome.flow!r}")
+            fresh.step = outcome.step
+        fresh.data.update(outcome.data)
+        question = await self._question(msg, fresh)
+        await self._save(msg, fresh, loaded)
+        return Reply(_join(outcome.note, question))
 
     # Global commands -------------------------------------------------------------
 
     async def _command(
         self, command: str, msg: Inbound, session: Session, loaded: int, preface: str | None
     ) -> Reply:
-        in_flow = session.active and session.flow not in _MENUS
+        in_flow = session.active and not self._home.is_menu(session.flow)
         if command == "menu":
-            return await self._to_menu(msg, session, loaded, preface)
+            return await self._to_menu(msg, loaded, preface)
         if command == "cancel":
             said = texts.CANCELLED if in_flow else texts.NOTHING_TO_CANCEL
-            return await self._to_menu(msg, session, loaded, _join(preface, said))
+            return await self._to_menu(msg, loaded, _join(preface, said))
         if command == "back":
-            if not in_flow:
-                return await self._to_menu(
-                    msg, session, loaded, _join(preface, texts.BACK_AT_START)
-                )
-            if not session.history:
-                return await self._to_menu(msg, session, loaded, preface)
-            session.step, session.data = session.history.pop()
-            session.attempts = 0
-            question = await self._question(msg, session)
-            await self._save(msg, session, loaded)
-            return Reply(question)
-        words = (
-            texts.HELP
-            if command == "help"
-            else texts.HUMAN.format(
-                account=self._services.account.name,
-                hotline=self._services.account.hotline,
-                office_hours=self._services.account.office_hours,
-            )
-        )
+            return await self._back(msg, session, loaded, preface, in_flow)
+        words = texts.HELP if command == "help" else self._how_to_reach_a_person()
         if in_flow:
             flow = self._flows.get(session.flow)
             extra = flow.help if flow and command == "help" else None
             question = await self._question(msg, session)
             await self._save(msg, session, loaded)
             return Reply(_join(preface, words, extra, texts.CONTINUE_HINT, question))
-        return await self._to_menu(msg, session, loaded, _join(preface, words))
+        return await self._to_menu(msg, loaded, _join(preface, words))
+
+    async def _back(
+        self, msg: Inbound, session: Session, loaded: int, preface: str | None, in_flow: bool
+    ) -> Reply:
+        if not in_flow:
+            return await self._to_menu(msg, loaded, _join(preface, texts.BACK_AT_START))
+        if not session.history:
+            return await self._to_menu(msg, loaded, preface)
+        session.step, session.data = session.history.pop()
+        session.attempts = 0
+        question = await self._question(msg, session)
+        await self._save(msg, session, loaded)
+        return Reply(question)
+
+    def _how_to_reach_a_person(self) -> str:
+        account = self._services.account
+        return texts.HUMAN.format(
+            account=account.name, hotline=account.hotline, office_hours=account.office_hours
+        )
 
     # Events ----------------------------------------------------------------------
 
     async def _event(self, msg: Event) -> Reply | None:
-        records = self._services.residents
         if isinstance(msg, SubscribeEvent):
-            account = self._services.account
-            new = await records.record_subscribe(
-                msg.appid,
-                msg.openid,
-                self._clock(),
-                msg.scene,
-                township=account.township,
-                default_areas=texts.DEFAULT_NOTICE_AREAS,
-            )
-            _, loaded, _ = await self._load(msg)
-            welcome = texts.WELCOME.format(account=account.name)
-            if new:
-                place = account.township or account.name
-                welcome = _join(welcome, texts.FOLLOW_SUBSCRIBED.format(place=place))
-            code = self._services.grids.code_from_scene(msg.scene)
-            if code is not None:  # followed by scanning a grid worker's binding code
-                welcome = _join(welcome, await self._bind(msg, Session(), code))
-            return await self._to_menu(msg, Session(), loaded, welcome)
+            return await self._followed(msg)
         if isinstance(msg, UnsubscribeEvent):
-            await records.record_unsubscribe(
+            await self._services.residents.record_unsubscribe(
                 msg.appid, msg.openid, self._clock(), texts.REASON_NOT_FOLLOWING
             )
             _, loaded, _ = await self._load(msg)
@@ -382,21 +372,41 @@ class _Turn:
         if isinstance(msg, ClickEvent):
             return await self._click(msg)
         if isinstance(msg, ScanEvent):
-            # An existing follower scanned one of our QR codes: bind them if it was a grid
-            # worker's code, and greet them with the menu.
+            # An existing follower scanned one of our QR codes: bind them if it was a
+            # binding code, and greet them with the menu.
             _, loaded, _ = await self._load(msg)
-            code = self._services.grids.code_from_scene(msg.scene)
-            words = await self._bind(msg, Session(), code) if code else None
-            return await self._to_menu(msg, Session(), loaded, words)
+            code = self._home.scene_code(self._services, msg.scene)
+            words = await self._bind(msg, code) if code else None
+            return await self._to_menu(msg, loaded, words)
         # Location reports, menu views, picture/scan/location pickers and delivery receipts
         # (notifications.receipts) carry no question to answer.
         return None
+
+    async def _followed(self, msg: SubscribeEvent) -> Reply:
+        account = self._services.account
+        new = await self._services.residents.record_subscribe(
+            msg.appid,
+            msg.openid,
+            self._clock(),
+            msg.scene,
+            township=account.township,
+            default_areas=texts.DEFAULT_NOTICE_AREAS,
+        )
+        _, loaded, _ = await self._load(msg)
+        welcome = texts.WELCOME.format(account=account.name)
+        if new:
+            place = account.township or account.name
+            welcome = _join(welcome, texts.FOLLOW_SUBSCRIBED.format(place=place))
+        code = self._home.scene_code(self._services, msg.scene)
+        if code is not None:  # followed by scanning a binding code
+            welcome = _join(welcome, await self._bind(msg, code))
+        return await self._to_menu(msg, loaded, welcome)
 
     async def _click(self, msg: ClickEvent) -> Reply:
         session, loaded, preface = await self._load(msg)
         if msg.key == _HELP_CLICK:
             return await self._command("help", msg, session, loaded, preface)
-        choice = main_menu.CLICK_KEYS.get(msg.key)
+        choice = self._home.clicked.get(msg.key)
         if choice is None:
-            return await self._to_menu(msg, session, loaded, _join(preface, texts.UNSUPPORTED))
+            return await self._to_menu(msg, loaded, _join(preface, texts.UNSUPPORTED))
         return await self._menu_choice(choice, msg, loaded)

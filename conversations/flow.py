@@ -1,4 +1,10 @@
-"""How a flow is declared: steps with a prompt, what they accept, and a small handler."""
+"""How a flow is declared: steps with a prompt, what they accept, and a small handler.
+
+Step names and flow ids are ``StrEnum`` members declared once (a flow module's ``Steps``,
+conversations.flows.ids.FlowId): mypy rejects a misspelt one, and a flow checks at
+construction that its steps and the names it uses agree. Their values are what sessions
+store, so they never change once shipped.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from conversations import texts
@@ -49,7 +56,7 @@ class Question:
 class Next:
     """Move on to ``step`` (with ``data`` merged in), saying ``note`` before its question."""
 
-    step: str
+    step: StrEnum
     data: Mapping[str, Any] = field(default_factory=dict)
     note: str | None = None
 
@@ -74,9 +81,9 @@ class StartFlow:
     """Hand over to another flow, saying ``note`` first: at its first step, or at ``step``
     with ``data`` already known (a ticket chosen on one screen, rated on the next)."""
 
-    flow: str
+    flow: StrEnum
     note: str | None = None
-    step: str | None = None
+    step: StrEnum | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -91,6 +98,8 @@ class StepContext:
     openid: str
     data: dict[str, Any]
     services: Services
+    # The flow being run, to read a step name back from the data (``flow.named``).
+    flow: Flow
 
 
 Ask: TypeAlias = Callable[[StepContext], Awaitable[Question]]
@@ -99,7 +108,7 @@ Handle: TypeAlias = Callable[[StepContext, Inbound], Awaitable[Outcome]]
 
 @dataclass(frozen=True)
 class Step:
-    name: str
+    name: StrEnum
     ask: Ask
     handle: Handle
     accepts: frozenset[Kind] = frozenset({Kind.TEXT})
@@ -110,13 +119,24 @@ class Flow:
     """A declared conversation. Bump ``version`` whenever steps or stored data change shape:
     sessions saved under another version are cleared with an apology, never misread."""
 
-    id: str
+    id: StrEnum
     version: int
     steps: Sequence[Step]
     help: str | None = None
     # Holds what the person has sent so far (photos, answers): a greeting or thanks
     # mid-way gets the question again, not the menu.
     hold: bool = False
+
+    def __post_init__(self) -> None:
+        """Every step named once, and every name of a set the flow uses is one of its steps,
+        so a ``Next`` to any of those names lands (shared steps bring their set along)."""
+        names = [step.name for step in self.steps]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"flow {self.id!r}: steps must be named, each once: {names}")
+        for kind in {type(name) for name in names}:
+            missing = [member for member in kind if member not in names]
+            if missing:
+                raise ValueError(f"flow {self.id!r} has no step for {missing}")
 
     @property
     def first(self) -> Step:
@@ -127,6 +147,13 @@ class Flow:
             if step.name == name:
                 return step
         return None
+
+    def named(self, value: str) -> StrEnum:
+        """The step name a stored string stands for (a step kept in the flow's data)."""
+        step = self.step(value)
+        if step is None:
+            raise LookupError(f"no step {value!r} in flow {self.id!r}")
+        return step.name
 
 
 # Reading a choice ------------------------------------------------------------------

@@ -126,7 +126,6 @@ NOTICES_SET_PLACE = "填写所在村（社区）后，还能看到本乡镇、�
 NOTICE_FULL = "【{area}】{title}\n{date} {place}\n{body}"
 NOTICE_PAGE_MARK = "（第{page}/{pages}页）"
 NOTICE_CHOICES = {"more": "更多", "list": "返回通知列表"}
-NOTICE_LAST_PAGE = "已经是最后一页。"
 NOTICE_GONE = "这条通知已经撤回。"
 NOTICE_LINK = "详情：{link}"
 SUBS_TITLE = "订阅设置：回复数字可以订阅或退订（√ 表示已订阅）。"
@@ -244,6 +243,10 @@ TICKET_PUSH = {
 TICKET_PUSH_FIRST = "您反映的事项有新进展"
 TICKET_PUSH_REMARK = "回复“查进度”查看详情。"
 TICKET_DUE = "{month}月{day}日"
+# How a day is written back to people: a date they gave, a day in a list.
+DAY_FULL = "{year}年{month}月{day}日"
+DAY_SHORT = "{month}月{day}日"
+DAY_NUMERIC = "%Y-%m-%d"  # strftime: a notice's date beside its title
 
 # The catalog file, as `township catalog import` reports it (for the county IT office).
 CATALOG_PROBLEMS = {
@@ -339,6 +342,12 @@ SUMMARY_LOCATION = "位置"
 SUMMARY_EXTRAS = "已附：{extras}"
 SUMMARY_ADD_MORE = "还可以发照片、语音或位置补充。"
 SUBMIT_CHOICES = {"submit": "确认提交", "restart": "重新填写"}
+# Words that also mean a choice. 确认/提交 submit a request or a report; a report also takes
+# 好了/好 (a worker on the move), a request 对/是的/没错 (what a resident says to a summary).
+WORDS_SUBMIT = ("确认", "提交")
+WORDS_YES = ("对", "是的", "没错")
+WORDS_REPORT_DONE = ("好了", "好")
+WORDS_AGREE = ("好", "可以")
 GOT_PHOTO = "收到照片。"
 GOT_VOICE = "收到语音。"
 GOT_LOCATION = "收到位置。"
@@ -442,7 +451,6 @@ GRID_ASK_CATEGORY = "上报什么事？"
 GRID_ASK_WORDS = "简单说说情况（打字或发语音）："
 GRID_WORDS_SHORT = "请多说几个字。"
 GRID_ASK_PHOTO = "请拍一张现场照片发过来（可以发几张）；没有照片回复“跳过”。"
-GRID_PHOTO_NEEDED = "这一步请发照片；没有照片回复“跳过”。"
 GRID_ASK_LOCATION = "请发送位置（点“+”选“位置”），或说出地点；就在自己网格里，回复 1："
 GRID_IN_GRID = ("就在网格里", "网格里", "本网格", "就在这")
 GRID_LOCATION_NEEDED = "请发送位置、说出地点，或回复 1（就在网格里）。"

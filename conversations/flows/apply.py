@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from conversations import answers, texts
@@ -26,6 +27,8 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import details
+from conversations.flows.details import Steps as Details
+from storage.residents import Profile
 from storage.tickets import NewTicket
 from wechat.messages import (
     ImageMessage,
@@ -35,12 +38,18 @@ from wechat.messages import (
     VoiceMessage,
 )
 
+
+class Steps(StrEnum):
+    QUESTION = "question"
+    CONFIRM = "confirm"
+
+
 TEXT_MAX = 300
 CONTENT_MIN = 5
 FILES_MAX = 9
 
 _SUBMIT = tuple(
-    Choice(k, v, aliases=("确认", "提交", "对", "是的", "没错")) if k == "submit" else Choice(k, v)
+    Choice(k, v, aliases=(*texts.WORDS_SUBMIT, *texts.WORDS_YES)) if k == "submit" else Choice(k, v)
     for k, v in texts.SUBMIT_CHOICES.items()
 )
 
@@ -64,34 +73,34 @@ async def begin(ctx: StepContext, data: dict[str, Any]) -> Outcome:
         "key": secrets.token_hex(8),
         **data,
     }
-    first = data.get("after") or ("question" if data.get("questions") else "confirm")
+    first = Steps(data.get("after") or (Steps.QUESTION if data.get("questions") else Steps.CONFIRM))
     data["after"] = first
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
     if person.complete:
         return Next(first, data)
     if person.consented:
-        ahead = StepContext(ctx.appid, ctx.openid, {**ctx.data, **data}, ctx.services)
+        ahead = StepContext(ctx.appid, ctx.openid, {**ctx.data, **data}, ctx.services, ctx.flow)
         outcome = await _after_registration(ahead)
         assert isinstance(outcome, Next)
         return Next(outcome.step, {**data, **outcome.data})
-    return Next("consent", data)
+    return Next(Details.CONSENT, data)
 
 
 async def _after_registration(ctx: StepContext, note: str | None = None) -> Outcome:
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
     if not person.name:
-        return Next("name", note=note)
+        return Next(Details.NAME, note=note)
     if not person.phone:
-        return Next("phone", note=note)
+        return Next(Details.PHONE, note=note)
     if not person.village_id:
         own = await _own_township(ctx)
         if own is not None:  # the account's township: only its villages to choose from
             place = {"township_id": own, "township": ctx.services.account.township}
-            return Next("village", place, note=note)
-        return Next("township", note=note)
-    after = str(ctx.data["after"])
-    if after == "question" and int(ctx.data.get("qi", 0)) >= len(ctx.data.get("questions", [])):
-        after = "confirm"  # registered again after the questions were answered
+            return Next(Details.VILLAGE, place, note=note)
+        return Next(Details.TOWNSHIP, note=note)
+    after = Steps(str(ctx.data["after"]))
+    if after is Steps.QUESTION and int(ctx.data.get("qi", 0)) >= len(ctx.data.get("questions", [])):
+        after = Steps.CONFIRM  # registered again after the questions were answered
     return Next(after, note=note)
 
 
@@ -177,21 +186,9 @@ def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | 
     if not said:
         return Invalid(texts.NEED_TEXT)
     if kind == "number":
-        value = answers.number(said, spec.get("min"), spec.get("max"))
-        if value is None:
-            low, high = spec.get("min"), spec.get("max")
-            span = (
-                texts.NUMBER_RANGE.format(low=low, high=high)
-                if low is not None and high is not None
-                else ""
-            )
-            return Invalid(texts.NUMBER_BAD.format(range=span))
-        return str(value), value
+        return _read_number(spec, said)
     if kind == "date":
-        when = answers.day(said, today)
-        if when is None:
-            return Invalid(texts.DATE_BAD)
-        return f"{when.year}年{when.month}月{when.day}日", when.isoformat()
+        return _read_date(said, today)
     if kind == "single":
         choice = pick(said, _choices(spec))
         if choice is None:
@@ -206,6 +203,27 @@ def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | 
     if len(said) > TEXT_MAX:
         return Invalid(texts.TEXT_TOO_LONG.format(limit=TEXT_MAX))
     return said, said
+
+
+def _read_number(spec: dict[str, Any], said: str) -> tuple[str, Any] | Invalid:
+    low, high = spec.get("min"), spec.get("max")
+    value = answers.number(said, low, high)
+    if value is None:
+        span = (
+            texts.NUMBER_RANGE.format(low=low, high=high)
+            if low is not None and high is not None
+            else ""
+        )
+        return Invalid(texts.NUMBER_BAD.format(range=span))
+    return str(value), value
+
+
+def _read_date(said: str, today: date) -> tuple[str, Any] | Invalid:
+    when = answers.day(said, today)
+    if when is None:
+        return Invalid(texts.DATE_BAD)
+    shown = texts.DAY_FULL.format(year=when.year, month=when.month, day=when.day)
+    return shown, when.isoformat()
 
 
 async def _question(ctx: StepContext, msg: Inbound) -> Outcome:
@@ -223,8 +241,8 @@ async def _question(ctx: StepContext, msg: Inbound) -> Outcome:
     if spec["type"] == "photo" and isinstance(kept, dict):
         files.append({"kind": "image", **kept})
     if qi < len(ctx.data["questions"]):
-        return Next("question", {"answers": given, "qi": qi, "files": files})
-    return Next("confirm", {"answers": given, "qi": qi, "files": files})
+        return Next(Steps.QUESTION, {"answers": given, "qi": qi, "files": files})
+    return Next(Steps.CONFIRM, {"answers": given, "qi": qi, "files": files})
 
 
 # Confirming ------------------------------------------------------------------------------
@@ -273,22 +291,22 @@ async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
     ):
         if isinstance(msg, LocationMessage):
             place = {"lat": msg.latitude, "lon": msg.longitude, "label": msg.label or ""}
-            return Next("confirm", {"location": place}, note=texts.GOT_LOCATION)
+            return Next(Steps.CONFIRM, {"location": place}, note=texts.GOT_LOCATION)
         if len(files) >= FILES_MAX:
             return Invalid(texts.TOO_MANY_FILES.format(limit=FILES_MAX))
         if isinstance(msg, ImageMessage):
             files.append({"kind": "image", "media_id": msg.media_id, "url": msg.pic_url})
-            return Next("confirm", {"files": files}, note=texts.GOT_PHOTO)
+            return Next(Steps.CONFIRM, {"files": files}, note=texts.GOT_PHOTO)
         assert isinstance(msg, VoiceMessage)
         files.append({"kind": "voice", "media_id": msg.media_id, "text": msg.text})
-        return Next("confirm", {"files": files}, note=texts.GOT_VOICE)
+        return Next(Steps.CONFIRM, {"files": files}, note=texts.GOT_VOICE)
     choice = pick(msg.text or "", _SUBMIT)
     if choice is None:
         return invalid_choice(len(_SUBMIT))
     if choice.key == "restart":
         again = ctx.data.get("restart")
         if again:  # a flow's own first step for its words (反映问题: what happened)
-            return Next(str(again), {"files": [], "location": None, "content": ""})
+            return Next(ctx.flow.named(str(again)), {"files": [], "location": None, "content": ""})
         return await begin(ctx, {k: ctx.data[k] for k in _KEEP if k in ctx.data})
     return await _submit(ctx)
 
@@ -302,29 +320,10 @@ async def _submit(ctx: StepContext) -> Outcome:
     person = await services.residents.profile(ctx.appid, ctx.openid)
     if not person.complete or person.township_id is None:  # deleted in the meantime
         return await _after_registration(ctx, note=texts.NEED_DETAILS_AGAIN)
-    data = ctx.data
-    content = str(data.get("content") or "")
-    files = [{k: f.get(k) for k in ("kind", "media_id", "url", "text")} for f in data["files"]]
-    new = NewTicket(
-        kind=str(data["kind"]),
-        request_key=f"{ctx.appid}:{ctx.openid}:{data['key']}",
-        resident_id=person.resident_id,
-        township_id=person.township_id,
-        village_id=person.village_id,
-        title=str(data["title"]),
-        time_limit_days=int(data["days"]),
-        item_id=data.get("item_id"),
-        category=data.get("category"),
-        content=content,
-        answers=[{"key": a["key"], "q": a["q"], "a": a["a"], "v": a["v"]} for a in data["answers"]],
-        location=data.get("location"),
-        home_visit=bool(data.get("home_visit")),
-        contact_name=person.name or "",
-        contact_phone=person.phone or "",
-        attachments=files,
-    )
     ticket, _ = await services.tickets.create(
-        new, now=services.clock(), message=services.ticket_message
+        _ticket(ctx, person, person.township_id),
+        now=services.clock(),
+        message=services.ticket_message,
     )
     after = (
         texts.TICKET_NEXT_SERVICE.format(days=ticket.time_limit_days)
@@ -334,17 +333,41 @@ async def _submit(ctx: StepContext) -> Outcome:
     return Finish(texts.TICKET_CREATED.format(number=ticket.number, next=after))
 
 
+def _ticket(ctx: StepContext, person: Profile, township_id: int) -> NewTicket:
+    """The request the answers make, from the person's own township."""
+    data = ctx.data
+    files = [{k: f.get(k) for k in ("kind", "media_id", "url", "text")} for f in data["files"]]
+    return NewTicket(
+        kind=str(data["kind"]),
+        request_key=f"{ctx.appid}:{ctx.openid}:{data['key']}",
+        resident_id=person.resident_id,
+        township_id=township_id,
+        village_id=person.village_id,
+        title=str(data["title"]),
+        time_limit_days=int(data["days"]),
+        item_id=data.get("item_id"),
+        category=data.get("category"),
+        content=str(data.get("content") or ""),
+        answers=[{"key": a["key"], "q": a["q"], "a": a["a"], "v": a["v"]} for a in data["answers"]],
+        location=data.get("location"),
+        home_visit=bool(data.get("home_visit")),
+        contact_name=person.name or "",
+        contact_phone=person.phone or "",
+        attachments=files,
+    )
+
+
 MEDIA = frozenset({Kind.TEXT, Kind.IMAGE, Kind.VOICE, Kind.LOCATION})
 
 
 def steps() -> list[Step]:
     """The shared steps, to put after a flow's own."""
     return [
-        Step("consent", details.ask_consent, _consent),
-        Step("name", details.ask_name, _name),
-        Step("phone", details.ask_phone, _phone),
-        Step("township", details.ask_township, details.township),
-        Step("village", details.ask_village, _village),
-        Step("question", _ask_question, _question, MEDIA),
-        Step("confirm", _ask_confirm, _confirm, MEDIA),
+        Step(Details.CONSENT, details.ask_consent, _consent),
+        Step(Details.NAME, details.ask_name, _name),
+        Step(Details.PHONE, details.ask_phone, _phone),
+        Step(Details.TOWNSHIP, details.ask_township, details.township),
+        Step(Details.VILLAGE, details.ask_village, _village),
+        Step(Steps.QUESTION, _ask_question, _question, MEDIA),
+        Step(Steps.CONFIRM, _ask_confirm, _confirm, MEDIA),
     ]

@@ -4,6 +4,8 @@ what comes after an answer."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from conversations import answers, texts
 from conversations.flow import (
     Choice,
@@ -17,8 +19,17 @@ from conversations.flow import (
 )
 from wechat.messages import Inbound
 
+
+class Steps(StrEnum):
+    CONSENT = "consent"
+    NAME = "name"
+    PHONE = "phone"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+
+
 CONSENT = tuple(
-    Choice(k, v, aliases=("好", "可以")) if k == "yes" else Choice(k, v)
+    Choice(k, v, aliases=texts.WORDS_AGREE) if k == "yes" else Choice(k, v)
     for k, v in texts.CONSENT_CHOICES.items()
 )
 
@@ -53,7 +64,7 @@ async def township(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", choices)
     if choice is None:
         return invalid_choice(len(choices))
-    return Next("village", {"township_id": int(choice.key), "township": choice.label})
+    return Next(Steps.VILLAGE, {"township_id": int(choice.key), "township": choice.label})
 
 
 async def _villages(ctx: StepContext) -> tuple[Choice, ...]:

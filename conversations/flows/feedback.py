@@ -4,6 +4,8 @@ then the shared steps (register, add photos or location, confirm)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from conversations import texts
 from conversations.flow import (
     Choice,
@@ -18,9 +20,15 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import apply
+from conversations.flows.ids import FlowId
 from wechat.messages import Inbound, VoiceMessage
 
-FLOW_ID = "feedback"
+
+class Steps(StrEnum):
+    KIND = "kind"
+    CATEGORY = "category"
+    CONTENT = "content"
+
 
 _KINDS = tuple(Choice(k, v) for k, v in texts.FEEDBACK_KINDS.items())
 
@@ -33,7 +41,7 @@ async def _kind(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", _KINDS)
     if choice is None:
         return invalid_choice(len(_KINDS))
-    return Next("category", {"choice": choice.key})
+    return Next(Steps.CATEGORY, {"choice": choice.key})
 
 
 def _categories(ctx: StepContext) -> tuple[Choice, ...]:
@@ -50,7 +58,7 @@ async def _category(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", choices)
     if choice is None:
         return invalid_choice(len(choices))
-    return Next("content", {"category": choice.key})
+    return Next(Steps.CONTENT, {"category": choice.key})
 
 
 async def _ask_content(ctx: StepContext) -> Question:
@@ -81,19 +89,19 @@ async def _content(ctx: StepContext, msg: Inbound) -> Outcome:
             "content": said,
             "files": files,
             "home_visit": chosen == "home",
-            "after": "confirm",
-            "restart": "content",
+            "after": apply.Steps.CONFIRM,
+            "restart": Steps.CONTENT,
         },
     )
 
 
 FLOW = Flow(
-    id=FLOW_ID,
+    id=FlowId.FEEDBACK,
     version=1,
     steps=[
-        Step("kind", _ask_kind, _kind),
-        Step("category", _ask_category, _category),
-        Step("content", _ask_content, _content),
+        Step(Steps.KIND, _ask_kind, _kind),
+        Step(Steps.CATEGORY, _ask_category, _category),
+        Step(Steps.CONTENT, _ask_content, _content),
         *apply.steps(),
     ],
     hold=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 
 from conversations import answers, finder, texts
 from conversations.flow import (
@@ -17,20 +18,17 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
+from conversations.flows import progress, service
+from conversations.flows.ids import FlowId
 from wechat.messages import Inbound, Kind
 
-FLOW_ID = "menu"
+
+class Steps(StrEnum):
+    CHOOSE = "choose"
+
 
 CHOICES = tuple(Choice(key, label) for key, label in texts.MENU_ITEMS.items())
 
-# Which choices already lead somewhere; the rest say plainly that they are coming.
-BUILT = {
-    "service": "service",
-    "feedback": "feedback",
-    "progress": "progress",
-    "mine": "mine",
-    "notices": "notices",
-}
 RATE = "rate"  # not on the menu: said after a "请回复评价" push
 # A 确认 this long after a ticket was made is a second press, not a new request.
 DOUBLE_PRESS = timedelta(minutes=10)
@@ -59,15 +57,15 @@ async def _ask(ctx: StepContext) -> Question:
     return question()
 
 
-def choose(key: str, services_hotline: str) -> Outcome:
-    """What choosing a main-menu item does."""
+def choose(key: str) -> Outcome:
+    """What choosing a main-menu item does: each item is the flow of the same id."""
     if key == RATE:
-        return StartFlow("progress", step="rate_pick")
-    return StartFlow(BUILT[key])
+        return StartFlow(FlowId.PROGRESS, step=progress.Steps.RATE_PICK)
+    return StartFlow(FlowId(key))
 
 
 async def _handle(ctx: StepContext, msg: Inbound) -> Outcome:
-    if answers.is_one_of(msg.text, (*texts.SUBMIT_CHOICES.values(), "确认", "提交")):
+    if answers.is_one_of(msg.text, (*texts.SUBMIT_CHOICES.values(), *texts.WORDS_SUBMIT)):
         # A second 确认 after the first made the ticket (the session has moved on).
         person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
         since = ctx.services.clock() - DOUBLE_PRESS
@@ -80,22 +78,26 @@ async def _handle(ctx: StepContext, msg: Inbound) -> Outcome:
         if not waiting:
             return Finish(texts.RATE_NONE)
         if len(waiting) == 1:  # straight to the one ticket waiting
-            return StartFlow("progress", step="rate", data={"number": waiting[0]})
-        return choose(RATE, ctx.services.account.hotline)
+            return StartFlow(FlowId.PROGRESS, step=progress.Steps.RATE, data={"number": waiting[0]})
+        return choose(RATE)
     choice = pick(msg.text or "", CHOICES)
     if choice is not None:
-        return choose(choice.key, ctx.services.account.hotline)
+        return choose(choice.key)
     # "我想办低保" said at the menu: straight to the service it names.
     hits = finder.find(msg.text or "", await ctx.services.catalog.active_items())
     if len(hits) == 1:
-        return StartFlow("service", step="guide", data={"item_id": hits[0].id, "page": 0})
+        return StartFlow(
+            FlowId.SERVICE, step=service.Steps.GUIDE, data={"item_id": hits[0].id, "page": 0}
+        )
     if hits:
-        return StartFlow("service", step="pick", data={"hits": [i.id for i in hits]})
+        return StartFlow(
+            FlowId.SERVICE, step=service.Steps.PICK, data={"hits": [i.id for i in hits]}
+        )
     return invalid_choice(len(CHOICES))
 
 
 FLOW = Flow(
-    id=FLOW_ID,
+    id=FlowId.MENU,
     version=1,
-    steps=[Step("choose", _ask, _handle, frozenset({Kind.TEXT}))],
+    steps=[Step(Steps.CHOOSE, _ask, _handle, frozenset({Kind.TEXT}))],
 )

@@ -3,6 +3,8 @@ change, or delete; nothing is stored before they agree to the personal-informati
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from conversations import texts
 from conversations.answers import mask_phone
 from conversations.flow import (
@@ -19,13 +21,20 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows import details
+from conversations.flows.details import Steps as Details
+from conversations.flows.ids import FlowId
 from wechat.messages import Inbound
 
-FLOW_ID = "mine"
+
+class Steps(StrEnum):
+    OVERVIEW = "overview"
+    CONFIRM = "confirm"
+    DELETE = "delete"
+
 
 _MINE = tuple(Choice(k, v) for k, v in texts.MINE_CHOICES.items())
 _CONFIRM = tuple(
-    Choice(k, v, aliases=("对", "是的", "没错")) if k == "yes" else Choice(k, v)
+    Choice(k, v, aliases=texts.WORDS_YES) if k == "yes" else Choice(k, v)
     for k, v in texts.CONFIRM_CHOICES.items()
 )
 _DELETE = tuple(Choice(k, v) for k, v in texts.MINE_DELETE_CHOICES.items())
@@ -51,11 +60,12 @@ async def _overview(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice.key == "delete":
         if not (person.consented or person.name or person.phone or person.village):
             return Finish(texts.MINE_NOTHING_TO_DELETE)
-        return Next("delete")
-    step = "township" if choice.key == "village" else choice.key
+        return Next(Steps.DELETE)
+    # what to ask after consent, if it has to be asked first
+    step = Details.TOWNSHIP if choice.key == "village" else Details(choice.key)
     if person.consented:
         return Next(step, {"then": step})
-    return Next("consent", {"then": step})
+    return Next(Details.CONSENT, {"then": step})
 
 
 async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:
@@ -64,14 +74,14 @@ async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:
         return agreed
     if not agreed:
         return Finish(texts.CONSENT_REFUSED)
-    return Next(str(ctx.data.get("then", "township")))
+    return Next(Details(str(ctx.data.get("then", Details.TOWNSHIP))))
 
 
 async def _village(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = await details.village(ctx, msg)
     if isinstance(choice, Invalid):
         return choice
-    return Next("confirm", {"village_id": int(choice.key), "village": choice.label})
+    return Next(Steps.CONFIRM, {"village_id": int(choice.key), "village": choice.label})
 
 
 async def _ask_confirm(ctx: StepContext) -> Question:
@@ -86,10 +96,10 @@ async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(_CONFIRM))
     if choice.key == "no":
-        return Next("township")
+        return Next(Details.TOWNSHIP)
     names = await ctx.services.residents.place_names(int(ctx.data["village_id"]))
     if names is None:  # the village list changed under the conversation
-        return Next("township", note=texts.NOT_UNDERSTOOD)
+        return Next(Details.TOWNSHIP, note=texts.NOT_UNDERSTOOD)
     await ctx.services.residents.register(
         ctx.appid, ctx.openid, at=ctx.services.clock(), village_id=int(ctx.data["village_id"])
     )
@@ -119,22 +129,22 @@ async def _delete(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(_DELETE))
     if choice.key == "no":
-        return Next("overview")
+        return Next(Steps.OVERVIEW)
     await ctx.services.residents.forget(ctx.appid, ctx.openid)
     return Finish(texts.MINE_DELETED)
 
 
 FLOW = Flow(
-    id=FLOW_ID,
+    id=FlowId.MINE,
     version=2,
     steps=[
-        Step("overview", _ask_overview, _overview),
-        Step("consent", details.ask_consent, _consent),
-        Step("township", details.ask_township, details.township),
-        Step("village", details.ask_village, _village),
-        Step("confirm", _ask_confirm, _confirm),
-        Step("name", details.ask_name, _name),
-        Step("phone", details.ask_phone, _phone),
-        Step("delete", _ask_delete, _delete),
+        Step(Steps.OVERVIEW, _ask_overview, _overview),
+        Step(Details.CONSENT, details.ask_consent, _consent),
+        Step(Details.TOWNSHIP, details.ask_township, details.township),
+        Step(Details.VILLAGE, details.ask_village, _village),
+        Step(Steps.CONFIRM, _ask_confirm, _confirm),
+        Step(Details.NAME, details.ask_name, _name),
+        Step(Details.PHONE, details.ask_phone, _phone),
+        Step(Steps.DELETE, _ask_delete, _delete),
     ],
 )

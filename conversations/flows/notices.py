@@ -3,6 +3,7 @@ want pushed to them."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from conversations import texts
@@ -18,10 +19,17 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
+from conversations.flows.ids import FlowId
 from storage.clock import BEIJING
 from wechat.messages import Inbound
 
-FLOW_ID = "notices"
+
+class Steps(StrEnum):
+    LIST = "list"
+    READ = "read"
+    SUBS = "subs"
+
+
 SHOWN = 5
 PAGE_CHARS = 250
 _SETTINGS = "settings"
@@ -34,6 +42,7 @@ async def _where(ctx: StepContext) -> tuple[Any, str]:
     if found is None:
         await ctx.services.residents.ensure_resident(ctx.appid, ctx.openid)
         found = await ctx.services.residents.place_of(ctx.appid, ctx.openid)
+    assert found is not None  # just made
     resident, place = found
     return resident, place or texts.FOLLOW_PLACE_UNKNOWN
 
@@ -47,7 +56,7 @@ async def _latest(ctx: StepContext) -> tuple[list[Any], str, bool]:
 
 
 def _date(notice: Any) -> str:
-    return str(notice.published_at.astimezone(BEIJING).strftime("%Y-%m-%d"))
+    return str(notice.published_at.astimezone(BEIJING).strftime(texts.DAY_NUMERIC))
 
 
 async def _list_choices(ctx: StepContext) -> tuple[tuple[Choice, ...], str]:
@@ -75,8 +84,8 @@ async def _list(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(choices))
     if choice.key == _SETTINGS:
-        return Next("subs")
-    return Next("read", {"notice": int(choice.key), "page": 1})
+        return Next(Steps.SUBS)
+    return Next(Steps.READ, {"notice": int(choice.key), "page": 1})
 
 
 def _pages(notice: Any) -> list[str]:
@@ -134,8 +143,8 @@ async def _read(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(choices))
     if choice.key == "more":
-        return Next("read", {"page": page + 1})
-    return Next("list")
+        return Next(Steps.READ, {"page": page + 1})
+    return Next(Steps.LIST)
 
 
 # Subscriptions --------------------------------------------------------------------------
@@ -176,15 +185,15 @@ async def _subs(ctx: StepContext, msg: Inbound) -> Outcome:
     else:
         await notices.subscribe(resident.id, [choice.key], ctx.services.clock())
         note = texts.SUBS_ON.format(area=name)
-    return Next("subs", note=note)
+    return Next(Steps.SUBS, note=note)
 
 
 FLOW = Flow(
-    id=FLOW_ID,
+    id=FlowId.NOTICES,
     version=1,
     steps=[
-        Step("list", _ask_list, _list),
-        Step("read", _ask_read, _read),
-        Step("subs", _ask_subs, _subs),
+        Step(Steps.LIST, _ask_list, _list),
+        Step(Steps.READ, _ask_read, _read),
+        Step(Steps.SUBS, _ask_subs, _subs),
     ],
 )

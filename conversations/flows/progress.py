@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from enum import StrEnum
 
 from conversations import answers, texts
 from conversations.flow import (
@@ -22,6 +23,7 @@ from conversations.flow import (
     pick,
 )
 from conversations.flows.apply import TEXT_MAX
+from conversations.flows.ids import FlowId
 from storage.models import Ticket
 from storage.tickets import (
     ACCEPTED,
@@ -36,7 +38,16 @@ from storage.tickets import (
 )
 from wechat.messages import Inbound
 
-FLOW_ID = "progress"
+
+class Steps(StrEnum):
+    LIST = "list"
+    DETAIL = "detail"
+    WITHDRAW = "withdraw"
+    RATE_PICK = "rate_pick"
+    RATE = "rate"
+    COMMENT = "comment"
+
+
 LISTED = 5
 TRIM = 100
 _NUMBER = re.compile(r"(\d{8})\s*[-－—_ ]?\s*(\d{4})")
@@ -102,7 +113,7 @@ async def _list(ctx: StepContext, msg: Inbound) -> Outcome:
     # Someone else's number gets the same answer as a number that does not exist.
     if await _own(ctx, number) is None:
         return Invalid(texts.PROGRESS_NOT_FOUND)
-    return Next("detail", {"number": number})
+    return Next(Steps.DETAIL, {"number": number})
 
 
 # One ticket ------------------------------------------------------------------------------
@@ -124,7 +135,7 @@ def detail_text(t: Ticket, township: str, today: date) -> str:
             number=t.number,
             title=t.title,
             status=texts.TICKET_STATUS.get(t.status, t.status),
-            created=f"{t.created_at.month}月{t.created_at.day}日",
+            created=texts.DAY_SHORT.format(month=t.created_at.month, day=t.created_at.day),
         )
     ]
     if t.status in (ACCEPTED, IN_PROGRESS):
@@ -172,16 +183,16 @@ async def _detail(ctx: StepContext, msg: Inbound) -> Outcome:
     if number is not None and number != t.number:  # another number straight away
         if await _own(ctx, number) is None:
             return Invalid(texts.PROGRESS_NOT_FOUND)
-        return Next("detail", {"number": number})
+        return Next(Steps.DETAIL, {"number": number})
     choices = _detail_choices(t)
     choice = pick(msg.text or "", choices)
     if choice is None:
         return invalid_choice(len(choices))
     if choice.key == "withdraw":
-        return Next("withdraw")
+        return Next(Steps.WITHDRAW)
     if choice.key == "rate":
-        return Next("rate")
-    return Next("list")
+        return Next(Steps.RATE)
+    return Next(Steps.LIST)
 
 
 async def _ask_withdraw(ctx: StepContext) -> Question:
@@ -210,10 +221,10 @@ async def _withdraw(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(_WITHDRAW))
     if choice.key == "no":
-        return Next("detail")
+        return Next(Steps.DETAIL)
     t = await _act(ctx, Change("withdraw", texts.WITHDRAW_NOTE))
     if t is None:  # accepted in the meantime
-        return Next("detail", note=texts.WITHDRAW_TOO_LATE.format(hotline=_hotline(ctx)))
+        return Next(Steps.DETAIL, note=texts.WITHDRAW_TOO_LATE.format(hotline=_hotline(ctx)))
     return Finish(texts.WITHDRAWN.format(number=t.number))
 
 
@@ -243,7 +254,7 @@ async def _rate_pick(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", _listed(rows))
     if choice is None:
         return invalid_choice(len(rows))
-    return Next("rate", {"number": choice.key})
+    return Next(Steps.RATE, {"number": choice.key})
 
 
 async def _ask_rate(ctx: StepContext) -> Question:
@@ -258,7 +269,7 @@ async def _rate(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", _RATINGS)
     if choice is None:
         return invalid_choice(len(_RATINGS))
-    return Next("comment", {"rating": int(choice.key)})
+    return Next(Steps.COMMENT, {"rating": int(choice.key)})
 
 
 async def _ask_comment(ctx: StepContext) -> Question:
@@ -283,14 +294,14 @@ async def _comment(ctx: StepContext, msg: Inbound) -> Outcome:
 
 
 FLOW = Flow(
-    id=FLOW_ID,
+    id=FlowId.PROGRESS,
     version=1,
     steps=[
-        Step("list", _ask_list, _list),
-        Step("detail", _ask_detail, _detail),
-        Step("withdraw", _ask_withdraw, _withdraw),
-        Step("rate_pick", _ask_rate_pick, _rate_pick),
-        Step("rate", _ask_rate, _rate),
-        Step("comment", _ask_comment, _comment),
+        Step(Steps.LIST, _ask_list, _list),
+        Step(Steps.DETAIL, _ask_detail, _detail),
+        Step(Steps.WITHDRAW, _ask_withdraw, _withdraw),
+        Step(Steps.RATE_PICK, _ask_rate_pick, _rate_pick),
+        Step(Steps.RATE, _ask_rate, _rate),
+        Step(Steps.COMMENT, _ask_comment, _comment),
     ],
 )

@@ -3,6 +3,7 @@ page by page, and apply (the shared steps in conversations.flows.apply)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from conversations import finder, texts
@@ -21,10 +22,18 @@ from conversations.flow import (
     read_number,
 )
 from conversations.flows import apply
+from conversations.flows.ids import FlowId
 from storage.models import ServiceItem
 from wechat.messages import Inbound
 
-FLOW_ID = "service"
+
+class Steps(StrEnum):
+    FIND = "find"
+    AREA = "area"
+    PICK = "pick"
+    GUIDE = "guide"
+
+
 PAGE_CHARS = 280
 
 
@@ -43,13 +52,13 @@ async def _find(ctx: StepContext, msg: Inbound) -> Outcome:
         choice = pick(said, areas)
         if choice is None:
             return invalid_choice(len(areas))
-        return Next("area", {"area": choice.key, "hits": None})
+        return Next(Steps.AREA, {"area": choice.key, "hits": None})
     hits = finder.find(said, await ctx.services.catalog.active_items())
     if not hits:
         return Invalid(texts.SERVICE_NOT_FOUND.format(said=said[:20]))
     if len(hits) == 1:
-        return Next("guide", {"item_id": hits[0].id, "page": 0})
-    return Next("pick", {"hits": [i.id for i in hits], "area": None})
+        return Next(Steps.GUIDE, {"item_id": hits[0].id, "page": 0})
+    return Next(Steps.PICK, {"hits": [i.id for i in hits], "area": None})
 
 
 async def _listed(ctx: StepContext) -> tuple[Choice, ...]:
@@ -72,7 +81,7 @@ async def _list(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", choices)
     if choice is None:
         return invalid_choice(len(choices))
-    return Next("guide", {"item_id": int(choice.key), "page": 0})
+    return Next(Steps.GUIDE, {"item_id": int(choice.key), "page": 0})
 
 
 # The 办事指南 --------------------------------------------------------------------------
@@ -147,7 +156,7 @@ async def _ask_guide(ctx: StepContext) -> Question:
 async def _guide(ctx: StepContext, msg: Inbound) -> Outcome:
     item = await _item(ctx)
     if item is None:
-        return Next("find", note=texts.SERVICE_ITEM_GONE)
+        return Next(Steps.FIND, note=texts.SERVICE_ITEM_GONE)
     parts = pages(guide_text(item, ctx.services.account.hotline))
     page = int(ctx.data.get("page", 0))
     choices = _guide_choices(page + 1 < len(parts))
@@ -155,7 +164,7 @@ async def _guide(ctx: StepContext, msg: Inbound) -> Outcome:
     if choice is None:
         return invalid_choice(len(choices))
     if choice.key == "more":
-        return Next("guide", {"page": page + 1})
+        return Next(Steps.GUIDE, {"page": page + 1})
     data: dict[str, Any] = {
         "kind": "service",
         "title": item.name,
@@ -168,13 +177,13 @@ async def _guide(ctx: StepContext, msg: Inbound) -> Outcome:
 
 
 FLOW = Flow(
-    id=FLOW_ID,
+    id=FlowId.SERVICE,
     version=1,
     steps=[
-        Step("find", _ask_find, _find),
-        Step("area", _ask_list, _list),
-        Step("pick", _ask_list, _list),
-        Step("guide", _ask_guide, _guide),
+        Step(Steps.FIND, _ask_find, _find),
+        Step(Steps.AREA, _ask_list, _list),
+        Step(Steps.PICK, _ask_list, _list),
+        Step(Steps.GUIDE, _ask_guide, _guide),
         *apply.steps(),
     ],
     hold=True,
