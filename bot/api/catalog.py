@@ -12,7 +12,7 @@ from pydantic.fields import FieldInfo
 from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import refuse
-from bot.api.fields import Answer, QueryShape, Shape
+from bot.api.fields import WHOLE, Answer, QueryShape, Shape
 from bot.api.inputs import read_body, read_path
 from bot.api.responses import respond
 from bot.api.routes import Operation
@@ -53,9 +53,10 @@ class Units(Answer):
 
 def _checked(spec: FieldInfo) -> Any:
     """A field's type with the checks the file declares for it, without its default."""
-    if not spec.metadata:
+    checks = [*spec.metadata, WHOLE] if spec.annotation is int else spec.metadata
+    if not checks:
         return spec.annotation
-    return Annotated[(spec.annotation, *spec.metadata)]
+    return Annotated[(spec.annotation, *checks)]
 
 
 # A correction: any of the file's fields but the code, each checked as the file's is, and
@@ -101,6 +102,8 @@ async def show(request: web.Request) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     member = await caller(request, *EDITORS)
     code = read_path(request, ItemCode, texts.STAFF_ITEM_NOT_FOUND).code
+    if await catalog.get(code) is None:  # before the body: the rest only the item can tell
+        raise refuse(404, texts.STAFF_ITEM_NOT_FOUND)
     given = await read_body(request, ItemEdit, _words)
     changes = given.model_dump(exclude_unset=True)
     active: bool | None = changes.pop("active", None)

@@ -117,3 +117,14 @@ def _digits(value: Any) -> Any:
 
 # A whole number read from text (a query string or a path): after the type, then bounds.
 DIGITS = BeforeValidator(_digits)
+
+
+def _whole(value: Any) -> Any:
+    # JSON has one kind of number: 60.0 is the whole number 60 (JSON Schema says so too).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A whole number in a JSON body, written 60 or 60.0: after the type.
+WHOLE = BeforeValidator(_whole)

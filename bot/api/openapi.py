@@ -17,6 +17,7 @@ from pydantic.json_schema import (
 )
 
 from bot import keys
+from bot.api.fields import NO_NUL
 from bot.api.responses import respond
 from bot.api.routes import Handler, Operation, Variant, shape_of
 from bot.settings import Settings
@@ -55,6 +56,14 @@ class _Titled(GenerateJsonSchema):
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
+
+    def str_schema(self, schema: Any) -> JsonSchemaValue:
+        """No text the API takes may hold NUL (neither database stores it): said of every
+        string that has no pattern of its own."""
+        made = super().str_schema(schema)
+        if self.mode == "validation":
+            made.setdefault("pattern", NO_NUL)
+        return made
 
     def default_schema(self, schema: Any) -> JsonSchemaValue:
         """A field left out when not given says no default (None is not one of its values)."""

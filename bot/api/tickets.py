@@ -22,6 +22,7 @@ from bot.api.fields import (
     NO_NUL,
     STRIP,
     STRIP_MAYBE,
+    WHOLE,
     Answer,
     Day,
     QueryShape,
@@ -96,6 +97,7 @@ class RequestExtension(Shape):
     days: Annotated[
         int,
         Field(ge=1, le=MAX_EXTENSION_DAYS, description="Working days"),
+        WHOLE,
         Why(texts.STAFF_WHY_EXTENSION_DAYS.format(days=MAX_EXTENSION_DAYS)),
     ]
     reason: Reason
