@@ -15,7 +15,7 @@ from bot.api.errors import refuse
 from bot.api.fields import WHOLE, Answer, QueryShape, Shape
 from bot.api.inputs import read_body, read_path
 from bot.api.responses import respond
-from bot.api.routes import Operation
+from bot.api.routes import Operation, roles
 from conversations import texts
 from storage import catalog
 from storage.models import ServiceItem, Unit
@@ -132,7 +132,7 @@ OPERATIONS = [
     Operation(
         "PATCH", "/catalog/{code}", edit,
         "Correct an item (county admins): any of the file's fields, or active", Item,
-        body=ItemEdit, params=ItemCode, refusals=(403,),
+        body=ItemEdit, params=ItemCode, refusals=(403,), description=roles(*EDITORS),
     ),
     Operation("GET", "/units", units, "Responsible units (责任单位), for assign", Units),
 ]  # fmt: skip

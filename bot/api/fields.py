@@ -10,8 +10,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from conversations import texts
-
 # Every character str.isspace() takes for a blank: what "strip" removes, spelled out so
 # the document's patterns and the handlers agree on what an empty answer is.
 BLANKS = (
@@ -85,9 +83,6 @@ def maybe_words(limit: int) -> Any:
     return Field(max_length=limit, pattern=NO_NUL)
 
 
-# A name in a query string: any text without NUL.
-QueryText = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
-
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -100,12 +95,8 @@ def _day(value: Any) -> date:
 
 
 # A calendar day, YYYY-MM-DD exactly (date.fromisoformat alone takes 20261127 and weeks).
-Day = Annotated[
-    date,
-    BeforeValidator(_day),
-    WithJsonSchema({"type": "string", "format": "date"}),
-    Why(texts.STAFF_WHY_DATE),
-]
+# Its refusal says Why(texts.STAFF_WHY_DATE), declared by the field that uses it.
+Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 def _digits(value: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import structlog
 from aiohttp import web
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
@@ -30,7 +30,7 @@ from bot.api.fields import (
 )
 from bot.api.inputs import read_body, read_path, read_query
 from bot.api.responses import respond
-from bot.api.routes import Operation
+from bot.api.routes import Operation, roles
 from bot.api.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
@@ -71,6 +71,8 @@ class NewGrid(Shape):
 
 
 class GridQuery(QueryShape):
+    model_config = ConfigDict(extra="ignore")  # as before: other parameters are ignored
+
     township: Annotated[str | None, Field(pattern=NO_NUL)] = None
 
 
@@ -319,6 +321,7 @@ async def list_visits(request: web.Request) -> web.Response:
     )
 
 
+_WRITERS = roles(*WRITERS) + " Township staff only in their own township."
 OPERATIONS = [
     Operation(
         "GET", "/grids", list_grids, "Grids (网格) within the caller's jurisdiction", GridList,
@@ -328,13 +331,13 @@ OPERATIONS = [
         "POST", "/grids", create,
         "Create a grid: code, name, township, optional village, latitude, longitude, "
         "place (where a report 就在网格里 is put)",
-        GridShown, status=201, body=NewGrid, refusals=(403, 409),
+        GridShown, status=201, body=NewGrid, refusals=(403, 409), description=_WRITERS,
     ),
     Operation(
         "POST", "/grids/{id}/invites", invite,
         "A one-time binding code for a grid worker, valid 72 hours: they send "
         "“绑定 <code>” or scan a QR code made with `scene`",
-        Invite, status=201, params=GridRef, refusals=(403,),
+        Invite, status=201, params=GridRef, refusals=(403,), description=_WRITERS,
     ),
     Operation(
         "GET", "/grids/{id}/workers", list_workers, "The grid's workers (openids shortened)",
@@ -343,7 +346,7 @@ OPERATIONS = [
     Operation(
         "POST", "/grids/{id}/workers/{worker}/unbind", unbind,
         "Unbind a worker: an ordinary resident again at once", Unbound, params=WorkerRef,
-        refusals=(403,),
+        refusals=(403,), description=_WRITERS,
     ),
     Operation(
         "GET", "/grids/{id}/visits", list_visits,

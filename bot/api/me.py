@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 import structlog
 from aiohttp import web
@@ -15,11 +15,12 @@ from bot.api.auth import caller
 from bot.api.fields import Answer, Says, Shape
 from bot.api.inputs import read_body
 from bot.api.responses import respond
-from bot.api.routes import Operation
+from bot.api.routes import Operation, roles
 from bot.logs import short_openid
 from conversations import texts
 from storage import staff
 from storage.models import Staff
+from storage.staff import ROLES
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +38,7 @@ class Account(Answer):
     """The caller's account."""
 
     username: str
-    role: str
+    role: Literal[ROLES]  # type: ignore[valid-type]
     township: str | None
     unit: str | None
     wechat_linked: bool
@@ -109,6 +110,6 @@ OPERATIONS = [
     Operation(
         "PUT", "/staff/me/duty", duty,
         "Go on or off duty (值班): township staff on duty hear of urgent reports",
-        Account, body=Duty, refusals=(403,),
+        Account, body=Duty, refusals=(403,), description=roles("township_staff"),
     ),
 ]  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, cast
 
 import structlog
 from aiohttp import web
-from pydantic import Field, RootModel, create_model
+from pydantic import ConfigDict, Field, RootModel, create_model
 from tortoise.expressions import Q
 
 from bot import keys
@@ -28,7 +28,7 @@ from bot.api.fields import (
 )
 from bot.api.inputs import read_body, read_path, read_query
 from bot.api.responses import respond
-from bot.api.routes import Operation
+from bot.api.routes import Operation, roles
 from bot.logs import short_openid
 from bot.settings import Settings
 from conversations import texts
@@ -84,7 +84,7 @@ _UNKNOWN_AREA = texts.STAFF_UNKNOWN_AREA.format(
 )
 # ISO 8601 as people write it: seconds, fractions and the offset may be left out.
 TIME = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
     r"(Z|[+-][0-9]{2}:[0-9]{2})?$"
 )
 PLACE_MAX = 32  # a township's or village's name or code
@@ -179,6 +179,8 @@ def _shape_for(settings: Settings) -> type[NewNotice]:
 
 
 class NoticeQuery(QueryShape):
+    model_config = ConfigDict(extra="ignore")  # as before: other parameters are ignored
+
     limit: Annotated[int, Field(ge=1, le=100), DIGITS, Why(texts.STAFF_WHY_COUNT)] = 20
     before: Annotated[
         Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
@@ -484,6 +486,7 @@ async def report(request: web.Request) -> web.Response:
     return respond(Report(**_summary(notice), **figures))
 
 
+_WRITERS = roles(*WRITERS) + " Township staff only in their own township."
 OPERATIONS = [
     Operation(
         "GET", "/notices", list_notices, "Notices within the caller's jurisdiction, newest first",
@@ -491,7 +494,7 @@ OPERATIONS = [
     ),
     Operation(
         "POST", "/notices", create, "Draft a notice", Notice, status=201, body=_shape_for,
-        refusals=(403,),
+        refusals=(403,), description=_WRITERS,
     ),
     Operation(
         "GET", "/notices/{id}", show, "A notice with its delivery counts and failures", Notice,
@@ -501,17 +504,17 @@ OPERATIONS = [
         "POST", "/notices/{id}/publish", publish,
         "Publish a draft and send it to every household in scope that asked for its area "
         "(everyone in scope for 应急预警); at its scheduled time if it has one",
-        Notice, params=NoticeRef, refusals=(403, 409),
+        Notice, params=NoticeRef, refusals=(403, 409), description=_WRITERS,
     ),
     Operation(
         "POST", "/notices/{id}/retract", retract,
         "Retract a published notice: what has not been sent yet is not sent",
-        Notice, params=NoticeRef, refusals=(403, 409),
+        Notice, params=NoticeRef, refusals=(403, 409), description=_WRITERS,
     ),
     Operation(
         "POST", "/notices/{id}/resend", resend,
         "Send the dead and unknown deliveries again (after fixing the cause)",
-        Notice, params=NoticeRef, refusals=(403, 409),
+        Notice, params=NoticeRef, refusals=(403, 409), description=_WRITERS,
     ),
     Operation(
         "GET", "/notices/{id}/report", report,

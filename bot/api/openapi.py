@@ -115,9 +115,9 @@ def document(operations: Sequence[Operation], settings: Settings) -> dict[str, A
             path = op.path.replace("{action}", name) if name else op.path
             body = variant.body if variant else op.body
             summary = variant.summary if variant else op.summary
-            extra = variant.refusals if variant else ()
+            about = variant.description if variant else op.description
             answer = refs[(op.answer, "serialization")] if op.answer else None
-            item = _operation(op, summary, extra, inline, answer)
+            item = _operation(op, summary, about, inline, answer)
             if body is not None:
                 item["requestBody"] = {
                     "required": True,
@@ -146,11 +146,11 @@ def document(operations: Sequence[Operation], settings: Settings) -> dict[str, A
 def _operation(
     op: Operation,
     summary: str,
-    extra: tuple[int, ...],
+    description: str,
     inline: Any,
     answer: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    codes = set(op.refusals) | set(extra)
+    codes = set(op.refusals)
     if op.body is not None or op.variants or op.query is not None:
         codes.add(400)
     if op.params is not None:
@@ -163,8 +163,8 @@ def _operation(
     for code in sorted(codes):
         responses[str(code)] = _refusal(code)
     item: dict[str, Any] = {"summary": summary, "responses": responses}
-    if op.description:
-        item["description"] = op.description
+    if description:
+        item["description"] = description
     if not op.login:
         item["security"] = []
     parameters = [

@@ -41,7 +41,12 @@ class Operation:
 class Variant:
     summary: str
     body: type[BaseModel]
-    refusals: tuple[int, ...] = ()
+    description: str = ""
+
+
+def roles(*names: str) -> str:
+    """The sentence an operation's description gives to who may call it."""
+    return "Roles: " + ", ".join(names) + "."
 
 
 def shape_of(shape: ShapeOf, settings: Settings) -> type[BaseModel]:

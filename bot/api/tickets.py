@@ -33,7 +33,7 @@ from bot.api.fields import (
 )
 from bot.api.inputs import read_body, read_path, read_query
 from bot.api.responses import respond
-from bot.api.routes import Operation, Variant
+from bot.api.routes import Operation, Variant, roles
 from conversations import texts
 from conversations.answers import mask_phone
 from notifications.dispatcher import wake
@@ -134,7 +134,9 @@ _ACTIONS: dict[str, tuple[str, type[Shape]]] = {
     "reopen": ("重办: back to work, with a reason, flagged for the supervisor", Reopen),
 }
 ACTIONS = {
-    action: Variant(f"{texts.TICKET_ACTIONS[action]}: {about}", body)
+    action: Variant(
+        f"{texts.TICKET_ACTIONS[action]}: {about}", body, roles(*sorted(ACTION_ROLES[action]))
+    )
     for action, (about, body) in _ACTIONS.items()
 }
 
@@ -176,6 +178,7 @@ def mask_name(name: str) -> str:
 _STATUS = "|".join(("open", *tickets.STATUSES))
 _CHOICES = Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(("open", *tickets.STATUSES))))
 Filter = Annotated[str | None, Field(pattern=NO_NUL)]
+_DATE = Why(texts.STAFF_WHY_DATE)
 TrueOrFalse = Annotated[Literal["true", "false"] | None, Why(texts.STAFF_WHY_BOOL)]
 
 
@@ -202,9 +205,11 @@ class TicketQuery(QueryShape):
         str | None, Field(pattern=NO_NUL, description="In the title, the words, or the number")
     ] = None
     start: Annotated[
-        Day | None, Field(alias="from", description="Made on or after (Beijing)")
+        Day | None, Field(alias="from", description="Made on or after (Beijing)"), _DATE
     ] = None
-    end: Annotated[Day | None, Field(alias="to", description="Made on or before (Beijing)")] = None
+    end: Annotated[
+        Day | None, Field(alias="to", description="Made on or before (Beijing)"), _DATE
+    ] = None
     limit: Annotated[
         Annotated[int, Field(ge=1, le=100), DIGITS] | None,
         Field(description="Tickets in a page ([tickets] page_size if not given)"),
