@@ -50,3 +50,10 @@ async def test_text_that_no_database_stores_is_refused_naming_the_field(desk: De
     resp = await desk.client.get("/api/v1/tickets?township=%00", headers=auth)
     body = await resp.json()
     assert resp.status == 400 and body["field"] == "township" and "\x00" not in body["error"]
+
+
+async def test_query_parameters_nobody_reads_are_refused_by_name(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    for path in ("/api/v1/notices", "/api/v1/tickets", "/api/v1/grids"):
+        resp = await desk.client.get(f"{path}?colour=red", headers=auth)
+        assert resp.status == 400 and "colour" in (await resp.json())["error"], path

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import structlog
 from aiohttp import web
-from pydantic import ConfigDict, Field
+from pydantic import Field
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
@@ -71,8 +71,6 @@ class NewGrid(Shape):
 
 
 class GridQuery(QueryShape):
-    model_config = ConfigDict(extra="ignore")  # as before: other parameters are ignored
-
     township: Annotated[str | None, Field(pattern=NO_NUL)] = None
 
 

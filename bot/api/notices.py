@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, cast
 
 import structlog
 from aiohttp import web
-from pydantic import ConfigDict, Field, RootModel, create_model
+from pydantic import Field, RootModel, create_model
 from tortoise.expressions import Q
 
 from bot import keys
@@ -179,8 +179,6 @@ def _shape_for(settings: Settings) -> type[NewNotice]:
 
 
 class NoticeQuery(QueryShape):
-    model_config = ConfigDict(extra="ignore")  # as before: other parameters are ignored
-
     limit: Annotated[int, Field(ge=1, le=100), DIGITS, Why(texts.STAFF_WHY_COUNT)] = 20
     before: Annotated[
         Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
