@@ -57,3 +57,15 @@ async def test_query_parameters_nobody_reads_are_refused_by_name(desk: Desk) -> 
     for path in ("/api/v1/notices", "/api/v1/tickets", "/api/v1/grids"):
         resp = await desk.client.get(f"{path}?colour=red", headers=auth)
         assert resp.status == 400 and "colour" in (await resp.json())["error"], path
+
+
+async def test_a_catalog_correction_says_what_active_takes(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    items = await (await desk.client.get("/api/v1/catalog", headers=auth)).json()
+    url = f"/api/v1/catalog/{items['items'][0]['code']}"
+    for bad in ("yes", None):
+        resp = await desk.client.patch(url, json={"active": bad}, headers=auth)
+        assert resp.status == 400 and await resp.json() == {
+            "error": "active 的值不对：应为 true 或 false",
+            "field": "active",
+        }

@@ -72,6 +72,8 @@ ItemEdit = create_model("ItemEdit", __base__=Shape, **_EDITABLE, active=(bool, N
 def _words(error: ValidationError) -> tuple[str, str]:
     """The catalog file's own words for a bad value, without the line number."""
     problem = catalog.problems(0, error)[0]
+    if problem.field == "active":  # not a field of the file: the staff API's own words
+        return texts.STAFF_FIELD_BAD.format(field="active", why=texts.STAFF_WHY_BOOL), "active"
     words = (
         texts.CATALOG_PROBLEMS[problem.kind]
         .format(line=0, field=problem.field, detail=problem.detail)
