@@ -199,6 +199,21 @@ STAFF_SCHEDULE_PAST = "scheduled_at 已经过去了"
 STAFF_SCHEDULE_FAR = "scheduled_at 不对：最多提前一年安排"
 STAFF_NOT_URL = "link 必须是 http:// 或 https:// 开头的网址"
 STAFF_UNKNOWN_FIELDS = "不认识的字段：{fields}"
+# Why a field's value is wrong (the {why} of STAFF_FIELD_BAD).
+STAFF_WHY_TEXT = "应为文字"
+STAFF_WHY_FORM = "格式不对"
+STAFF_WHY_NUL = "含有无法保存的空字符"
+STAFF_WHY_ONCE = "只能给一次"
+STAFF_WHY_WHOLE = "应为整数"
+STAFF_WHY_COUNT = "应为 1 到 100 的整数"
+STAFF_WHY_BOOL = "应为 true 或 false"
+STAFF_WHY_TIME = "应为 ISO 8601 时间"
+STAFF_WHY_DATE = "应为日期 YYYY-MM-DD"
+STAFF_WHY_NOT_FOR_COUNTY = "全县范围不用填"
+STAFF_WHY_NOT_FOR_TOWNSHIP = "乡镇范围不用填"
+STAFF_WHY_EXTENSION_DAYS = "应为 1 到 {days} 的整数（工作日）"
+STAFF_WHY_BETWEEN = "应为 -{limit} 到 {limit} 之间的数"
+STAFF_WHY_CHOICES = "可选 {choices}"
 
 # Tickets (工单): what a request is called and where it stands ---------------------------
 

@@ -192,7 +192,11 @@ async def test_the_openapi_document_describes_the_staff_api(desk: Desk) -> None:
         "/notices/{id}/report",
     ):
         assert path in doc["paths"]
-    assert doc["components"]["schemas"]["NewNotice"]["properties"]["area"]["enum"][0]
+    # A draft is one of three shapes told apart by its scope; each lists the areas.
+    schemas = doc["components"]["schemas"]
+    assert [v["$ref"] for v in schemas["NewNotice"]["oneOf"]]
+    for scope in ("CountyNotice", "TownshipNotice", "VillageNotice"):
+        assert schemas[scope]["properties"]["area"]["enum"][0]
 
 
 # Bad input -------------------------------------------------------------------------------

@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
 
 import structlog
 from aiohttp import web
+from pydantic import Field
 
 from bot import keys
-from bot.api.errors import json_object, refuse
-from bot.api.replies import respond
+from bot.api.errors import refuse
+from bot.api.fields import NO_NUL, Answer, Says, Shape
+from bot.api.inputs import read_body
+from bot.api.responses import respond
+from bot.api.routes import Operation
 from conversations import texts
 from storage import staff
 from storage.staff import StaffMember
@@ -23,6 +28,33 @@ log = structlog.get_logger(__name__)
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 900
 BUDGET_CHECK_SECONDS = 0.5
+
+
+class Login(Shape):
+    username: Annotated[
+        str,
+        Field(min_length=1, pattern=NO_NUL),
+        Says(texts.STAFF_FIELD_REQUIRED.format(field="username"), missing=True),
+    ]
+    password: Annotated[
+        str,
+        Field(min_length=1, pattern=NO_NUL),
+        Says(texts.STAFF_FIELD_REQUIRED.format(field="password"), missing=True),
+    ]
+
+
+class Token(Answer):
+    """Logged in: send the token as `Authorization: Bearer <token>`."""
+
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_at: datetime
+
+
+class Done(Answer):
+    """Done."""
+
+    ok: Literal[True] = True
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -78,12 +110,8 @@ def _failure_key(username: str) -> str:
 
 
 async def login(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not username:
-        raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field="username"), field="username")
-    if not isinstance(password, str) or not password:
-        raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field="password"), field="password")
+    given = await read_body(request, Login)
+    username, password = given.username, given.password
     if len(username) > 64 or len(password) > 1024:
         raise refuse(401, texts.STAFF_BAD_LOGIN)
     redis = request.app[keys.REDIS]
@@ -106,7 +134,7 @@ async def login(request: web.Request) -> web.Response:
     await redis.delete(counter)
     token, expires = issued
     log.info("staff logged in", staff=username)
-    return respond({"token": token, "token_type": "Bearer", "expires_at": expires.isoformat()})
+    return respond(Token(token=token, expires_at=expires))
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -116,4 +144,17 @@ async def logout(request: web.Request) -> web.Response:
     token = _bearer(request)
     assert token is not None
     await staff.logout(token)
-    return respond({"ok": True})
+    return respond(Done())
+
+
+OPERATIONS = [
+    Operation(
+        "POST", "/auth/login", login, "Log in: a bearer token for the staff API", Token,
+        body=Login, refusals=(401, 429), login=False,
+        description="Five wrong passwords for one username pause it for 15 minutes (429).",
+    ),
+    Operation(
+        "POST", "/auth/logout", logout,
+        "End this token (never refused for the account's request budget)", Done, budget=False,
+    ),
+]  # fmt: skip

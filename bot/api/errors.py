@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -57,30 +56,5 @@ def _storable(value: Any) -> bool:
     return True
 
 
-def only_fields(given: Iterable[str], allowed: Iterable[str]) -> None:
-    """A 400 naming any field (or query parameter) the request may not carry."""
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise refuse(400, texts.STAFF_UNKNOWN_FIELDS.format(fields="、".join(unknown)))
-
-
 def bad_field(field: str, why: str) -> web.HTTPException:
     return refuse(400, texts.STAFF_FIELD_BAD.format(field=field, why=why), field=field)
-
-
-def text_field(body: dict[str, Any], field: str, limit: int, *, required: bool = True) -> str:
-    """A text field, stripped: a 400 naming it when it is missing (if ``required``), not
-    text, empty (if ``required``), or longer than ``limit``; "" for an optional one left out."""
-    value = body.get(field)
-    if value is None:
-        if required:
-            raise refuse(400, texts.STAFF_FIELD_REQUIRED.format(field=field), field=field)
-        return ""
-    if not isinstance(value, str):
-        raise bad_field(field, "应为文字")
-    value = value.strip()
-    if required and not value:
-        raise refuse(400, texts.STAFF_FIELD_EMPTY.format(field=field), field=field)
-    if len(value) > limit:
-        raise refuse(400, texts.STAFF_FIELD_TOO_LONG.format(field=field, limit=limit), field=field)
-    return value

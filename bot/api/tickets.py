@@ -5,29 +5,47 @@ handling the ticket, and every such view recorded."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import structlog
 from aiohttp import web
+from pydantic import BaseModel, Field, RootModel
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from bot import keys
 from bot.api.auth import caller
-from bot.api.errors import bad_field, json_object, only_fields, refuse, text_field
-from bot.api.replies import respond
+from bot.api.errors import bad_field, refuse
+from bot.api.fields import (
+    DIGITS,
+    ID_MAX,
+    NO_NUL,
+    STRIP,
+    STRIP_MAYBE,
+    WHOLE,
+    Answer,
+    Day,
+    QueryShape,
+    Shape,
+    Why,
+    maybe_words,
+    words,
+)
+from bot.api.inputs import read_body, read_path, read_query
+from bot.api.responses import respond
+from bot.api.routes import Operation, Variant, roles
 from conversations import texts
 from conversations.answers import mask_phone
 from notifications.dispatcher import wake
 from storage import tickets
 from storage.clock import BEIJING, local_day
-from storage.models import Attachment, AuditEntry, Staff, Ticket, Township, Unit, Village
+from storage.models import Attachment, AuditEntry, Staff, Township, Unit, Village
+from storage.models import Ticket as TicketModel
 from storage.staff import StaffMember
 from storage.tickets import Actor, Change, TicketConflict
 
 log = structlog.get_logger(__name__)
 
-ID_LIMIT = 2**63
 NOTE_MAX = 500
 MAX_EXTENSION_DAYS = 60
 
@@ -43,17 +61,83 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "resolve": frozenset({"township_staff", "department_handler", "county_admin"}),
     "reopen": frozenset({"township_staff", "supervisor", "county_admin"}),
 }
-# What each action reads from the body: (field, required).
-ACTION_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "accept": (("note", False),),
-    "reject": (("reason", True),),
-    "assign": (("unit", True), ("handler", False), ("note", False)),
-    "return": (("reason", True),),
-    "request-extension": (("days", True), ("reason", True)),
-    "approve-extension": (("note", False),),
-    "reply": (("text", True),),
-    "resolve": (("result", True),),
-    "reopen": (("reason", True),),
+
+# What each action reads from the body ----------------------------------------------------
+
+Note = Annotated[str | None, maybe_words(NOTE_MAX), STRIP_MAYBE]
+Reason = Annotated[str, words(NOTE_MAX), STRIP]
+
+
+class Accept(Shape):
+    note: Note = None
+
+
+class Reject(Shape):
+    reason: Reason
+
+
+class Assign(Shape):
+    unit: Annotated[
+        str, words(NOTE_MAX), STRIP, Field(description="A responsible unit's name (GET /units)")
+    ]
+    handler: Annotated[
+        str | None,
+        words(NOTE_MAX),
+        STRIP_MAYBE,
+        Field(description="The username of a department handler of that unit"),
+    ] = None
+    note: Note = None
+
+
+class Return(Shape):
+    reason: Reason
+
+
+class RequestExtension(Shape):
+    days: Annotated[
+        int,
+        Field(ge=1, le=MAX_EXTENSION_DAYS, description="Working days"),
+        WHOLE,
+        Why(texts.STAFF_WHY_EXTENSION_DAYS.format(days=MAX_EXTENSION_DAYS)),
+    ]
+    reason: Reason
+
+
+class ApproveExtension(Shape):
+    note: Note = None
+
+
+class Reply(Shape):
+    text: Reason
+
+
+class Resolve(Shape):
+    result: Reason
+
+
+class Reopen(Shape):
+    reason: Reason
+
+
+_ACTIONS: dict[str, tuple[str, type[Shape]]] = {
+    "accept": ("受理 (首问负责: records who); starts the time limit in working days", Accept),
+    "reject": ("不予受理, with the reason the resident is told", Reject),
+    "assign": ("Route to a responsible unit (and optionally one of its handlers)", Assign),
+    "return": ("退单: a department hands it back to the township with a reason", Return),
+    "request-extension": ("延期: ask for more working days, with a reason", RequestExtension),
+    "approve-extension": (
+        "A supervisor approves the waiting extension; the resident is told",
+        ApproveExtension,
+    ),
+    "reply": ("A reply the resident receives", Reply),
+    "resolve": ("办结, with the result the resident receives and is asked to rate", Resolve),
+    "reopen": ("重办: back to work, with a reason, flagged for the supervisor", Reopen),
+}
+ACTIONS = {
+    action: Variant(
+        f"{texts.TICKET_ACTIONS[action]}: {about}", body, roles(*sorted(ACTION_ROLES[action]))
+    )
+    for action, (about, body) in _ACTIONS.items()
 }
 
 
@@ -69,7 +153,7 @@ def visible(member: StaffMember) -> Q:
     return Q(township_id=member.township_id)
 
 
-def _handles(member: StaffMember, ticket: Ticket) -> bool:
+def _handles(member: StaffMember, ticket: TicketModel) -> bool:
     """Those working the ticket: its township's service centre, whoever accepted it, and
     the handler it is assigned to (any handler of its unit while none is named)."""
     if ticket.accepted_by_id == member.id:
@@ -91,16 +175,178 @@ def mask_name(name: str) -> str:
 
 # Reading --------------------------------------------------------------------------------
 
+_STATUS = "|".join(("open", *tickets.STATUSES))
+_CHOICES = Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(("open", *tickets.STATUSES))))
+Filter = Annotated[str | None, Field(pattern=NO_NUL)]
+_DATE = Why(texts.STAFF_WHY_DATE)
+TrueOrFalse = Annotated[Literal["true", "false"] | None, Why(texts.STAFF_WHY_BOOL)]
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(BEIJING).isoformat() if value else None
+
+class TicketQuery(QueryShape):
+    status: Annotated[
+        str | None,
+        Field(
+            pattern=f"^({_STATUS})(,({_STATUS}))*$",
+            description="Comma-separated statuses; 'open' = not yet done",
+        ),
+        _CHOICES,
+    ] = None
+    kind: Annotated[
+        Literal[tickets.KINDS] | None,  # type: ignore[valid-type]
+        Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(tickets.KINDS))),
+    ] = None
+    township: Filter = None
+    village: Filter = None
+    unit: Filter = None
+    grid: Annotated[str | None, Field(pattern=NO_NUL, description="A grid's code")] = None
+    overdue: Annotated[TrueOrFalse, Field(description="Open and past its deadline (督办)")] = None
+    urgent: TrueOrFalse = None
+    text: Annotated[
+        str | None, Field(pattern=NO_NUL, description="In the title, the words, or the number")
+    ] = None
+    start: Annotated[
+        Day | None, Field(alias="from", description="Made on or after (Beijing)"), _DATE
+    ] = None
+    end: Annotated[
+        Day | None, Field(alias="to", description="Made on or before (Beijing)"), _DATE
+    ] = None
+    limit: Annotated[
+        Annotated[int, Field(ge=1, le=100), DIGITS] | None,
+        Field(description="Tickets in a page ([tickets] page_size if not given)"),
+        Why(texts.STAFF_WHY_COUNT),
+    ] = None
+    before: Annotated[
+        Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
+        Field(description="The previous page's `next`"),
+        Why(texts.STAFF_WHY_WHOLE),
+    ] = None
+
+
+NUMBER = Field(pattern=r"^[0-9]{8}-[0-9]{4}$", description="受理编号, e.g. 20261127-0042")
+
+
+class TicketRef(QueryShape):
+    number: Annotated[str, NUMBER]
+
+
+class FileRef(QueryShape):
+    number: Annotated[str, NUMBER]
+    file: Annotated[int, Field(ge=1, le=ID_MAX), DIGITS]
+
+
+def _iso(value: datetime | None) -> datetime | None:
+    return value.astimezone(BEIJING) if value else None
 
 
 def _today(request: web.Request) -> date:
     return local_day(request.app[keys.CLOCK]())
 
 
-def _summary(t: Ticket, today: date) -> dict[str, Any]:
+class Contact(Answer):
+    name: str
+    phone: str
+
+
+class TicketSummary(Answer):
+    """A ticket in a list (contact masked)."""
+
+    number: str
+    kind: str
+    kind_name: str
+    status: str
+    status_name: str
+    title: str
+    township: str
+    village: str | None
+    unit: str | None
+    created_at: datetime | None
+    due_on: date | None
+    overdue: bool
+    flagged: bool = Field(description="For the supervisor (重办)")
+    urgent: bool
+    grid: str | None
+    contact: Contact
+
+
+class TicketList(Answer):
+    """A page of tickets, newest first."""
+
+    tickets: list[TicketSummary]
+    next: str | None = Field(description="Pass as before= for the next page")
+
+
+class ItemRef(Answer):
+    code: str
+    name: str
+
+
+class Extension(Answer):
+    days: int
+    reason: str | None
+
+
+class Rating(Answer):
+    score: int
+    name: str
+    comment: str | None
+
+
+class Step(Answer):
+    at: datetime | None
+    action: str
+    actor: str | None
+    from_status: str | None = Field(alias="from")
+    to_status: str | None = Field(alias="to")
+    note: str | None
+
+
+class Attached(Answer):
+    id: int
+    kind: str
+    media_id: str | None
+    url: str | None
+    text: str | None
+    stored: str = Field(description="none | pending | stored | failed")
+    stored_error: str | None
+    file: str | None = Field(description="Where to fetch it once stored")
+
+
+class Ticket(TicketSummary):
+    """The ticket with its timeline, attachments and rating."""
+
+    content: str
+    answers: list[dict[str, Any]]
+    location: dict[str, Any] | None
+    home_visit: bool
+    item: ItemRef | None
+    category: str | None
+    time_limit_days: int
+    handler: str | None
+    accepted_by: str | None
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    result: str | None
+    last_reply: str | None
+    extension: Extension | None
+    rating: Rating | None
+    redo_count: int
+    timeline: list[Step]
+    attachments: list[Attached]
+
+
+class TicketGone(Answer):
+    """Done, and the ticket is out of the caller's reach now (a handler who returned it)."""
+
+    number: str
+    status: str
+
+
+class Acted(RootModel[Ticket | TicketGone]):
+    """The ticket as it is now."""
+
+
+def _summary(t: TicketModel, today: date) -> dict[str, Any]:
     return {
         "number": t.number,
         "kind": t.kind,
@@ -112,181 +358,145 @@ def _summary(t: Ticket, today: date) -> dict[str, Any]:
         "village": t.village.name if t.village else None,
         "unit": t.unit.name if t.unit else None,
         "created_at": _iso(t.created_at),
-        "due_on": t.due_on.isoformat() if t.due_on else None,
+        "due_on": t.due_on,
         "overdue": tickets.is_overdue(t, today),
         "flagged": t.flagged,
         "urgent": t.urgent,
         "grid": t.grid.name if t.grid else None,
-        "contact": {"name": mask_name(t.contact_name), "phone": mask_phone(t.contact_phone)},
+        "contact": Contact(name=mask_name(t.contact_name), phone=mask_phone(t.contact_phone)),
     }
 
 
-async def _visible(member: StaffMember, number: str) -> Ticket | None:
-    if not (len(number) == 13 and number[8] == "-" and number.replace("-", "").isdigit()):
-        return None
+async def _visible(member: StaffMember, number: str) -> TicketModel | None:
     return (
-        await Ticket.filter(visible(member), number=number)
+        await TicketModel.filter(visible(member), number=number)
         .select_related("township", "village", "unit", "item", "handler", "accepted_by", "grid")
         .first()
     )
 
 
-async def _ticket(request: web.Request, member: StaffMember) -> Ticket:
-    found = await _visible(member, request.match_info["number"])
+async def _ticket(request: web.Request, member: StaffMember, number: str) -> TicketModel:
+    found = await _visible(member, number)
     # Another jurisdiction's ticket looks the same as no ticket at all.
     if found is None:
         raise refuse(404, texts.STAFF_TICKET_NOT_FOUND)
     return found
 
 
-async def _detail(request: web.Request, member: StaffMember, t: Ticket) -> dict[str, Any]:
+async def _detail(request: web.Request, member: StaffMember, t: TicketModel) -> Ticket:
     now = request.app[keys.CLOCK]()
-    body = _summary(t, local_day(now))
+    summary = _summary(t, local_day(now))
     whole = _handles(member, t)
     if whole and t.contact_phone:
         await AuditEntry.create(
             at=now, staff_id=member.id, action="view_contact", ticket_id=t.id, detail=t.number
         )
         log.info("contact shown", staff=member.username, ticket=t.number)
-        body["contact"] = {"name": t.contact_name, "phone": t.contact_phone}
+        summary["contact"] = Contact(name=t.contact_name, phone=t.contact_phone)
     events = await tickets.timeline(t.id)
     files = await tickets.attachments(t.id)
-    body |= {
-        "content": t.content,
-        "answers": t.answers,
-        "location": t.location,
-        "home_visit": t.home_visit,
-        "item": {"code": t.item.code, "name": t.item.name} if t.item else None,
-        "category": t.category,
-        "time_limit_days": t.time_limit_days,
-        "handler": t.handler.username if t.handler else None,
-        "accepted_by": t.accepted_by.username if t.accepted_by else None,
-        "accepted_at": _iso(t.accepted_at),
-        "resolved_at": _iso(t.resolved_at),
-        "closed_at": _iso(t.closed_at),
-        "result": t.result,
-        "last_reply": t.last_reply,
-        "extension": (
-            {"days": t.extension_days, "reason": t.extension_reason}
+    return Ticket(
+        **summary,
+        content=t.content,
+        answers=t.answers,
+        location=t.location,
+        home_visit=t.home_visit,
+        item=ItemRef(code=t.item.code, name=t.item.name) if t.item else None,
+        category=t.category,
+        time_limit_days=t.time_limit_days,
+        handler=t.handler.username if t.handler else None,
+        accepted_by=t.accepted_by.username if t.accepted_by else None,
+        accepted_at=_iso(t.accepted_at),
+        resolved_at=_iso(t.resolved_at),
+        closed_at=_iso(t.closed_at),
+        result=t.result,
+        last_reply=t.last_reply,
+        extension=(
+            Extension(days=t.extension_days, reason=t.extension_reason)
             if t.extension_days is not None
             else None
         ),
-        "rating": (
-            {
-                "score": t.rating,
-                "name": texts.RATINGS.get(t.rating, ""),
-                "comment": t.rating_comment,
-            }
+        rating=(
+            Rating(score=t.rating, name=texts.RATINGS.get(t.rating, ""), comment=t.rating_comment)
             if t.rating is not None
             else None
         ),
-        "redo_count": t.redo_count,
-        "timeline": [
-            {
-                "at": _iso(e.at),
-                "action": e.action,
-                "actor": e.staff.username if e.staff else e.actor,
-                "from": e.from_status,
-                "to": e.to_status,
-                "note": e.note,
-            }
+        redo_count=t.redo_count,
+        timeline=[
+            Step(
+                at=_iso(e.at),
+                action=e.action,
+                actor=e.staff.username if e.staff else e.actor,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                note=e.note,
+            )
             for e in events
         ],
-        "attachments": [
-            {
-                "id": a.id,
-                "kind": a.kind,
-                "media_id": a.media_id,
-                "url": a.url,
-                "text": a.text,
-                "stored": a.fetch,  # none | pending | stored | failed
-                "stored_error": a.fetch_error,
-                "file": (
+        attachments=[
+            Attached(
+                id=a.id,
+                kind=a.kind,
+                media_id=a.media_id,
+                url=a.url,
+                text=a.text,
+                stored=a.fetch,
+                stored_error=a.fetch_error,
+                file=(
                     f"/api/v1/tickets/{t.number}/attachments/{a.id}"
                     if a.fetch == "stored"
                     else None
                 ),
-            }
+            )
             for a in files
         ],
-    }
-    return body
+    )
 
 
-def _date(query: Any, field: str) -> date | None:
-    value = query.get(field)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise bad_field(field, "应为日期 YYYY-MM-DD") from None
-
-
-async def _filters(request: web.Request, q: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    query = request.query
-    known = {
-        "status", "kind", "township", "village", "unit", "overdue", "text", "from", "to",
-        "urgent", "grid",
-    }  # fmt: skip
-    only_fields(query, known | {"limit", "before"})
-    if "status" in query:
-        statuses = query["status"].split(",")
+async def _filters(
+    request: web.Request, query: TicketQuery, q: QuerySet[TicketModel]
+) -> QuerySet[TicketModel]:
+    if query.status is not None:
+        statuses = query.status.split(",")
         if "open" in statuses:
             statuses = [s for s in statuses if s != "open"] + list(tickets.OPEN)
-        if not set(statuses) <= set(tickets.STATUSES):
-            raise bad_field("status", "可选 " + "、".join(("open", *tickets.STATUSES)))
         q = q.filter(status__in=statuses)
-    if "kind" in query:
-        if query["kind"] not in tickets.KINDS:
-            raise bad_field("kind", "可选 " + "、".join(tickets.KINDS))
-        q = q.filter(kind=query["kind"])
-    if "township" in query:
-        place = await Township.get_or_none(name=query["township"])
+    if query.kind is not None:
+        q = q.filter(kind=query.kind)
+    if query.township is not None:
+        place = await Township.get_or_none(name=query.township)
         q = q.filter(township_id=place.id if place else -1)
-    if "village" in query:
-        village_ids = await Village.filter(name=query["village"]).values_list("id", flat=True)
+    if query.village is not None:
+        village_ids = await Village.filter(name=query.village).values_list("id", flat=True)
         q = q.filter(village_id__in=list(village_ids))
-    if "unit" in query:
-        unit = await Unit.get_or_none(name=query["unit"])
+    if query.unit is not None:
+        unit = await Unit.get_or_none(name=query.unit)
         q = q.filter(unit_id=unit.id if unit else -1)
-    if "overdue" in query:
-        if query["overdue"] not in ("true", "false"):
-            raise bad_field("overdue", "应为 true 或 false")
-        today = _today(request)
-        late = Q(status__in=tickets.OPEN, due_on__lt=today)
-        q = q.filter(late) if query["overdue"] == "true" else q.exclude(late)
-    if "urgent" in query:
-        if query["urgent"] not in ("true", "false"):
-            raise bad_field("urgent", "应为 true 或 false")
-        q = q.filter(urgent=query["urgent"] == "true")
-    if "grid" in query:
-        q = q.filter(grid__code=query["grid"])
-    if "text" in query:
-        words = query["text"].strip()[:50]
+    if query.overdue is not None:
+        late = Q(status__in=tickets.OPEN, due_on__lt=_today(request))
+        q = q.filter(late) if query.overdue == "true" else q.exclude(late)
+    if query.urgent is not None:
+        q = q.filter(urgent=query.urgent == "true")
+    if query.grid is not None:
+        q = q.filter(grid__code=query.grid)
+    if query.text is not None:
+        words = query.text.strip()[:50]
         if words:
             q = q.filter(Q(title__icontains=words) | Q(content__icontains=words) | Q(number=words))
-    start, end = _date(query, "from"), _date(query, "to")
-    if start:
-        q = q.filter(created_at__gte=datetime.combine(start, datetime.min.time(), BEIJING))
-    if end:
-        q = q.filter(created_at__lt=datetime.combine(end, datetime.max.time(), BEIJING))
+    if query.start:
+        q = q.filter(created_at__gte=datetime.combine(query.start, datetime.min.time(), BEIJING))
+    if query.end:
+        q = q.filter(created_at__lt=datetime.combine(query.end, datetime.max.time(), BEIJING))
     return q
 
 
 async def list_tickets(request: web.Request) -> web.Response:
     member = await caller(request)
-    settings = request.app[keys.SETTINGS].tickets
-    try:
-        limit = min(max(int(request.query.get("limit", settings.page_size)), 1), 100)
-        before = int(request.query["before"]) if "before" in request.query else None
-        if before is not None and not 0 < before < ID_LIMIT:
-            raise ValueError(before)
-    except ValueError:
-        raise bad_field("limit/before", "应为整数") from None
-    q = await _filters(request, Ticket.filter(visible(member)))
-    if before is not None:
-        q = q.filter(id__lt=before)
+    query = read_query(request, TicketQuery)
+    limit = query.limit or request.app[keys.SETTINGS].tickets.page_size
+    q = await _filters(request, query, TicketModel.filter(visible(member)))
+    if query.before is not None:
+        q = q.filter(id__lt=query.before)
     # Newest first by id: ids grow with time, and the index on (township, status, id)
     # answers one page without sorting the whole queue.
     rows = (
@@ -294,64 +504,53 @@ async def list_tickets(request: web.Request) -> web.Response:
     )
     today = _today(request)
     return respond(
-        {
-            "tickets": [_summary(t, today) for t in rows],
-            "next": str(rows[-1].id) if len(rows) == limit else None,
-        }
+        TicketList(
+            tickets=[TicketSummary(**_summary(t, today)) for t in rows],
+            next=str(rows[-1].id) if len(rows) == limit else None,
+        )
     )
 
 
 async def show(request: web.Request) -> web.Response:
     member = await caller(request)
-    ticket = await _ticket(request, member)
+    ref = read_path(request, TicketRef, texts.STAFF_TICKET_NOT_FOUND)
+    ticket = await _ticket(request, member, ref.number)
     return respond(await _detail(request, member, ticket))
 
 
 # Changing -------------------------------------------------------------------------------
 
 
-async def _change(action: str, body: dict[str, Any], ticket: Ticket) -> Change:
-    fields = ACTION_FIELDS[action]
-    only_fields(body, (f for f, _ in fields))
-    if action == "assign":
-        name = text_field(body, "unit", NOTE_MAX)
-        unit = await Unit.get_or_none(name=name)
+async def _change(action: str, given: BaseModel) -> Change:
+    if isinstance(given, Assign):
+        unit = await Unit.get_or_none(name=given.unit)
         if unit is None:
-            raise bad_field("unit", texts.STAFF_UNKNOWN_UNIT.format(name=name))
+            raise bad_field("unit", texts.STAFF_UNKNOWN_UNIT.format(name=given.unit))
         handler_id = None
-        if body.get("handler") is not None:
-            username = text_field(body, "handler", NOTE_MAX)
+        if given.handler is not None:
             handler = await Staff.get_or_none(
-                username=username, unit_id=unit.id, role="department_handler", active=True
+                username=given.handler, unit_id=unit.id, role="department_handler", active=True
             )
             if handler is None:
                 raise bad_field("handler", texts.STAFF_NOT_A_HANDLER.format(unit=unit.name))
             handler_id = handler.id
-        return Change(
-            action,
-            text_field(body, "note", NOTE_MAX, required=False),
-            unit_id=unit.id,
-            handler_id=handler_id,
-        )
-    if action == "request-extension":
-        days = body.get("days")
-        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
-            raise bad_field("days", f"应为 1 到 {MAX_EXTENSION_DAYS} 的整数（工作日）")
-        return Change(action, text_field(body, "reason", NOTE_MAX), days=days)
-    field, required = fields[0]
-    return Change(action, text_field(body, field, NOTE_MAX, required=required))
+        return Change(action, given.note or "", unit_id=unit.id, handler_id=handler_id)
+    if isinstance(given, RequestExtension):
+        return Change(action, given.reason, days=given.days)
+    (said,) = given.model_dump().values()
+    return Change(action, said or "")
 
 
 async def act(request: web.Request) -> web.Response:
     member = await caller(request)
     action = request.match_info["action"]
-    if action not in ACTION_ROLES:
-        raise refuse(404, texts.STAFF_NO_SUCH_ACTION.format(actions="、".join(ACTION_ROLES)))
-    ticket = await _ticket(request, member)
-    body = await json_object(request)
+    if action not in ACTIONS:
+        raise refuse(404, texts.STAFF_NO_SUCH_ACTION.format(actions="、".join(ACTIONS)))
+    ref = read_path(request, TicketRef, texts.STAFF_TICKET_NOT_FOUND)
+    ticket = await _ticket(request, member, ref.number)
     if member.role not in ACTION_ROLES[action]:
         raise refuse(403, texts.STAFF_FORBIDDEN_ROLE)
-    change = await _change(action, body, ticket)
+    change = await _change(action, await read_body(request, ACTIONS[action].body))
     app = request.app
     try:
         done = await tickets.act(
@@ -371,7 +570,7 @@ async def act(request: web.Request) -> web.Response:
     await wake(app[keys.REDIS])
     fresh = await _visible(member, ticket.number)
     if fresh is None:  # a handler who returned it no longer sees it
-        return respond({"number": ticket.number, "status": done[0].status})
+        return respond(TicketGone(number=ticket.number, status=done[0].status))
     return respond(await _detail(request, member, fresh))
 
 
@@ -391,19 +590,36 @@ def _conflict_words(action: str, exc: TicketConflict) -> str:
 async def attachment(request: web.Request) -> web.Response:
     """A stored photo or voice note, for staff who may see the ticket."""
     member = await caller(request)
-    ticket = await _ticket(request, member)
-    try:
-        file_id = int(request.match_info["file"])
-    except ValueError:
-        raise refuse(404, texts.STAFF_FILE_NOT_FOUND) from None
-    row = (
-        await Attachment.get_or_none(id=file_id, ticket_id=ticket.id, fetch="stored")
-        if 0 < file_id < ID_LIMIT
-        else None
-    )
+    ref = read_path(request, FileRef, texts.STAFF_FILE_NOT_FOUND)
+    ticket = await _ticket(request, member, ref.number)
+    row = await Attachment.get_or_none(id=ref.file, ticket_id=ticket.id, fetch="stored")
     if row is None or row.stored_path is None:
         raise refuse(404, texts.STAFF_FILE_NOT_FOUND)
     content = await request.app[keys.MEDIA_STORE].get(row.stored_path)
     if content is None:
         raise refuse(404, texts.STAFF_FILE_NOT_FOUND)
     return web.Response(body=content, content_type=row.content_type or "application/octet-stream")
+
+
+OPERATIONS = [
+    Operation(
+        "GET", "/tickets", list_tickets,
+        "Tickets within the caller's jurisdiction, newest first; contacts masked",
+        TicketList, query=TicketQuery,
+    ),
+    Operation(
+        "GET", "/tickets/{number}", show,
+        "A ticket with its timeline, attachments and rating; the phone number shown whole "
+        "(and the view audited) only to those handling it",
+        Ticket, params=TicketRef,
+    ),
+    Operation(
+        "POST", "/tickets/{number}/{action}", act, "", Acted, params=TicketRef,
+        refusals=(403, 409), variants=ACTIONS,
+    ),
+    Operation(
+        "GET", "/tickets/{number}/attachments/{file}", attachment,
+        "A report's photo or voice note as fetched from WeChat (see attachments[].file)",
+        None, params=FileRef,
+    ),
+]  # fmt: skip

@@ -1,0 +1,71 @@
+"""The staff API's refusals where the generated document and the handlers were made to
+agree: each bound the document states is the one the handler keeps, in the same words."""
+
+from __future__ import annotations
+
+from tests.conftest import Desk
+from tests.test_notices import NOTICE, login
+
+
+async def test_page_sizes_out_of_bounds_are_refused_not_clamped(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    for path in ("/api/v1/notices", "/api/v1/tickets"):
+        for bad in ("limit=101", "limit=0", "limit=+5", "limit=1&limit=2"):
+            resp = await desk.client.get(f"{path}?{bad}", headers=auth)
+            body = await resp.json()
+            assert resp.status == 400 and body["field"] == "limit", (path, bad, body)
+        resp = await desk.client.get(f"{path}?before=0", headers=auth)
+        assert resp.status == 400 and (await resp.json())["field"] == "before"
+        assert (await desk.client.get(f"{path}?limit=100", headers=auth)).status == 200
+
+
+async def test_a_county_notice_names_no_township_or_village(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    county = {k: v for k, v in NOTICE.items() if k != "township"} | {"scope": "county"}
+    for field in ("township", "village"):
+        resp = await desk.client.post("/api/v1/notices", json={**county, field: ""}, headers=auth)
+        body = await resp.json()
+        assert resp.status == 400 and body == {
+            "error": f"{field} 的值不对：全县范围不用填",
+            "field": field,
+        }
+    assert (await desk.client.post("/api/v1/notices", json=county, headers=auth)).status == 201
+
+
+async def test_path_values_that_name_nothing_are_not_found(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    for path, words in (
+        ("/api/v1/catalog/" + "X" * 300, "没有这个事项编码"),
+        ("/api/v1/catalog/%00", "没有这个事项编码"),
+        ("/api/v1/tickets/2026112-0001", "没有这个受理编号"),
+        ("/api/v1/grids/99999999999/workers", "没有这个网格"),
+        ("/api/v1/notices/0", "没有这条通知"),
+    ):
+        resp = await desk.client.get(path, headers=auth)
+        assert resp.status == 404 and (await resp.json())["error"] == words, path
+
+
+async def test_text_that_no_database_stores_is_refused_naming_the_field(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    resp = await desk.client.get("/api/v1/tickets?township=%00", headers=auth)
+    body = await resp.json()
+    assert resp.status == 400 and body["field"] == "township" and "\x00" not in body["error"]
+
+
+async def test_query_parameters_nobody_reads_are_refused_by_name(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    for path in ("/api/v1/notices", "/api/v1/tickets", "/api/v1/grids"):
+        resp = await desk.client.get(f"{path}?colour=red", headers=auth)
+        assert resp.status == 400 and "colour" in (await resp.json())["error"], path
+
+
+async def test_a_catalog_correction_says_what_active_takes(desk: Desk) -> None:
+    auth = await login(desk, "county", "county_admin")
+    items = await (await desk.client.get("/api/v1/catalog", headers=auth)).json()
+    url = f"/api/v1/catalog/{items['items'][0]['code']}"
+    for bad in ("yes", None):
+        resp = await desk.client.patch(url, json={"active": bad}, headers=auth)
+        assert resp.status == 400 and await resp.json() == {
+            "error": "active 的值不对：应为 true 或 false",
+            "field": "active",
+        }
