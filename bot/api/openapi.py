@@ -39,6 +39,8 @@ REFUSALS = {
     404: "Nothing by that name within the caller's jurisdiction.",
     409: "Not possible in its present state.",
     429: "Too many requests from this account (or failed logins): wait retry_after seconds.",
+    503: "A store (the database or Redis) is away or too slow: try again after retry_after "
+    "seconds.",
 }
 
 
@@ -47,7 +49,7 @@ class Refusal(BaseModel):
 
     error: str
     field: str | None = None
-    retry_after: int | None = None  # seconds, 429 only
+    retry_after: int | None = None  # seconds, 429 and 503 only
     ticket_status: str | None = None  # 409 on a ticket: where it stands now
 
 
@@ -150,7 +152,7 @@ def _operation(
     inline: Any,
     answer: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    codes = set(op.refusals)
+    codes = {*op.refusals, 503}  # any operation, when a store fails it
     if op.body is not None or op.variants or op.query is not None:
         codes.add(400)
     if op.params is not None:
@@ -191,7 +193,7 @@ def _refusal(code: int) -> dict[str, Any]:
         "description": REFUSALS[code],
         "content": {"application/json": {"schema": {"$ref": REF.format(model="Refusal")}}},
     }
-    if code == 429:
+    if code in (429, 503):
         answer["headers"] = {
             "Retry-After": {
                 "description": "Seconds to wait (also in the body as retry_after)",
