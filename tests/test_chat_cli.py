@@ -245,20 +245,10 @@ async def test_interactive_chat_prints_pushes(service: Service) -> None:
         # The banner's last line: by then chat follows the pushes.
         await _line_with(proc.stdout, "第一次用", timeout=10)
 
-        # Push as the service would: a token from the sandbox, then custom/send.
-        settings = load_settings(ROOT / "settings.toml", overrides={"data_dir": service.data_dir})
-        sandbox = f"{service.base}/sandbox/cgi-bin"
-        async with aiohttp.ClientSession() as http:
-            async with http.post(
-                f"{sandbox}/stable_token",
-                json={
-                    "grant_type": "client_credential",
-                    "appid": settings.wechat.appid,
-                    "secret": settings.wechat.secret,
-                },
-            ) as resp:
-                token = (await resp.json())["access_token"]
-            for path, body in [
+        # Pushed as the service would: a token from the sandbox, then the send.
+        await _send_as_service(
+            service,
+            [
                 (
                     "message/custom/send",
                     {
@@ -286,11 +276,8 @@ async def test_interactive_chat_prints_pushes(service: Service) -> None:
                         },
                     },
                 ),
-            ]:
-                async with http.post(
-                    f"{sandbox}/{path}", params={"access_token": token}, json=body
-                ) as resp:
-                    assert (await resp.json())["errcode"] == 0
+            ],
+        )
 
         text_push = await _line_with(proc.stdout, "公众号(推送)> 您的证件已办好", timeout=5)
         template_push = await _line_with(proc.stdout, "已受理", timeout=5)
@@ -306,9 +293,8 @@ async def test_interactive_chat_prints_pushes(service: Service) -> None:
             await proc.wait()
 
 
-async def _push(service: Service, openid: str, *texts: str) -> None:
-    """Push customer-service messages to ``openid`` as the service would: a token from
-    the sandbox, then custom/send."""
+async def _send_as_service(service: Service, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    """Call the sandbox's WeChat API as the service would: a token, then each send."""
     settings = load_settings(ROOT / "settings.toml", overrides={"data_dir": service.data_dir})
     sandbox = f"{service.base}/sandbox/cgi-bin"
     async with aiohttp.ClientSession() as http:
@@ -321,12 +307,22 @@ async def _push(service: Service, openid: str, *texts: str) -> None:
             },
         ) as resp:
             token = (await resp.json())["access_token"]
-        for text in texts:
-            body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        for path, body in calls:
             async with http.post(
-                f"{sandbox}/message/custom/send", params={"access_token": token}, json=body
+                f"{sandbox}/{path}", params={"access_token": token}, json=body
             ) as resp:
                 assert (await resp.json())["errcode"] == 0
+
+
+async def _push(service: Service, openid: str, *texts: str) -> None:
+    """Customer-service messages to ``openid``, as the service would send them."""
+    await _send_as_service(
+        service,
+        [
+            ("message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": t}})
+            for t in texts
+        ],
+    )
 
 
 MISSED = "chat 没开的时候"  # the heading over pushes that arrived while chat was closed

@@ -21,12 +21,22 @@ PASSWORD = "a-long-password"
 
 
 @pytest.fixture
-async def own_redis_desk(make_desk: DeskFactory) -> AsyncIterator[tuple[Desk, int]]:
+async def own_redis_desk(
+    make_desk: DeskFactory, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Desk, int]]:
     """A service on an embedded Redis of its own (the one-machine default), and that
-    server's pid, for the test to stop, resume or kill; resumed whatever happens."""
+    server's pid, for the test to stop, resume or kill; resumed whatever happens. Never
+    the Redis server the suite's second pass runs on: the environment's URL would win
+    over the test's own setting, so it is taken away first."""
+    monkeypatch.delenv("TOWNSHIP_REDIS__URL", raising=False)
     desk: Desk = await make_desk(redis={"url": ""})
+    settings = desk.app[keys.SETTINGS]
+    assert settings.redis.url == ""
     with use(desk.app[keys.DATABASE]):
         await staff.add("county", "county_admin", PASSWORD, None, None)
+    owned = str((settings.data_dir / "redis" / "redis.sock").resolve())
+    used = desk.app[keys.REDIS].connection_pool.connection_kwargs.get("path")
+    assert used == owned, "not the embedded Redis of this test's data folder"
     pid = int((await desk.app[keys.REDIS].info("server"))["process_id"])
     try:
         yield desk, pid
