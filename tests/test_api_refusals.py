@@ -69,3 +69,24 @@ async def test_a_catalog_correction_says_what_active_takes(desk: Desk) -> None:
             "error": "active 的值不对：应为 true 或 false",
             "field": "active",
         }
+
+
+async def test_numbers_json_cannot_hold_are_refused_naming_the_field(desk: Desk) -> None:
+    """NaN, Infinity and 1e400 are not numbers a place can have (issue 11, finding 4): a
+    400 naming the field, and no grid made."""
+    auth = await login(desk)
+    body = (
+        '{"code": "SY-NAN", "name": "试验网格", "township": "桑园镇", "village": "东街社区",'
+        ' "latitude": %s, "longitude": 116.39}'
+    )
+    for number in ("NaN", "Infinity", "-Infinity", "1e400"):
+        resp = await desk.client.post(
+            "/api/v1/grids",
+            data=body % number,
+            headers={**auth, "Content-Type": "application/json"},
+        )
+        assert resp.status == 400, number
+        refusal = await resp.json()
+        assert refusal["field"] == "latitude", refusal
+    grids = await (await desk.client.get("/api/v1/grids?township=桑园镇", headers=auth)).json()
+    assert "SY-NAN" not in str(grids)
