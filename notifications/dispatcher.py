@@ -202,6 +202,7 @@ class Dispatcher:
             self.owner,
             channel=channel.name,
             now=self._clock(),
+            clock=self._clock,
             lease=self._lease,
             limit=self._settings.mass_batch,
         )

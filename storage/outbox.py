@@ -11,7 +11,7 @@ them again.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -331,7 +331,13 @@ async def _claim_sqlite(conn: BaseDBAsyncClient, ask: _ClaimAsk) -> list[dict[st
 
 
 async def claim_together(
-    owner: str, *, channel: str, now: datetime, lease: timedelta, limit: int
+    owner: str,
+    *,
+    channel: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    clock: Callable[[], datetime] | None = None,
 ) -> list[Claimed]:
     """Like :func:`claim`, for a channel that sends to many people in one call and to two
     at least (WeChat's mass send): one source a claim, one claimer at a time.
@@ -347,6 +353,11 @@ async def claim_together(
             await tx.execute_query(
                 "SELECT pg_advisory_xact_lock(hashtext($1))", [f"outbox:claim:{channel}"]
             )
+            if clock is not None:
+                # The time once our turn came: a claimer before us may have given one
+                # back as due at its own (later) time, and it must be due for us too, or
+                # its partner goes alone and the one given back after it.
+                now = clock()
         # On SQLite the claim's UPDATE is the transaction's first statement: it takes the
         # database's write lock, and other claimers wait until this one commits.
         claimed = await claim(
