@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -87,6 +88,8 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
     request that fails (a store away or too slow) is a 503 saying when to try again."""
     with use(request.app[keys.DATABASE]):
         try:
+            if request.path.startswith(api.PREFIX):
+                return await _within_deadline(request, handler)
             response: web.StreamResponse = await handler(request)
             return response
         except web.HTTPException:
@@ -94,6 +97,29 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
         except Exception:
             log.exception("request failed", path=request.path)
             return _unavailable(request)
+
+
+async def _within_deadline(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A staff request answered within ``http.staff_deadline`` seconds, or a 503.
+
+    The handler runs as a task of its own, which is abandoned (cancelled, and left to
+    unwind by itself) when time is up: unwinding a transaction on a database that stopped
+    answering would wait on that database too. What it was doing either committed or did
+    not; a retry with the same Idempotency-Key finds out which (bot.api.tickets)."""
+    work = asyncio.ensure_future(handler(request))
+    done, _ = await asyncio.wait({work}, timeout=request.app[keys.SETTINGS].http.staff_deadline)
+    if work in done:
+        response: web.StreamResponse = work.result()
+        return response
+    work.cancel()
+    work.add_done_callback(_abandoned)
+    log.warning("staff request over its deadline; answered 503", path=request.path)
+    return _unavailable(request)
+
+
+def _abandoned(work: asyncio.Future[web.StreamResponse]) -> None:
+    if not work.cancelled() and work.exception() is not None:
+        log.warning("abandoned staff request failed", error=type(work.exception()).__name__)
 
 
 def _unavailable(request: web.Request) -> web.Response:

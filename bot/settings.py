@@ -52,6 +52,7 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     max_body_bytes: int = Field(65536, ge=1024, le=10 * 1024 * 1024)
+    staff_deadline: float = Field(2.0, gt=0, le=60)
 
 
 class WeChatSettings(_Section):
@@ -90,6 +91,8 @@ class WeChatSettings(_Section):
 
 class DatabaseSettings(_Section):
     url: str = ""
+    connect_timeout: float = Field(2.0, gt=0, le=60)
+    command_timeout: float = Field(10.0, gt=0, le=600)
 
     @field_validator("url")
     @classmethod
@@ -219,6 +222,8 @@ class StaffSettings(_Section):
     token_hours: float = Field(12.0, gt=0, le=24 * 30)
     requests_per_second: float = Field(10.0, ge=0, le=10_000)
     request_burst: int = Field(60, ge=1, le=100_000)
+    idempotency_hours: float = Field(24.0, gt=0, le=24 * 30)
+    repeat_window_seconds: float = Field(60.0, ge=0, le=3600)
 
 
 class LoggingSettings(_Section):

@@ -194,6 +194,8 @@ CHANNEL_NAMES = {
 }
 STAFF_TOO_MANY_FAILURES = "登录失败次数太多，请 15 分钟后再试"
 STAFF_TOO_FAST = "请求太频繁，请 {seconds} 秒后再试"
+STAFF_KEY_REUSED = "这个 Idempotency-Key 刚用于另一个请求，请换一个"
+STAFF_KEY_BAD = "Idempotency-Key 应为 1 到 100 个可见的英文字符"
 STAFF_UNAVAILABLE = "服务暂时不可用，请 {seconds} 秒后再试"
 STAFF_SCHEDULE_PAST = "scheduled_at 已经过去了"
 STAFF_SCHEDULE_FAR = "scheduled_at 不对：最多提前一年安排"

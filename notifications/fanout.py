@@ -66,9 +66,7 @@ class NoticeRendering:
 
     async def payload(self, notice: Notice) -> tuple[str, dict[str, Any]]:
         """The first channel to try and the payload of every delivery of ``notice``."""
-        township = (
-            await Township.get_or_none(id=notice.township_id) if notice.township_id else None
-        )
+        township = await Township.get_or_none(id=notice.township_id) if notice.township_id else None
         route = self.route_for(notice.area)
         return route.first, route.payload(self.push(notice, township.name if township else None))
 

@@ -1,5 +1,6 @@
 """Time passing on tickets: a resolved request nobody rated is closed after the settings'
-days (DESIGN: "closed (rated, or automatically after 7 days unrated)")."""
+days (DESIGN: "closed (rated, or automatically after 7 days unrated)"), and staff actions'
+remembered answers are forgotten once their Idempotency-Keys can no longer be retried."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tortoise.context import TortoiseContext
 
 from notifications.rounds import Worker
 from notifications.ticket_updates import TicketRendering
-from storage import tickets
+from storage import staff_requests, tickets
 from storage.tickets import Actor, Change, TicketConflict
 from storage.workdays import WorkCalendar
 
@@ -29,16 +30,19 @@ class TicketSweeper(Worker):
         calendar: WorkCalendar,
         rendering: TicketRendering,
         close_after: timedelta,
+        keep_requests: timedelta,
         poll_seconds: float,
     ) -> None:
         self._clock = clock
         self._calendar = calendar
         self._rendering = rendering
         self._close_after = close_after
+        self._keep_requests = keep_requests
         super().__init__(database=database, poll_seconds=poll_seconds, name="ticket clock")
 
     async def step(self) -> bool:
-        """Close one batch of unrated tickets; True when there may be more."""
+        """Close one batch of unrated tickets and forget one batch of staff answers past
+        keeping; True when there may be more."""
         now = self._clock()
         numbers = await tickets.due_for_auto_close(now, self._close_after, BATCH)
         for number in numbers:
@@ -54,4 +58,5 @@ class TicketSweeper(Worker):
             except TicketConflict:  # rated or reopened a moment ago: nothing to close
                 continue
             log.info("ticket closed unrated", ticket=number)
-        return len(numbers) == BATCH
+        forgotten = await staff_requests.forget_before(now - self._keep_requests, BATCH)
+        return len(numbers) == BATCH or forgotten == BATCH

@@ -6,20 +6,37 @@ import asyncio
 import contextlib
 import fcntl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import asyncpg
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate
 
 MODELS = ["storage.models"]
 
 
-def tortoise_config(url: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Deadlines:
+    """How long PostgreSQL may take to open a connection, and to run any one statement
+    (seconds): a server that stopped answering fails the call instead of holding it, and
+    whoever made it for ever."""
+
+    connect: float
+    command: float
+
+
+def tortoise_config(url: str, deadlines: Deadlines | None = None) -> dict[str, Any]:
     """The tortoise-orm configuration for a database URL (sqlite://PATH or postgres://...)."""
+    connection: str | dict[str, Any] = url
+    if deadlines is not None and url.startswith(("postgres://", "asyncpg://")):
+        connection = expand_db_url(url)
+        connection["credentials"]["timeout"] = deadlines.connect
+        connection["credentials"]["command_timeout"] = deadlines.command
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODELS,
@@ -50,16 +67,19 @@ async def apply_migrations(url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def open_database(
-    url: str, *, prepare: Callable[[], Awaitable[object]] | None = None
+    url: str,
+    *,
+    prepare: Callable[[], Awaitable[object]] | None = None,
+    deadlines: Deadlines | None = None,
 ) -> AsyncIterator[TortoiseContext]:
     """Migrate and ``prepare`` (e.g. load the demo data), one process at a time, then yield
     a tortoise context the caller makes current around its queries (see :func:`use`)."""
     ctx = TortoiseContext()
     try:  # a failed start-up closes its connections too, or aiosqlite's thread lingers
-        async with _startup_lock(url):
+        async with _startup_lock(url, deadlines):
             await apply_migrations(url)
             with use(ctx):
-                await ctx.init(config=tortoise_config(url))
+                await ctx.init(config=tortoise_config(url, deadlines))
                 if prepare is not None:
                     await prepare()
         yield ctx
@@ -72,9 +92,12 @@ _MIGRATION_LOCK = 0x70776E73
 
 
 @contextlib.asynccontextmanager
-async def _startup_lock(url: str) -> AsyncIterator[None]:
+async def _startup_lock(url: str, deadlines: Deadlines | None) -> AsyncIterator[None]:
     if url.startswith(("postgres://", "asyncpg://")):
-        conn = await asyncpg.connect("postgres://" + url.split("://", 1)[1].split("?", 1)[0])
+        conn = await asyncpg.connect(
+            "postgres://" + url.split("://", 1)[1].split("?", 1)[0],
+            timeout=deadlines.connect if deadlines else 60,
+        )
         try:
             await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
             yield

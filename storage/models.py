@@ -595,3 +595,28 @@ class Visit(Model):
     class Meta:
         table = "visit"
         indexes = (("grid_id", "id"),)
+
+
+class StaffRequest(Model):
+    """A staff action as first answered, so that the same action sent again (a retry
+    after a lost answer, a double click) gets that answer instead of being done twice.
+    Written in the same transaction as the action itself: the action happened exactly
+    when this row exists."""
+
+    id = fields.BigIntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="requests", on_delete=fields.CASCADE
+    )
+    staff_id: int
+    # The client's Idempotency-Key, or "same:" and the fingerprint when it sent none.
+    key = fields.CharField(max_length=100)
+    fingerprint = fields.CharField(max_length=64)  # sha256 of method, path and body
+    at = fields.DatetimeField()
+    status = fields.SmallIntField()
+    content_type = fields.CharField(max_length=64, default="application/json")
+    answer = fields.TextField(default="")
+
+    class Meta:
+        table = "staff_request"
+        unique_together = (("staff_id", "key"),)
+        indexes = (("at",),)

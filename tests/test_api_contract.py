@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,8 +115,13 @@ def contract(
 
 
 def realistic(case: schemathesis.Case[Any], places: Places) -> None:
-    """A valid draft or grid names a township (and village) that exists, and a schedule
-    falls within the coming year: the rest of the request is as generated."""
+    """A valid action carries a fresh Idempotency-Key; a valid draft or grid names a township
+    (and village) that exists, and a schedule falls within the coming year: the rest of the
+    request is as generated."""
+    if case.headers and "Idempotency-Key" in case.headers:
+        # A new key for each action, as a client makes one (generated keys repeat, and a
+        # key sent again with another body is rightly refused).
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex
     body = case.body
     if case.method != "POST" or case.path not in ("/notices", "/grids"):
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.api import auth, catalog, grids, me, notices, openapi, tickets
+from bot.api.once import done_once
 from bot.api.routes import Operation
 
 PREFIX = "/api/v1"
@@ -23,4 +24,6 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(f"{PREFIX}/openapi.json", openapi.handler(OPERATIONS))
     for op in OPERATIONS:
-        r.add_route(op.method, PREFIX + op.path, op.handler)
+        changes = op.method in ("POST", "PUT", "PATCH", "DELETE") and op.login
+        handler = done_once(op.handler, op.same_body_is_retry) if changes else op.handler
+        r.add_route(op.method, PREFIX + op.path, handler)

@@ -84,6 +84,11 @@ async def _member(request: web.Request) -> StaffMember:
     return member
 
 
+async def member_of(request: web.Request) -> StaffMember:
+    """The staff member making this request, or 401; their budget is not spent."""
+    return await _member(request)
+
+
 async def _within_budget(request: web.Request, member: StaffMember) -> None:
     """429 when this account has used up its requests for now: a leaked token, or a
     script gone wrong, cannot read the county's records as fast as the database gives

@@ -19,6 +19,7 @@ def refuse(status: int, message: str, **extra: Any) -> web.HTTPException:
         403: web.HTTPForbidden,
         404: web.HTTPNotFound,
         409: web.HTTPConflict,
+        422: web.HTTPUnprocessableEntity,
         429: web.HTTPTooManyRequests,
     }[status]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

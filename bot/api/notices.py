@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any, Literal, cast
 
 import structlog
@@ -27,6 +28,7 @@ from bot.api.fields import (
     words,
 )
 from bot.api.inputs import read_body, read_path, read_query
+from bot.api.once import after_commit
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
 from bot.logs import short_openid
@@ -473,7 +475,7 @@ async def resend(request: web.Request) -> web.Response:
     if not count:
         raise refuse(409, texts.STAFF_NOTHING_TO_RESEND)
     log.info("notice resent", notice=notice.id, staff=member.username, deliveries=count)
-    await wake(request.app[keys.REDIS])
+    await after_commit(request, partial(wake, request.app[keys.REDIS]))
     return await _as_it_is_now(notice.id)
 
 

@@ -38,9 +38,23 @@ REFUSALS = {
     403: "Not allowed for this role or outside this jurisdiction.",
     404: "Nothing by that name within the caller's jurisdiction.",
     409: "Not possible in its present state.",
+    422: "The Idempotency-Key was used a moment ago for a different request.",
     429: "Too many requests from this account (or failed logins): wait retry_after seconds.",
     503: "A store (the database or Redis) is away or too slow: try again after retry_after "
     "seconds.",
+}
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any string of your choosing, new for each action (a UUID): the same "
+    "action sent again with the same key within `[staff] idempotency_hours` is not done "
+    "again, and gets the first answer, marked `Idempotent-Replayed: true`. Without a key, "
+    "a ticket's action with the same body from the same account within "
+    "`repeat_window_seconds` counts as sent again.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,100}$"},
 }
 
 
@@ -161,6 +175,9 @@ def _operation(
         codes.add(401)
         if op.budget:
             codes.add(429)
+    changes = op.login and op.method in ("POST", "PUT", "PATCH", "DELETE")
+    if changes:
+        codes |= {400, 422}
     responses: dict[str, Any] = {str(op.status): _success(op, answer)}
     for code in sorted(codes):
         responses[str(code)] = _refusal(code)
@@ -172,6 +189,7 @@ def _operation(
     parameters = [
         *_parameters(op.params, "path", inline),
         *_parameters(op.query, "query", inline),
+        *([IDEMPOTENCY_KEY] if changes else []),
     ]
     if parameters:
         item["parameters"] = parameters

@@ -32,6 +32,10 @@ class Operation:
     login: bool = True  # needs a bearer token (401)
     budget: bool = True  # counted against the account's request budget (429)
     description: str = ""
+    # The same body from the same account a moment later is a retry, not a second action
+    # (bot.api.once); without it only an Idempotency-Key says so (an invite asked for
+    # twice is two invites).
+    same_body_is_retry: bool = False
     # For one route that stands for several documented ones ({action}): each variant's
     # path, summary and body.
     variants: Mapping[str, Variant] = field(default_factory=dict)

@@ -5,6 +5,7 @@ handling the ticket, and every such view recorded."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -32,6 +33,7 @@ from bot.api.fields import (
     words,
 )
 from bot.api.inputs import read_body, read_path, read_query
+from bot.api.once import after_commit
 from bot.api.responses import respond
 from bot.api.routes import Operation, Variant, roles
 from conversations import texts
@@ -567,7 +569,7 @@ async def act(request: web.Request) -> web.Response:
     if done is None:  # returned or reassigned out of their reach a moment ago
         raise refuse(404, texts.STAFF_TICKET_NOT_FOUND)
     log.info("ticket changed", ticket=ticket.number, action=action, staff=member.username)
-    await wake(app[keys.REDIS])
+    await after_commit(request, partial(wake, app[keys.REDIS]))
     fresh = await _visible(member, ticket.number)
     if fresh is None:  # a handler who returned it no longer sees it
         return respond(TicketGone(number=ticket.number, status=done[0].status))
@@ -615,7 +617,7 @@ OPERATIONS = [
     ),
     Operation(
         "POST", "/tickets/{number}/{action}", act, "", Acted, params=TicketRef,
-        refusals=(403, 409), variants=ACTIONS,
+        refusals=(403, 409), variants=ACTIONS, same_body_is_retry=True,
     ),
     Operation(
         "GET", "/tickets/{number}/attachments/{file}", attachment,

@@ -14,7 +14,7 @@ from tortoise.exceptions import BaseORMException
 from bot import keys
 from bot.settings import StartupError, without_password
 from storage import demo
-from storage.db import open_database
+from storage.db import Deadlines, open_database
 from storage.models import Township
 
 log = structlog.get_logger(__name__)
@@ -52,7 +52,14 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     async with contextlib.AsyncExitStack() as stack:
         try:
             app[keys.DATABASE] = await stack.enter_async_context(
-                open_database(url, prepare=prepare)
+                open_database(
+                    url,
+                    prepare=prepare,
+                    deadlines=Deadlines(
+                        connect=settings.database.connect_timeout,
+                        command=settings.database.command_timeout,
+                    ),
+                )
             )
         except FileNotFoundError as exc:
             raise StartupError(f"a file the service needs is missing: {exc.filename}") from exc

@@ -87,6 +87,7 @@ async def ticket_sweeper(app: web.Application) -> AsyncIterator[None]:
         calendar=app[keys.WORK_CALENDAR],
         rendering=app[keys.TICKET_RENDERING],
         close_after=timedelta(days=ts.auto_close_days),
+        keep_requests=timedelta(hours=app[keys.SETTINGS].staff.idempotency_hours),
         poll_seconds=ts.sweep_seconds,
     )
     async for _ in _run(app, worker):
