@@ -8,11 +8,12 @@ nothing. It never holds a database transaction across an HTTP call.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import redis.asyncio as aioredis
@@ -88,6 +89,9 @@ class Dispatcher:
         self._unwanted = unwanted
         self._halt = halt
         self._decisions: dict[int, policy.Decision] = {}
+        # Claimed by a round that failed part-way (the database went away): given back at
+        # the next round rather than left until their lease runs out.
+        self._stranded: set[int] = set()
         # (channel, outcome) -> attempts this process made, for /metrics.
         self.outcomes: Counter[tuple[str, str]] = Counter()
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
@@ -149,6 +153,7 @@ class Dispatcher:
         The database sees a few statements per batch, not per delivery: attempts are
         recorded for the whole batch before any call, and results written together after.
         """
+        await self._give_back_stranded()
         paused = await self.paused_channels()
         together = 0
         for channel in self._together:
@@ -164,15 +169,44 @@ class Dispatcher:
         )
         if not claimed:
             return together
-        ready = await self._screen(claimed)
-        ready = await self._take_over(ready)
-        ready = await self._cool_down(ready)
-        await outbox.start_attempts(ready, self.owner, self._clock())
+        with self._stranded_on_failure(claimed):
+            ready = await self._screen(claimed)
+            ready = await self._take_over(ready)
+            ready = await self._cool_down(ready)
+            await outbox.start_attempts(ready, self.owner, self._clock())
 
-        results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
-        await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
+            results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
+            await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
         return together + len(claimed)
+
+    @contextlib.contextmanager
+    def _stranded_on_failure(self, claimed: list[Claimed]) -> Iterator[None]:
+        """Remember a batch whose round fails (the database gone mid-round), so that the
+        next round gives back what is still held instead of waiting for the lease."""
+        try:
+            yield
+        except Exception:
+            self._stranded.update(d.id for d in claimed)
+            raise
+
+    async def _give_back_stranded(self) -> None:
+        """Deliveries a failed round left claimed are due again now. One whose send had
+        begun is then taken over as after a crash (_take_over): sent again only where
+        WeChat drops repeats."""
+        if not self._stranded:
+            return
+        # Taken out before the wait, so that no other lane gives the same rows back after
+        # one of them has claimed them again.
+        ids = sorted(self._stranded)
+        self._stranded.clear()
+        try:
+            given = await outbox.give_back(ids, self.owner, self._clock())
+        except Exception:
+            self._stranded.update(ids)
+            raise
+        if given:
+            log.info("deliveries of a failed round given back", count=given)
 
     async def _send_in_turn(self, delivery: Claimed) -> outbox.Result:
         """Send one delivery when a place among the calls in flight is free."""
@@ -208,6 +242,10 @@ class Dispatcher:
         )
         if not claimed:
             return 0
+        with self._stranded_on_failure(claimed):
+            return await self._send_claimed_together(channel, claimed)
+
+    async def _send_claimed_together(self, channel: Channel, claimed: list[Claimed]) -> int:
         ready = await self._screen(claimed)
         lost = await outbox.takeovers([d.id for d in ready])
         now = self._clock()

@@ -25,9 +25,10 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 
-from bot import keys
-from bot.app import create_app
+from bot import keys, logs
+from bot.app import AccessLogger, create_app
 from bot.settings import Settings, load_settings
 from conversations.flows import FlowRegistry
 from storage.clock import BEIJING
@@ -81,6 +82,14 @@ def migrated() -> Iterator[Path | None]:
     template = folder / "template.sqlite3"
     asyncio.run(apply_migrations(f"sqlite://{template}"))
     yield template
+
+
+@pytest.fixture(autouse=True)
+def production_logging() -> None:
+    """Log through the service's own pipeline (bot.logs: masking, plain tracebacks), not
+    structlog's development defaults, whose tracebacks list every local variable and take
+    long enough to render to hold the event loop past WeChat's budget."""
+    logs.configure("info")
 
 
 @pytest.fixture
@@ -274,6 +283,14 @@ class Desk:
 DeskFactory = Callable[..., Any]
 
 
+class ServedAsInProduction(TestServer):
+    """With the access log `township serve` writes (method, path, status), not aiohttp's
+    default, which writes the query string."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return web.AppRunner(self.app, access_log_class=AccessLogger, **kwargs)
+
+
 @pytest.fixture
 def make_desk(aiohttp_client: Any, make_settings: SettingsFactory, clock: FakeClock) -> DeskFactory:
     async def make(
@@ -282,7 +299,7 @@ def make_desk(aiohttp_client: Any, make_settings: SettingsFactory, clock: FakeCl
         wechat_overrides = {"mode": mode, **overrides.pop("wechat", {})}
         settings = make_settings(wechat=wechat_overrides, **overrides)
         app = create_app(settings, clock=clock, flows=flows)
-        client = await aiohttp_client(app)
+        client = await aiohttp_client(ServedAsInProduction(app))
         sim = Simulator(token=TOKEN, appid=APPID, aes_key=AES_KEY, mode=mode)
         return Desk(client, sim, clock, app)
 
