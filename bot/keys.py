@@ -20,6 +20,7 @@ from notifications.media_fetcher import MediaFetcher
 from notifications.ticket_updates import TicketRendering
 from storage.media_files import MediaStore
 from storage.ratelimit import RateLimit
+from storage.redis_loss import RedisLoss
 from storage.workdays import WorkCalendar
 from wechat.client import WeChatAPI
 from wechat.sandbox import SandboxState
@@ -39,6 +40,7 @@ WECHAT = web.AppKey("wechat", WeChatAPI)
 CIPHER = web.AppKey("cipher", Cipher)
 SCHEDULER = web.AppKey("scheduler", aiojobs.Scheduler)
 TURNS = web.AppKey("turns", TurnRunner)
+REDIS_LOSS = web.AppKey("redis_loss", RedisLoss)
 SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)

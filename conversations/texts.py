@@ -60,6 +60,7 @@ VOICE_NOT_RECOGNISED = "这段语音没有听清，请再说一遍，或者打�
 TOO_MANY_MISSES = "如果不方便操作，回复“人工”找工作人员帮忙，回复“取消”结束。"
 UNSUPPORTED = "暂不支持这种消息。"
 SESSION_EXPIRED = "您有{minutes}分钟没有回复，刚才的事项已经结束，需要时请重新选择。"
+CONVERSATION_RESTORED = "（刚才系统中断了一下，您已填写的内容都还在，我们接着办。）"
 FLOW_CHANGED = "抱歉，服务刚刚更新，刚才的事项需要重新开始。"
 SORRY_ERROR = "抱歉，系统出了点问题，请稍后再试，或拨打 {hotline}。"
 TOO_FAST = "您发消息太快了，刚才这条没有处理。请稍等一会儿再发。"

@@ -620,3 +620,21 @@ class StaffRequest(Model):
         table = "staff_request"
         unique_together = (("staff_id", "key"),)
         indexes = (("at",),)
+
+
+class ConversationDraft(Model):
+    """The conversation of a person in the middle of something (an application, a
+    complaint), kept beside the session in Redis, so that what they typed survives a Redis
+    that was lost or wiped. Gone when the conversation ends."""
+
+    id = fields.BigIntField(primary_key=True)
+    appid = fields.CharField(max_length=32)
+    openid = fields.CharField(max_length=64)
+    revision = fields.IntField()  # the session's, to tell which copy is newer
+    session = fields.TextField()  # conversations.session.Session as JSON
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "conversation_draft"
+        unique_together = (("appid", "openid"),)
+        indexes = (("updated_at",),)
