@@ -20,7 +20,6 @@ from bot.api.errors import bad_field, refuse
 from bot.api.fields import (
     DIGITS,
     ID_MAX,
-    NO_NUL,
     STRIP,
     STRIP_MAYBE,
     WHOLE,
@@ -29,6 +28,8 @@ from bot.api.fields import (
     QueryShape,
     Shape,
     Why,
+    column_max,
+    filter_of,
     maybe_words,
     words,
 )
@@ -41,7 +42,7 @@ from conversations.answers import mask_phone
 from notifications.dispatcher import wake
 from storage import tickets
 from storage.clock import BEIJING, local_day
-from storage.models import Attachment, AuditEntry, Staff, Township, Unit, Village
+from storage.models import Attachment, AuditEntry, Grid, Staff, Township, Unit, Village
 from storage.models import Ticket as TicketModel
 from storage.staff import StaffMember
 from storage.tickets import Actor, Change, TicketConflict
@@ -80,11 +81,14 @@ class Reject(Shape):
 
 class Assign(Shape):
     unit: Annotated[
-        str, words(NOTE_MAX), STRIP, Field(description="A responsible unit's name (GET /units)")
+        str,
+        words(column_max(Unit, "name")),
+        STRIP,
+        Field(description="A responsible unit's name (GET /units)"),
     ]
     handler: Annotated[
         str | None,
-        words(NOTE_MAX),
+        words(column_max(Staff, "username")),
         STRIP_MAYBE,
         Field(description="The username of a department handler of that unit"),
     ] = None
@@ -179,7 +183,8 @@ def mask_name(name: str) -> str:
 
 _STATUS = "|".join(("open", *tickets.STATUSES))
 _CHOICES = Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(("open", *tickets.STATUSES))))
-Filter = Annotated[str | None, Field(pattern=NO_NUL)]
+# A search phrase: longer than anyone types, shorter than a page.
+SEARCH_MAX = 100
 _DATE = Why(texts.STAFF_WHY_DATE)
 TrueOrFalse = Annotated[Literal["true", "false"] | None, Why(texts.STAFF_WHY_BOOL)]
 
@@ -197,14 +202,18 @@ class TicketQuery(QueryShape):
         Literal[tickets.KINDS] | None,  # type: ignore[valid-type]
         Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(tickets.KINDS))),
     ] = None
-    township: Filter = None
-    village: Filter = None
-    unit: Filter = None
-    grid: Annotated[str | None, Field(pattern=NO_NUL, description="A grid's code")] = None
+    township: Annotated[str | None, filter_of(column_max(Township, "name"))] = None
+    village: Annotated[str | None, filter_of(column_max(Village, "name"))] = None
+    unit: Annotated[str | None, filter_of(column_max(Unit, "name"))] = None
+    grid: Annotated[
+        str | None, filter_of(column_max(Grid, "code")), Field(description="A grid's code")
+    ] = None
     overdue: Annotated[TrueOrFalse, Field(description="Open and past its deadline (督办)")] = None
     urgent: TrueOrFalse = None
     text: Annotated[
-        str | None, Field(pattern=NO_NUL, description="In the title, the words, or the number")
+        str | None,
+        filter_of(SEARCH_MAX),
+        Field(description="In the title, the words, or the number"),
     ] = None
     start: Annotated[
         Day | None, Field(alias="from", description="Made on or after (Beijing)"), _DATE
@@ -482,9 +491,12 @@ async def _filters(
     if query.grid is not None:
         q = q.filter(grid__code=query.grid)
     if query.text is not None:
-        words = query.text.strip()[:50]
+        words = query.text.strip()
         if words:
-            q = q.filter(Q(title__icontains=words) | Q(content__icontains=words) | Q(number=words))
+            found = Q(title__icontains=words) | Q(content__icontains=words)
+            if len(words) <= column_max(TicketModel, "number"):
+                found |= Q(number=words)
+            q = q.filter(found)
     if query.start:
         q = q.filter(created_at__gte=datetime.combine(query.start, datetime.min.time(), BEIJING))
     if query.end:
