@@ -192,7 +192,8 @@ CHANNEL_NAMES = {
     "subscribe": "订阅通知",
     "mass": "群发",
 }
-STAFF_TOO_MANY_FAILURES = "登录失败次数太多，请 15 分钟后再试"
+STAFF_LOGIN_SLOWED = "这个用户名登录失败太多，请 {seconds} 秒后再试"
+STAFF_LOGIN_ADDRESS_BUSY = "从这里登录的尝试太多，请 {seconds} 秒后再试"
 STAFF_TOO_FAST = "请求太频繁，请 {seconds} 秒后再试"
 STAFF_KEY_REUSED = "这个 Idempotency-Key 刚用于另一个请求，请换一个"
 STAFF_KEY_BAD = "Idempotency-Key 应为 1 到 100 个可见的英文字符"
