@@ -147,6 +147,9 @@ NOTICE_PUSH_REMARK = "回复“政策通知”查看全文，回复“菜单”�
 STAFF_BAD_LOGIN = "用户名或密码不对"
 STAFF_NEED_LOGIN = "请先登录（Authorization: Bearer <token>）"
 STAFF_FORBIDDEN_ROLE = "您的角色不能做这件事"
+STAFF_NOT_YOUR_TICKET = (
+    "这件工单已指定由同单位的其他人办理，您不能操作；需要改由您办理的，请乡镇重新分派"
+)
 STAFF_OUTSIDE_JURISDICTION = "只能发布本辖区（{township}）的通知"
 STAFF_BAD_JSON = "请求体必须是 JSON 对象"
 STAFF_FIELD_REQUIRED = "缺少 {field}"
