@@ -638,3 +638,18 @@ class ConversationDraft(Model):
         table = "conversation_draft"
         unique_together = (("appid", "openid"),)
         indexes = (("updated_at",),)
+
+
+class FailedLogin(Model):
+    """A sign-in refused, for county admins to see who is being tried: when, the name as
+    typed (cut to 64 characters), from which address, and why. Never the password."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField()
+    username = fields.CharField(max_length=64)
+    address = fields.CharField(max_length=45)
+    reason = fields.CharField(max_length=16)  # storage.logins.REASONS
+
+    class Meta:
+        table = "failed_login"
+        indexes = (("at",), ("username", "at"))

@@ -225,7 +225,8 @@ def make_settings(
             "redis": {"url": redis_url},
             # Tests poll the staff API far faster than anyone clicks through it; the
             # per-account limit has tests of its own (test_staff_rate.py).
-            "staff": {"requests_per_second": 0},
+            # Likewise sign-ins from one address (test_logins.py).
+            "staff": {"requests_per_second": 0, "logins_per_minute_per_address": 0},
             # Likewise one person's messages: a test walks a whole flow in a second.
             "conversation": {"messages_per_minute": 0},
         }
