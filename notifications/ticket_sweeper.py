@@ -1,7 +1,7 @@
 """Time passing on tickets: a resolved request nobody rated is closed after the settings'
 days (DESIGN: "closed (rated, or automatically after 7 days unrated)"), and staff actions'
 remembered answers are forgotten once their Idempotency-Keys can no longer be retried,
-and conversation drafts once nobody can come back to them."""
+conversation drafts once nobody can come back to them, and failed sign-ins after 90 days."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from tortoise.context import TortoiseContext
 
 from notifications.rounds import Worker
 from notifications.ticket_updates import TicketRendering
-from storage import drafts, staff_requests, tickets
+from storage import drafts, logins, staff_requests, tickets
 from storage.tickets import Actor, Change, TicketConflict
 from storage.workdays import WorkCalendar
 
 log = structlog.get_logger(__name__)
 
 BATCH = 200
+# Failed sign-ins are kept this long for county admins to look back on.
+KEEP_FAILED_LOGINS = timedelta(days=90)
 
 
 class TicketSweeper(Worker):
@@ -63,4 +65,5 @@ class TicketSweeper(Worker):
             log.info("ticket closed unrated", ticket=number)
         forgotten = await staff_requests.forget_before(now - self._keep_requests, BATCH)
         abandoned = await drafts.forget_before(now - self._keep_drafts, BATCH)
-        return BATCH in (len(numbers), forgotten, abandoned)
+        old = await logins.forget_failures_before(now - KEEP_FAILED_LOGINS, BATCH)
+        return BATCH in (len(numbers), forgotten, abandoned, old)

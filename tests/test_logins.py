@@ -207,3 +207,22 @@ async def test_county_admins_see_failed_sign_ins_and_never_the_password(
     assert (await resp.json())["failures"] == []
     # Township staff may not look.
     assert (await desk.client.get("/api/v1/auth/failures", headers=sangyuan)).status == 403
+
+
+async def test_failed_sign_ins_are_kept_ninety_days(make_desk: DeskFactory) -> None:
+    desk = await make_desk(tickets={"sweep_seconds": 0.1})
+    await login(desk, "county", "county_admin")
+    assert (await sign_in(desk, "sangyuan")).status == 401
+    desk.clock.advance(days=89)
+    county = await login(desk, "county2", "county_admin")
+    resp = await desk.client.get("/api/v1/auth/failures", headers=county)
+    assert [f["username"] for f in (await resp.json())["failures"]] == ["sangyuan"]
+    desk.clock.advance(days=1, minutes=1)
+    county = await login(desk, "county3", "county_admin")
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while (await (await desk.client.get("/api/v1/auth/failures", headers=county)).json())[
+        "failures"
+    ]:
+        assert loop.time() < end, "failed sign-ins older than 90 days are still kept"
+        await asyncio.sleep(0.05)
