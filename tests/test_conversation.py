@@ -161,7 +161,9 @@ async def rename_in_stored_session(desk: Desk, *, step: bool, history: bool) -> 
     """Leave the session as an older deploy would have: the flow and its version are the
     running ones, but a step it names has since been renamed (no such step any more)."""
     key = f"conv:{APPID}:{RESIDENT}"
-    doc = json.loads(await desk.app[keys.REDIS].get(key))
+    stored = await desk.app[keys.REDIS].get(key)
+    assert stored is not None
+    doc = json.loads(stored)
     assert doc["flow"] == mine.FLOW.id and doc["version"] == mine.FLOW.version
     assert doc["step"] == "township" and doc["history"], doc
     if step:
