@@ -274,22 +274,47 @@ async def test_subscription_consent_is_recorded_from_wechats_events(
     assert (await consent())["NOTICE"] == "used_up"
 
 
+async def quota_spent(desk: Desk, wechat: FakeWeChat, count: int) -> list[Delivery]:
+    """Queue ``count`` template pushes while WeChat answers 45009 to each; return the rows
+    once the channel is paused and no send is still in flight."""
+    wechat.state.fail(TEMPLATE, 45009, times=count)
+    template = {"template_id": "T1", "data": {"first": "通知"}}
+    await queue(desk, people(count), channel="template", payload=template)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    with use(desk.app[keys.DATABASE]):
+        while True:
+            paused = await desk.app[keys.DISPATCHER].paused_channels()
+            in_flight = await Delivery.filter(state__in=["sending"]).exists()
+            tried = await Delivery.filter(attempts__gt=0).exists()
+            if paused and tried and not in_flight:
+                return list(await Delivery.all().order_by("id"))
+            assert loop.time() < end, "the channel was never paused"
+            await asyncio.sleep(0.05)
+
+
+async def nothing_more_sent_on_templates(desk: Desk, wechat: FakeWeChat, source: str) -> None:
+    """A custom message queued now goes out only in a round after the template pushes
+    queued before it were due: once it is sent, any of them that round would have taken
+    has been claimed and counted (attempts are written before the call)."""
+    before = len(wechat.state.sent(TEMPLATE))
+    await queue(desk, ["oMarkerHousehold0000000001"], source=source)
+    with use(desk.app[keys.DATABASE]):
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while not await Delivery.filter(source=source, state="sent").exists():
+            assert loop.time() < end, "the marker was never sent"
+            await asyncio.sleep(0.05)
+    assert len(wechat.state.sent(TEMPLATE)) == before
+
+
 async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
     make_desk: DeskFactory, wechat: FakeWeChat
 ) -> None:
     from notifications.policy import next_midnight
 
     desk = await fast_desk(make_desk)
-    wechat.state.fail(TEMPLATE, 45009, times=3)
-    template = {"template_id": "T1", "data": {"first": "通知"}}
-    await queue(desk, people(3), channel="template", payload=template)
-    with use(desk.app[keys.DATABASE]):
-        for _ in range(100):
-            if await Delivery.filter(attempts=1, state="pending").exists():
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)
-        waiting = await Delivery.all()
+    waiting = await quota_spent(desk, wechat, 3)
     midnight = next_midnight(desk.clock())
     tried = [d for d in waiting if d.attempts]
     # Those tried wait for midnight; those queued behind them were not tried at all.
@@ -299,12 +324,40 @@ async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
     assert await desk.app[keys.DISPATCHER].paused_channels() == ["template"]
     # Later template pushes wait too, without calling WeChat; other channels go on.
     await queue(
-        desk, ["oLaterHousehold000000000001"], channel="template", source="test:2", payload=template
+        desk,
+        ["oLaterHousehold000000000001"],
+        channel="template",
+        source="test:2",
+        payload={"template_id": "T1", "data": {"first": "通知"}},
     )
-    await queue(desk, ["oLaterHousehold000000000002"], source="test:3")
-    assert (await settled(desk, 1))[0].channel == "custom"
-    await asyncio.sleep(0.3)
+    await nothing_more_sent_on_templates(desk, wechat, "test:3")
+    with use(desk.app[keys.DATABASE]):
+        later = await Delivery.get(source="test:2")
+    assert later.state == "pending" and later.attempts == 0
     assert len(wechat.state.sent(TEMPLATE)) == len(tried)
+
+
+async def test_the_quota_pause_lifts_at_beijing_midnight_and_not_before(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    from notifications.policy import next_midnight
+
+    desk = await fast_desk(make_desk)
+    waiting = await quota_spent(desk, wechat, 1)
+    midnight = next_midnight(desk.clock())
+    assert waiting[0].next_attempt_at == midnight
+    # A second before midnight (Beijing): still paused, nothing tried.
+    desk.clock.advance(seconds=(midnight - desk.clock()).total_seconds() - 1)
+    assert await desk.app[keys.DISPATCHER].paused_channels() == ["template"]
+    await nothing_more_sent_on_templates(desk, wechat, "test:before")
+    assert len(wechat.state.sent(TEMPLATE)) == 1
+    # Past midnight the day's quota is new: the waiting push goes out with no one's help.
+    desk.clock.advance(seconds=2)
+    assert await desk.app[keys.DISPATCHER].paused_channels() == []
+    done = await settled(desk, 3)
+    (row,) = [d for d in done if d.channel == "template"]
+    assert row.state == "sent" and row.attempts == 2
+    assert [c.errcode for c in wechat.state.sent(TEMPLATE)] == [45009, 0]
 
 
 async def test_the_rate_limit_holds_across_two_processes(
