@@ -182,11 +182,13 @@ async def test_a_lost_answer_without_a_duplicate_guard_is_unknown_not_resent(
 ) -> None:
     desk = await fast_desk(make_desk, wechat={"api_timeout": 0.3})
     wechat.state.fail(CUSTOM, drop=True)
-    await queue(desk, people(1))
+    (openid,) = people(1)
+    await queue(desk, [openid])
     done = await settled(desk, 1)
-    assert done[0].state == "unknown"
-    await asyncio.sleep(0.3)
-    assert len(wechat.state.sent(CUSTOM)) == 1  # tried once, never blindly again
+    # "unknown" is final: no claim takes it again, and no retry time was set for it.
+    assert done[0].state == "unknown" and done[0].attempts == 1
+    await a_later_push_went_out(desk, "test:later")
+    assert calls_to(wechat, CUSTOM, openid) == 1  # tried once, never blindly again
 
 
 async def test_a_lost_answer_on_a_template_is_retried_under_its_guard(
@@ -293,19 +295,30 @@ async def quota_spent(desk: Desk, wechat: FakeWeChat, count: int) -> list[Delive
             await asyncio.sleep(0.05)
 
 
-async def nothing_more_sent_on_templates(desk: Desk, wechat: FakeWeChat, source: str) -> None:
-    """A custom message queued now goes out only in a round after the template pushes
-    queued before it were due: once it is sent, any of them that round would have taken
-    has been claimed and counted (attempts are written before the call)."""
-    before = len(wechat.state.sent(TEMPLATE))
-    await queue(desk, ["oMarkerHousehold0000000001"], source=source)
+MARKER = "oMarkerHousehold0000000001"
+
+
+async def a_later_push_went_out(desk: Desk, source: str) -> None:
+    """Queue a custom message to MARKER now and wait until it is sent: the dispatchers
+    have since run a round that took everything due before it (the oldest first), and
+    whatever they took then has been counted (attempts are written before the call)."""
+    await queue(desk, [MARKER], source=source)
     with use(desk.app[keys.DATABASE]):
         loop = asyncio.get_running_loop()
         end = loop.time() + 10
         while not await Delivery.filter(source=source, state="sent").exists():
-            assert loop.time() < end, "the marker was never sent"
+            assert loop.time() < end, "the later push was never sent"
             await asyncio.sleep(0.05)
+
+
+async def nothing_more_sent_on_templates(desk: Desk, wechat: FakeWeChat, source: str) -> None:
+    before = len(wechat.state.sent(TEMPLATE))
+    await a_later_push_went_out(desk, source)
     assert len(wechat.state.sent(TEMPLATE)) == before
+
+
+def calls_to(wechat: FakeWeChat, path: str, openid: str) -> int:
+    return sum(1 for c in wechat.state.sent(path) if c.body.get("touser") == openid)
 
 
 async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
@@ -421,8 +434,8 @@ async def test_a_message_without_a_guard_left_mid_send_is_unknown_not_sent_twice
     await _left_mid_send(desk, openid, "custom", {"text": "可能已经发出"})
     done = await settled(desk, 1)
     assert done[0].state == "unknown" and "核实" in (done[0].last_error or "")
-    await asyncio.sleep(0.3)
-    assert wechat.state.sent(CUSTOM) == []
+    await a_later_push_went_out(desk, "test:later")
+    assert calls_to(wechat, CUSTOM, openid) == 0
     with use(desk.app[keys.DATABASE]):
         attempt = await DeliveryAttempt.get(delivery_id=done[0].id)
     assert attempt.outcome == "lost" and attempt.finished_at is not None
