@@ -236,14 +236,14 @@ async def _template_send(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await request.json()
     guard = body.get("client_msg_id") if isinstance(body, dict) else None
-    key = (str(body.get("touser")), str(guard))
-    first = state.guarded(state.template_guard, key, TEMPLATE_GUARD_SECONDS) if guard else None
+    key = (str(body.get("touser")), str(guard)) if guard else None
+    first = state.guarded(state.template_guard, key, TEMPLATE_GUARD_SECONDS) if key else None
     if first is not None:
         # WeChat drops the repeat; it answers as it did the first time.
         request[CALL].duplicate = True
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": first})
     msgid = next(state._seq)
-    if guard:
+    if key:
         state.template_guard[key] = (msgid, state.clock())
     return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
