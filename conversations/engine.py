@@ -214,7 +214,14 @@ class _Exchange:
         if not session.active:
             return session, loaded, None
         flow = self._flows.get(session.flow)
-        if flow is None or flow.version != session.version or flow.step(session.step) is None:
+        # A step renamed since (a deploy that forgot to bump the version) may be the
+        # current one or one that 返回 would go back to.
+        named = [session.step, *(step for step, _ in session.history)]
+        if (
+            flow is None
+            or flow.version != session.version
+            or any(flow.step(name) is None for name in named)
+        ):
             log.info(
                 "session from another flow version; cleared",
                 flow=session.flow,

@@ -44,6 +44,23 @@ Halt = Callable[[str, int], Awaitable[None]]
 STILL_WANTED_AFTER = 0.2  # seconds waited for the rate limit before checking again
 
 
+# A pause's value: this mark and when it ends (epoch seconds). A value without the mark
+# (str(QUOTA), before the end was kept) pauses until Redis expires the key.
+PAUSE_MARK = f"{QUOTA}:until:"
+
+
+def _paused(flag: bytes | str | None, now: float) -> bool:
+    if flag is None:
+        return False
+    value = flag.decode() if isinstance(flag, bytes) else flag
+    if not value.startswith(PAUSE_MARK):
+        return True
+    try:
+        return now < int(value.removeprefix(PAUSE_MARK))
+    except ValueError:
+        return True
+
+
 async def wake(redis: aioredis.Redis) -> None:
     """Tell every dispatcher there is work; harmless if Redis is away (they poll)."""
     try:
@@ -417,7 +434,8 @@ class Dispatcher:
             flags = await self._redis.mget([self._pause_key(c) for c in CHANNELS])
         except Exception:
             return []  # without Redis each send finds the quota out for itself
-        return [c for c, flag in zip(CHANNELS, flags, strict=True) if flag]
+        now = self._clock().timestamp()
+        return [c for c, flag in zip(CHANNELS, flags, strict=True) if _paused(flag, now)]
 
     async def _pause(self, channel: str, until: datetime) -> None:
         log.warning(
@@ -426,7 +444,10 @@ class Dispatcher:
             until=until.isoformat(),
         )
         try:
-            await self._redis.set(self._pause_key(channel), str(QUOTA), exat=int(until.timestamp()))
+            # The end is kept in the value and read against the clock; Redis's own expiry
+            # only tidies up (the same moment, unless the clock is a test's).
+            end = int(until.timestamp())
+            await self._redis.set(self._pause_key(channel), f"{PAUSE_MARK}{end}", exat=end)
         except Exception:
             log.warning("could not record the pause in Redis")
 

@@ -33,7 +33,7 @@ from bot.settings import Settings, load_settings
 from conversations.flows import FlowRegistry
 from storage.clock import BEIJING
 from storage.db import apply_migrations
-from storage.locks import PersonLocks
+from storage.locks import PersonLocks, lock_key
 from wechat.sandbox import SandboxState, create_sandbox_app
 from wechat.simulator import Posted, Simulator
 
@@ -182,8 +182,9 @@ class FakeWeChat:
 
 
 @pytest.fixture
-async def wechat() -> AsyncIterator[FakeWeChat]:
-    state = SandboxState(appid=APPID, secret=SECRET)
+async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
+    # WeChat's duplicate guards last minutes to a day: on the test's clock, moved not waited.
+    state = SandboxState(appid=APPID, secret=SECRET, clock=lambda: clock().timestamp())
     server = TestServer(create_sandbox_app(state))
     await server.start_server()
     try:
@@ -269,6 +270,31 @@ class Desk:
 
     def locks(self) -> PersonLocks:
         return PersonLocks(self.app[keys.REDIS])
+
+    async def wait_in_line(self, openid: str, count: int, timeout: float = 5.0) -> None:
+        """Wait until ``count`` turns are in line for the person's lock, the holder first:
+        the service has taken each of those messages, in that order. A test sends the
+        next message after this, so arrival order is the test's, not a sleep's."""
+        redis = self.app[keys.REDIS]
+        key = lock_key(APPID, openid)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while await redis.llen(key) < count:
+            assert loop.time() < end, f"never {count} in line for {openid}"
+            await asyncio.sleep(0.005)
+
+    def received(self) -> int:
+        """Requests this service process has begun to handle, since it started."""
+        runner = self.client.server.runner
+        assert runner is not None and runner.server is not None
+        return runner.server.requests_count
+
+    async def wait_received(self, count: int, timeout: float = 5.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.received() < count:
+            assert loop.time() < end, f"never {count} requests"
+            await asyncio.sleep(0.005)
 
 
 DeskFactory = Callable[..., Any]
