@@ -13,7 +13,7 @@ import math
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import redis.asyncio as aioredis
@@ -109,6 +109,10 @@ class Dispatcher:
         # Claimed by a round that failed part-way (the database went away): given back at
         # the next round rather than left until their lease runs out.
         self._stranded: set[int] = set()
+        # openid -> the deliveries to them that this process's lanes hold this moment,
+        # and an event set (and replaced) whenever one is let go.
+        self._held: dict[str, set[int]] = {}
+        self._turns = asyncio.Event()
         # (channel, outcome) -> attempts this process made, for /metrics.
         self.outcomes: Counter[tuple[str, str]] = Counter()
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
@@ -186,16 +190,46 @@ class Dispatcher:
         )
         if not claimed:
             return together
-        with self._stranded_on_failure(claimed):
+        with self._stranded_on_failure(claimed), self._in_hand(claimed):
             ready = await self._screen(claimed)
             ready = await self._take_over(ready)
             ready = await self._cool_down(ready)
+            self._let_go(d for d in claimed if d not in ready)
             await outbox.start_attempts(ready, self.owner, self._clock())
 
             results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
             await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
         return together + len(claimed)
+
+    @contextlib.contextmanager
+    def _in_hand(self, claimed: list[Claimed]) -> Iterator[None]:
+        """Note which deliveries to each person this process's lanes hold, for the round
+        (each is let go as soon as it is sent or dropped)."""
+        for d in claimed:
+            self._held.setdefault(d.openid, set()).add(d.id)
+        try:
+            yield
+        finally:
+            self._let_go(claimed)
+
+    def _let_go(self, deliveries: Iterable[Claimed]) -> None:
+        for d in deliveries:
+            ids = self._held.get(d.openid)
+            if ids is not None:
+                ids.discard(d.id)
+                if not ids:
+                    del self._held[d.openid]
+        self._turns.set()
+        self._turns = asyncio.Event()
+
+    async def _after_earlier(self, delivery: Claimed) -> None:
+        """One person's pushes go out in the order they were queued: wait while this
+        process (any lane) holds an earlier one to the same person. Lanes claiming side
+        by side would otherwise send a ticket's 回复 before its 办理中. Only earlier ones
+        are waited for, so no two wait on each other."""
+        while any(i < delivery.id for i in self._held.get(delivery.openid, ())):
+            await self._turns.wait()
 
     @contextlib.contextmanager
     def _stranded_on_failure(self, claimed: list[Claimed]) -> Iterator[None]:
@@ -227,23 +261,30 @@ class Dispatcher:
 
     async def _send_in_turn(self, delivery: Claimed) -> outbox.Result:
         """Send one delivery when a place among the calls in flight is free."""
-        async with self._gate:
-            try:
-                return await self._send(delivery)
-            except Exception:
-                # Something of ours failed (Redis, a bug), not WeChat: the call may have
-                # gone out, so it is recorded as an answer that never came.
-                log.exception("send failed unexpectedly", delivery=delivery.id)
-                decision = policy.after_no_answer(
-                    guarded=CHANNELS[delivery.channel].guarded,
-                    maybe_sent=True,
-                    attempts=delivery.attempts,
-                    now=self._clock(),
-                    retries=self._retries,
-                )
-                return outbox.Result(
-                    delivery.id, decision.state, error=decision.reason, retry_at=decision.retry_at
-                )
+        await self._after_earlier(delivery)
+        try:
+            async with self._gate:
+                return await self._send_guarded(delivery)
+        finally:
+            self._let_go([delivery])
+
+    async def _send_guarded(self, delivery: Claimed) -> outbox.Result:
+        try:
+            return await self._send(delivery)
+        except Exception:
+            # Something of ours failed (Redis, a bug), not WeChat: the call may have
+            # gone out, so it is recorded as an answer that never came.
+            log.exception("send failed unexpectedly", delivery=delivery.id)
+            decision = policy.after_no_answer(
+                guarded=CHANNELS[delivery.channel].guarded,
+                maybe_sent=True,
+                attempts=delivery.attempts,
+                now=self._clock(),
+                retries=self._retries,
+            )
+            return outbox.Result(
+                delivery.id, decision.state, error=decision.reason, retry_at=decision.retry_at
+            )
 
     async def _drain_together(self, channel: Channel) -> int:
         """A channel that reaches many people in one call (mass sends: up to 10,000 people

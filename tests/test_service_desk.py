@@ -614,3 +614,19 @@ async def test_menu_words_are_not_taken_for_a_name_and_rating_nothing_says_so(
     await desk.say("2", openid=FIRST)  # 填写或修改姓名
     reply = await desk.say("李", openid=FIRST)
     assert reply is not None and reply.startswith("姓名请用 2 到 20 个汉字")
+
+
+async def test_a_residents_updates_arrive_in_the_order_they_happened(
+    desk: Desk, wechat: FakeWeChat
+) -> None:
+    """The first push waits for an access token (WeChat takes half a second to give
+    it); the two queued meanwhile are claimed by other lanes and must not overtake it,
+    nor each other. Before, the resident got 回复 before 办理中."""
+    number = await complaint(desk)
+    township = await login(desk)
+    wechat.state.fail("/cgi-bin/stable_token", times=1, delay=0.5)
+    await staff_act(desk, township, number, "accept")
+    await staff_act(desk, township, number, "assign", unit="县民政局")
+    await staff_act(desk, township, number, "reply", text="已联系民政局")
+    pushes = await wechat.wait_for_texts(FIRST, 3)
+    assert [p.split("】")[0] for p in pushes] == ["【已受理", "【办理中", "【回复"]
