@@ -65,20 +65,18 @@ def nginx() -> str:
     if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
         # RUNLEVEL=1: Debian's package would otherwise start the system's nginx on port 80.
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "RUNLEVEL": "1"}
-        done = subprocess.run(
-            ["apt-get", "install", "-y", "-q", "nginx"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        print(f"apt-get install nginx: exit {done.returncode}\n{done.stdout[-2000:]}")
-        found = _find_nginx()
+        install = ["install", "-y", "-q", "nginx"]
+        for args in (install, ["update", "-q"], install):  # updated only when it must be
+            done = subprocess.run(
+                ["apt-get", *args], env=env, capture_output=True, text=True, timeout=300
+            )
+            print(f"apt-get {args[0]}: exit {done.returncode}\n{done.stderr[-2000:]}")
+            found = _find_nginx()
+            if found is not None:
+                break
     if found is None:
-        reason = (
-            "nginx is not installed and could not be (`apt-get install nginx` needs root); "
-            "install it to run this test (.ci/run does)"
-        )
+        why = "apt-get install nginx failed" if os.geteuid() == 0 else "installing needs root"
+        reason = f"nginx is not installed ({why}); install it to run this test (.ci/run does)"
         print(reason)
         pytest.skip(reason)
     return found
