@@ -187,6 +187,10 @@ def _nginx_conf(prefix: Path, listen: int, upstreams: list[int]) -> str:
         r"^(\s*)listen 80;$", rf"\1listen 127.0.0.1:{listen};", site, flags=re.M
     )
     assert listens == 1, "the server block's `listen 80;` is what the test replaces"
+    site, logs = re.subn(
+        r"^(\s*access_log )/var/log/nginx/(\S+)", rf"\1{prefix}/\2", site, flags=re.M
+    )
+    assert logs == 1, "the server block's access_log under /var/log/nginx is replaced"
     user = ""
     if os.geteuid() == 0:
         # Workers drop root, as on a real machine (Debian's www-data may not exist here).
@@ -202,7 +206,6 @@ def _nginx_conf(prefix: Path, listen: int, upstreams: list[int]) -> str:
         f"pid {prefix / 'nginx.pid'};\n"
         "events { worker_connections 1024; }\n"
         "http {\n"
-        f"    access_log {prefix / 'access.log'};\n"
         f"{temp}\n"
         f"{site}\n"
         "}\n"
@@ -215,6 +218,7 @@ class Deployment:
     serves: list[Serve]
     database_url: str
     nginx_log: Path
+    access_log: Path
 
 
 def _nginx_prefix() -> Path:
@@ -306,7 +310,11 @@ async def deployment(
             await _until_healthy(http, f"http://127.0.0.1:{listen}/healthz", None)
         settings = load_settings(ROOT / "settings.toml", overrides={"data_dir": str(data)})
         yield Deployment(
-            f"http://127.0.0.1:{listen}", serves, settings.database_url, prefix / "error.log"
+            f"http://127.0.0.1:{listen}",
+            serves,
+            settings.database_url,
+            prefix / "error.log",
+            prefix / "township.access.log",
         )
     finally:
         await asyncio.to_thread(_stop, front, serves, data)
@@ -578,6 +586,10 @@ async def test_a_process_killed_under_load_loses_nothing_and_does_nothing_twice(
         f"{sum(CUT_ACTION in line for line in cut)} staff actions"
     )
     assert cut, "the kill found no request in flight"
+    # Both processes took their share; nginx's own log names no one.
+    access = deployment.access_log.read_text("utf-8")
+    assert all(f"127.0.0.1:{serve.port} 200" in access for serve in deployment.serves)
+    assert "oLoad" not in access and "signature" not in access
 
     async with open_database(deployment.database_url) as ctx:
         with use(ctx):
