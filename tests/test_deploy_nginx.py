@@ -1,10 +1,11 @@
 """Two `township serve` processes behind nginx, started as deploy/ ships them (the nginx
 server block as it is, ports and paths put in; each process with the systemd unit's
 command and port), under steady load from residents on WeChat and from staff; one process
-is SIGKILLed mid-load. Nothing is lost beyond the requests in flight on it, and those,
-retried as WeChat and a staff client retry them (the same body, the same MsgId or
-Idempotency-Key), are done exactly once: every message gets one reply, every complaint
-one ticket, every staff action one event in the ticket's timeline."""
+is SIGKILLed mid-load. Nothing is lost beyond the requests in flight on it, and those are
+done exactly once: messages passed on by nginx or sent again as WeChat does (the same
+body, the same MsgId), staff actions sent again with the same Idempotency-Key. Every
+message gets one reply, the one its step should give; every complaint one ticket; every
+staff action one event in its ticket's timeline."""
 
 from __future__ import annotations
 
@@ -153,6 +154,8 @@ def _service_env(data: Path, wechat: FakeWeChat, port_var: str, port: int) -> di
 
 @dataclass
 class Serve:
+    """A process started by the test (township serve, or nginx) and where it logs."""
+
     port: int
     process: subprocess.Popen[bytes]
     log: Path
@@ -161,12 +164,12 @@ class Serve:
         return self.log.read_text("utf-8", errors="replace")[-3000:]
 
 
-async def _until_healthy(http: aiohttp.ClientSession, url: str, serve: Serve | None) -> None:
+async def _until_healthy(http: aiohttp.ClientSession, url: str, serve: Serve) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + 60
     while True:
-        if serve is not None and serve.process.poll() is not None:
-            pytest.fail(f"township serve on {serve.port} exited:\n{serve.tail()}")
+        if serve.process.poll() is not None:
+            pytest.fail(f"{serve.process.args!r} exited:\n{serve.tail()}")
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
             async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
                 if resp.status == 200:
@@ -307,7 +310,8 @@ async def deployment(
         async with aiohttp.ClientSession() as http:
             for serve in serves:
                 await _until_healthy(http, f"http://127.0.0.1:{serve.port}/healthz", serve)
-            await _until_healthy(http, f"http://127.0.0.1:{listen}/healthz", None)
+            nginx_log = Serve(listen, front, prefix / "error.log")
+            await _until_healthy(http, f"http://127.0.0.1:{listen}/healthz", nginx_log)
         settings = load_settings(ROOT / "settings.toml", overrides={"data_dir": str(data)})
         yield Deployment(
             f"http://127.0.0.1:{listen}",
@@ -476,7 +480,7 @@ async def _act(
     tally: Tally,
 ) -> None:
     """A staff action as a careful client sends it: again with the same key when the
-    answer was lost."""
+    answer was lost (sooner than Retry-After says: the test has no time to spare)."""
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
     for attempt in range(10):
         if attempt:
