@@ -580,7 +580,7 @@ async def test_a_process_killed_under_load_loses_nothing_and_does_nothing_twice(
     cut = [
         line
         for line in deployment.nginx_log.read_text("utf-8").splitlines()
-        if "while reading response header from upstream" in line
+        if "[error]" in line and "while reading response header from upstream" in line
     ]
     print(
         f"\nmessages {tally.messages} ({tally.message_retries} tried again), complaints "
