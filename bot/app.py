@@ -71,7 +71,9 @@ def create_app(
     api.add_routes(app)
     if settings.wechat.sandbox:
         state = SandboxState(
-            appid=settings.wechat.appid, secret=required(settings.wechat.secret, "wechat.secret")
+            appid=settings.wechat.appid,
+            secret=required(settings.wechat.secret, "wechat.secret"),
+            clock=lambda: clock().timestamp(),
         )
         app[keys.SANDBOX] = state
         app.add_subapp(SANDBOX_PREFIX, create_sandbox_app(state))

@@ -18,8 +18,10 @@ from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.media_fetcher import MediaFetcher
 from notifications.ticket_updates import TicketRendering
+from storage.logins import Logins
 from storage.media_files import MediaStore
 from storage.ratelimit import RateLimit
+from storage.redis_loss import RedisLoss
 from storage.workdays import WorkCalendar
 from wechat.client import WeChatAPI
 from wechat.sandbox import SandboxState
@@ -39,6 +41,7 @@ WECHAT = web.AppKey("wechat", WeChatAPI)
 CIPHER = web.AppKey("cipher", Cipher)
 SCHEDULER = web.AppKey("scheduler", aiojobs.Scheduler)
 TURNS = web.AppKey("turns", TurnRunner)
+REDIS_LOSS = web.AppKey("redis_loss", RedisLoss)
 SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)
@@ -48,3 +51,5 @@ MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)
 MEDIA_STORE = web.AppKey[MediaStore]("media_store")
 # Each staff account's budget of staff API requests (None: no limit).
 STAFF_RATE = web.AppKey[RateLimit | None]("staff_rate")
+# The sign-in limits: per name, per address, usual addresses.
+LOGINS = web.AppKey("logins", Logins)

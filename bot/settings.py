@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     ValidationError,
     field_validator,
     model_validator,
@@ -53,6 +54,8 @@ class HttpSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
     max_body_bytes: int = Field(65536, ge=1024, le=10 * 1024 * 1024)
     staff_deadline: float = Field(2.0, gt=0, le=60)
+    # Proxies (addresses or networks) whose X-Forwarded-For names the caller (nginx).
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
 
 class WeChatSettings(_Section):
@@ -224,6 +227,17 @@ class StaffSettings(_Section):
     request_burst: int = Field(60, ge=1, le=100_000)
     idempotency_hours: float = Field(24.0, gt=0, le=24 * 30)
     repeat_window_seconds: float = Field(60.0, ge=0, le=3600)
+    # Sign-ins: wrong passwords for one name slow that name down (not a lock); an address
+    # trying too many sign-ins waits; an account's usual addresses are slowed only by
+    # their own failures.
+    login_free_failures: int = Field(3, ge=0, le=100)
+    login_delay_seconds: float = Field(1.0, gt=0, le=600)
+    login_delay_cap_seconds: float = Field(300.0, gt=0, le=24 * 3600)
+    login_forget_minutes: float = Field(60.0, gt=0, le=7 * 24 * 60)
+    logins_per_minute_per_address: float = Field(10.0, ge=0, le=100_000)
+    login_address_burst: int = Field(20, ge=1, le=100_000)
+    usual_addresses: int = Field(5, ge=0, le=50)
+    usual_address_days: float = Field(30.0, gt=0, le=366)
 
 
 class LoggingSettings(_Section):

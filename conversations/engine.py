@@ -125,6 +125,10 @@ class _Exchange:
         # Who the person is, asked once per message (binding happens before the first
         # ask, so a fresh binding shows the grid worker's menu at once).
         self._role: Role | None = None
+        # The conversation came back from its database draft (Redis had lost it).
+        self._restored = False
+        # The person was in the middle of something: a draft may be kept.
+        self._drafted = False
 
     # Entry point -----------------------------------------------------------------
 
@@ -132,6 +136,14 @@ class _Exchange:
         if isinstance(msg, Event):
             return await self._event(msg)
         session, loaded, preface = await self._load(msg)
+        reply = await self._reply(msg, session, loaded, preface)
+        if self._restored and preface is None:
+            return Reply(_join(texts.CONVERSATION_RESTORED, reply.text))
+        return reply
+
+    async def _reply(
+        self, msg: Inbound, session: Session, loaded: int, preface: str | None
+    ) -> Reply:
         if isinstance(msg, UnknownMessage):
             return await self._to_menu(msg, loaded, _join(preface, texts.UNSUPPORTED))
         code = self._home.bind_code(msg.text)
@@ -193,13 +205,23 @@ class _Exchange:
         """The session, the revision it was loaded at, and why it was reset (if it was)."""
         session, unreadable = await self._sessions.load(msg.appid, msg.openid)
         loaded = session.revision
+        if self._services.recovering() and not unreadable:
+            session = await self._restore(msg, session)
+        self._drafted = self._worth_a_draft(session)
         if unreadable:
             log.warning("session unreadable; cleared", openid=msg.openid)
             return Session(revision=loaded), loaded, texts.FLOW_CHANGED
         if not session.active:
             return session, loaded, None
         flow = self._flows.get(session.flow)
-        if flow is None or flow.version != session.version or flow.step(session.step) is None:
+        # A step renamed since (a deploy that forgot to bump the version) may be the
+        # current one or one that 返回 would go back to.
+        named = [session.step, *(step for step, _ in session.history)]
+        if (
+            flow is None
+            or flow.version != session.version
+            or any(flow.step(name) is None for name in named)
+        ):
             log.info(
                 "session from another flow version; cleared",
                 flow=session.flow,
@@ -218,6 +240,37 @@ class _Exchange:
             return Session(revision=loaded), loaded, note
         return session, loaded, None
 
+    async def _restore(self, msg: Inbound, session: Session) -> Session:
+        """The person's draft instead of the session, when Redis lost the session or
+        holds an older one (a restart a second behind): what they typed is not lost, and
+        their answer is not read as the answer to a question asked before."""
+        since = self._clock() - self._timeout
+        draft = await self._services.drafts.find(msg.appid, msg.openid, since)
+        if draft is None or (session.active and session.revision >= draft.revision):
+            return session
+        kept = Session.from_json(draft.session)
+        if kept is None:
+            return session
+        log.info("conversation restored from its draft", openid=msg.openid)
+        self._restored = True
+        kept.revision = session.revision  # saved over what Redis holds now
+        return kept
+
+    async def _keep_draft(self, msg: Inbound, session: Session) -> None:
+        """Mid-flow, the session goes to the database too, before the answer goes out;
+        a finished conversation's draft goes."""
+        if self._worth_a_draft(session):
+            await self._services.drafts.keep(
+                msg.appid, msg.openid, session.revision, session.to_json(), self._clock()
+            )
+        elif self._drafted:
+            await self._services.drafts.drop(msg.appid, msg.openid)
+
+    def _worth_a_draft(self, session: Session) -> bool:
+        """In a flow with something the person said or chose so far; a menu, or a screen
+        only looked at (我的), has nothing to lose."""
+        return session.active and bool(session.data) and not self._home.is_menu(session.flow)
+
     def _begin(self, flow: Flow) -> Session:
         now = self._clock().timestamp()
         return Session(
@@ -232,6 +285,7 @@ class _Exchange:
         session.revision = loaded + 1
         session.updated_at = self._clock().timestamp()
         await self._sessions.save(msg.appid, msg.openid, session, loaded)
+        await self._keep_draft(msg, session)
 
     def _context(self, msg: Inbound, session: Session, flow: Flow) -> StepContext:
         return StepContext(msg.appid, msg.openid, session.data, self._services, flow)

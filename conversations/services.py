@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from storage import catalog, grids, notices, residents, staff, tickets
+from storage import catalog, drafts, grids, notices, residents, staff, tickets
+from storage.drafts import Draft
 from storage.grids import Redemption
 from storage.guesses import Guesses
 from storage.models import Grid, Notice, Resident, ServiceItem, Staff, Ticket, TicketEvent, Visit
@@ -153,6 +154,22 @@ class GridRecords(Protocol):
     ) -> Visit | None: ...
 
 
+class DraftRecords(Protocol):
+    """Conversations in the middle of something, kept in the database (storage.drafts)."""
+
+    async def keep(
+        self, appid: str, openid: str, revision: int, session: str, now: datetime
+    ) -> None: ...
+
+    async def find(self, appid: str, openid: str, since: datetime) -> Draft | None: ...
+
+    async def drop(self, appid: str, openid: str) -> None: ...
+
+
+def _never() -> bool:
+    return False
+
+
 class StaffRecords(Protocol):
     """Staff as flows meet them: linking WeChat, who is on duty (storage.staff)."""
 
@@ -194,3 +211,7 @@ class Services:
     notices: NoticeRecords = notices
     grids: GridRecords = grids
     staff: StaffRecords = staff
+    drafts: DraftRecords = drafts
+    # Whether Redis lost sessions lately (storage.redis_loss): then each conversation is
+    # checked against its draft.
+    recovering: Callable[[], bool] = _never

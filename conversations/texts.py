@@ -60,6 +60,7 @@ VOICE_NOT_RECOGNISED = "这段语音没有听清，请再说一遍，或者打�
 TOO_MANY_MISSES = "如果不方便操作，回复“人工”找工作人员帮忙，回复“取消”结束。"
 UNSUPPORTED = "暂不支持这种消息。"
 SESSION_EXPIRED = "您有{minutes}分钟没有回复，刚才的事项已经结束，需要时请重新选择。"
+CONVERSATION_RESTORED = "（刚才系统中断了一下，您已填写的内容都还在，我们接着办。）"
 FLOW_CHANGED = "抱歉，服务刚刚更新，刚才的事项需要重新开始。"
 SORRY_ERROR = "抱歉，系统出了点问题，请稍后再试，或拨打 {hotline}。"
 TOO_FAST = "您发消息太快了，刚才这条没有处理。请稍等一会儿再发。"
@@ -147,6 +148,9 @@ NOTICE_PUSH_REMARK = "回复“政策通知”查看全文，回复“菜单”�
 STAFF_BAD_LOGIN = "用户名或密码不对"
 STAFF_NEED_LOGIN = "请先登录（Authorization: Bearer <token>）"
 STAFF_FORBIDDEN_ROLE = "您的角色不能做这件事"
+STAFF_NOT_YOUR_TICKET = (
+    "这件工单已指定由同单位的其他人办理，您不能操作；需要改由您办理的，请乡镇重新分派"
+)
 STAFF_OUTSIDE_JURISDICTION = "只能发布本辖区（{township}）的通知"
 STAFF_BAD_JSON = "请求体必须是 JSON 对象"
 STAFF_FIELD_REQUIRED = "缺少 {field}"
@@ -192,7 +196,8 @@ CHANNEL_NAMES = {
     "subscribe": "订阅通知",
     "mass": "群发",
 }
-STAFF_TOO_MANY_FAILURES = "登录失败次数太多，请 15 分钟后再试"
+STAFF_LOGIN_SLOWED = "这个用户名登录失败太多，请 {seconds} 秒后再试"
+STAFF_LOGIN_ADDRESS_BUSY = "从这里登录的尝试太多，请 {seconds} 秒后再试"
 STAFF_TOO_FAST = "请求太频繁，请 {seconds} 秒后再试"
 STAFF_KEY_REUSED = "这个 Idempotency-Key 刚用于另一个请求，请换一个"
 STAFF_KEY_BAD = "Idempotency-Key 应为 1 到 100 个可见的英文字符"

@@ -8,11 +8,12 @@ nothing. It never holds a database transaction across an HTTP call.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import redis.asyncio as aioredis
@@ -41,6 +42,23 @@ Unwanted = Callable[[Sequence[Claimed]], Awaitable[dict[int, tuple[str, str]]]]
 # WeChat refused a source's request itself (errcode): stop every send of that source.
 Halt = Callable[[str, int], Awaitable[None]]
 STILL_WANTED_AFTER = 0.2  # seconds waited for the rate limit before checking again
+
+
+# A pause's value: this mark and when it ends (epoch seconds). A value without the mark
+# (str(QUOTA), before the end was kept) pauses until Redis expires the key.
+PAUSE_MARK = f"{QUOTA}:until:"
+
+
+def _paused(flag: bytes | str | None, now: float) -> bool:
+    if flag is None:
+        return False
+    value = flag.decode() if isinstance(flag, bytes) else flag
+    if not value.startswith(PAUSE_MARK):
+        return True
+    try:
+        return now < int(value.removeprefix(PAUSE_MARK))
+    except ValueError:
+        return True
 
 
 async def wake(redis: aioredis.Redis) -> None:
@@ -88,6 +106,9 @@ class Dispatcher:
         self._unwanted = unwanted
         self._halt = halt
         self._decisions: dict[int, policy.Decision] = {}
+        # Claimed by a round that failed part-way (the database went away): given back at
+        # the next round rather than left until their lease runs out.
+        self._stranded: set[int] = set()
         # (channel, outcome) -> attempts this process made, for /metrics.
         self.outcomes: Counter[tuple[str, str]] = Counter()
         self.owner = f"dispatcher-{secrets.token_hex(6)}"
@@ -149,6 +170,7 @@ class Dispatcher:
         The database sees a few statements per batch, not per delivery: attempts are
         recorded for the whole batch before any call, and results written together after.
         """
+        await self._give_back_stranded()
         paused = await self.paused_channels()
         together = 0
         for channel in self._together:
@@ -164,15 +186,44 @@ class Dispatcher:
         )
         if not claimed:
             return together
-        ready = await self._screen(claimed)
-        ready = await self._take_over(ready)
-        ready = await self._cool_down(ready)
-        await outbox.start_attempts(ready, self.owner, self._clock())
+        with self._stranded_on_failure(claimed):
+            ready = await self._screen(claimed)
+            ready = await self._take_over(ready)
+            ready = await self._cool_down(ready)
+            await outbox.start_attempts(ready, self.owner, self._clock())
 
-        results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
-        await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
+            results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
+            await outbox.finish_many(ready, results, owner=self.owner, now=self._clock())
         await self._after(ready, results)
         return together + len(claimed)
+
+    @contextlib.contextmanager
+    def _stranded_on_failure(self, claimed: list[Claimed]) -> Iterator[None]:
+        """Remember a batch whose round fails (the database gone mid-round), so that the
+        next round gives back what is still held instead of waiting for the lease."""
+        try:
+            yield
+        except Exception:
+            self._stranded.update(d.id for d in claimed)
+            raise
+
+    async def _give_back_stranded(self) -> None:
+        """Deliveries a failed round left claimed are due again now. One whose send had
+        begun is then taken over as after a crash (_take_over): sent again only where
+        WeChat drops repeats."""
+        if not self._stranded:
+            return
+        # Taken out before the wait, so that no other lane gives the same rows back after
+        # one of them has claimed them again.
+        ids = sorted(self._stranded)
+        self._stranded.clear()
+        try:
+            given = await outbox.give_back(ids, self.owner, self._clock())
+        except Exception:
+            self._stranded.update(ids)
+            raise
+        if given:
+            log.info("deliveries of a failed round given back", count=given)
 
     async def _send_in_turn(self, delivery: Claimed) -> outbox.Result:
         """Send one delivery when a place among the calls in flight is free."""
@@ -208,6 +259,10 @@ class Dispatcher:
         )
         if not claimed:
             return 0
+        with self._stranded_on_failure(claimed):
+            return await self._send_claimed_together(channel, claimed)
+
+    async def _send_claimed_together(self, channel: Channel, claimed: list[Claimed]) -> int:
         ready = await self._screen(claimed)
         lost = await outbox.takeovers([d.id for d in ready])
         now = self._clock()
@@ -379,7 +434,8 @@ class Dispatcher:
             flags = await self._redis.mget([self._pause_key(c) for c in CHANNELS])
         except Exception:
             return []  # without Redis each send finds the quota out for itself
-        return [c for c, flag in zip(CHANNELS, flags, strict=True) if flag]
+        now = self._clock().timestamp()
+        return [c for c, flag in zip(CHANNELS, flags, strict=True) if _paused(flag, now)]
 
     async def _pause(self, channel: str, until: datetime) -> None:
         log.warning(
@@ -388,7 +444,10 @@ class Dispatcher:
             until=until.isoformat(),
         )
         try:
-            await self._redis.set(self._pause_key(channel), str(QUOTA), exat=int(until.timestamp()))
+            # The end is kept in the value and read against the clock; Redis's own expiry
+            # only tidies up (the same moment, unless the clock is a test's).
+            end = int(until.timestamp())
+            await self._redis.set(self._pause_key(channel), f"{PAUSE_MARK}{end}", exat=end)
         except Exception:
             log.warning("could not record the pause in Redis")
 

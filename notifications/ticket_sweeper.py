@@ -1,6 +1,7 @@
 """Time passing on tickets: a resolved request nobody rated is closed after the settings'
 days (DESIGN: "closed (rated, or automatically after 7 days unrated)"), and staff actions'
-remembered answers are forgotten once their Idempotency-Keys can no longer be retried."""
+remembered answers are forgotten once their Idempotency-Keys can no longer be retried,
+conversation drafts once nobody can come back to them, and failed sign-ins after 90 days."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from tortoise.context import TortoiseContext
 
 from notifications.rounds import Worker
 from notifications.ticket_updates import TicketRendering
-from storage import staff_requests, tickets
+from storage import drafts, logins, staff_requests, tickets
 from storage.tickets import Actor, Change, TicketConflict
 from storage.workdays import WorkCalendar
 
 log = structlog.get_logger(__name__)
 
 BATCH = 200
+# Failed sign-ins are kept this long for county admins to look back on.
+KEEP_FAILED_LOGINS = timedelta(days=90)
 
 
 class TicketSweeper(Worker):
@@ -31,6 +34,7 @@ class TicketSweeper(Worker):
         rendering: TicketRendering,
         close_after: timedelta,
         keep_requests: timedelta,
+        keep_drafts: timedelta,
         poll_seconds: float,
     ) -> None:
         self._clock = clock
@@ -38,6 +42,7 @@ class TicketSweeper(Worker):
         self._rendering = rendering
         self._close_after = close_after
         self._keep_requests = keep_requests
+        self._keep_drafts = keep_drafts
         super().__init__(database=database, poll_seconds=poll_seconds, name="ticket clock")
 
     async def step(self) -> bool:
@@ -59,4 +64,6 @@ class TicketSweeper(Worker):
                 continue
             log.info("ticket closed unrated", ticket=number)
         forgotten = await staff_requests.forget_before(now - self._keep_requests, BATCH)
-        return len(numbers) == BATCH or forgotten == BATCH
+        abandoned = await drafts.forget_before(now - self._keep_drafts, BATCH)
+        old = await logins.forget_failures_before(now - KEEP_FAILED_LOGINS, BATCH)
+        return BATCH in (len(numbers), forgotten, abandoned, old)

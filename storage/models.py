@@ -620,3 +620,36 @@ class StaffRequest(Model):
         table = "staff_request"
         unique_together = (("staff_id", "key"),)
         indexes = (("at",),)
+
+
+class ConversationDraft(Model):
+    """The conversation of a person in the middle of something (an application, a
+    complaint), kept beside the session in Redis, so that what they typed survives a Redis
+    that was lost or wiped. Gone when the conversation ends."""
+
+    id = fields.BigIntField(primary_key=True)
+    appid = fields.CharField(max_length=32)
+    openid = fields.CharField(max_length=64)
+    revision = fields.IntField()  # the session's, to tell which copy is newer
+    session = fields.TextField()  # conversations.session.Session as JSON
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "conversation_draft"
+        unique_together = (("appid", "openid"),)
+        indexes = (("updated_at",),)
+
+
+class FailedLogin(Model):
+    """A sign-in refused, for county admins to see who is being tried: when, the name as
+    typed (cut to 64 characters), from which address, and why. Never the password."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField()
+    username = fields.CharField(max_length=64)
+    address = fields.CharField(max_length=45)
+    reason = fields.CharField(max_length=16)  # storage.logins.REASONS
+
+    class Meta:
+        table = "failed_login"
+        indexes = (("at",), ("username", "at"))

@@ -596,6 +596,17 @@ async def postpone_many(ids: Sequence[int], owner: str, until: datetime) -> int:
     )
 
 
+async def give_back(ids: Sequence[int], owner: str, now: datetime) -> int:
+    """Claimed deliveries whose round failed, due again now: only while the lease is still
+    running, since a row whose lease ran out may have been claimed anew (the same owner
+    names every lane of a process)."""
+    if not ids:
+        return 0
+    return await Delivery.filter(
+        id__in=list(ids), lease_owner=owner, state=SENDING, lease_until__gt=now
+    ).update(state=PENDING, lease_owner=None, lease_until=None, next_attempt_at=now)
+
+
 async def mass_this_month(openids: Sequence[str], since: datetime) -> dict[str, int]:
     """Mass sends each of these people has had since ``since`` (WeChat allows four a
     month to a follower of a service account)."""

@@ -11,13 +11,11 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-# One GCRA step, for this module's script and for others that check a budget on the
-# way (storage.turn_store): {key}, {interval} (µs between calls) and {burst} (µs of burst
+# One GCRA step at the Lua local ``now`` (µs), for scripts that bring their own clock
+# (storage.logins): {key}, {interval} (µs between calls) and {burst} (µs of burst
 # allowance) are Lua expressions. It leaves ``wait``: 0 when the call may go (and it has
 # been spent), else how many µs to wait before asking again.
-GCRA_BODY = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+GCRA_STEP = """
 local interval = tonumber({interval})
 local burst = tonumber({burst})
 local tat = tonumber(redis.call('GET', {key}) or now)
@@ -31,6 +29,15 @@ else
              math.ceil((new_tat - now + burst) / 1000) + 1)
 end
 """
+
+# The same step at Redis's own time, for this module's script and for others that check
+# a budget on the way (storage.turn_store).
+GCRA_BODY = (
+    """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])"""
+    + GCRA_STEP
+)
 
 # KEYS[1] the limit; ARGV[1] interval, ARGV[2] burst allowance. Returns the wait (µs).
 _GCRA = GCRA_BODY.format(key="KEYS[1]", interval="ARGV[1]", burst="ARGV[2]") + "return wait\n"

@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from storage.models import Staff, StaffLinkCode, StaffToken, Township, Unit
 
 ROLES = ("county_admin", "township_staff", "department_handler", "supervisor")
+USERNAME_MAX = 64
 # Roles that work for one township and must name it.
 TOWNSHIP_ROLES = frozenset({"township_staff"})
 
@@ -50,7 +51,12 @@ async def add(
 ) -> Staff:
     if role not in ROLES:
         raise StaffError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
-    if not username or len(username) > 64 or not username.isprintable() or " " in username:
+    if (
+        not username
+        or len(username) > USERNAME_MAX
+        or not username.isprintable()
+        or " " in username
+    ):
         raise StaffError("username must be 1-64 printable characters without spaces")
     if len(password) < 8:
         raise StaffError("password must be at least 8 characters")
@@ -86,16 +92,17 @@ async def add(
 
 async def login(
     username: str, password: str, *, now: datetime, lifetime: timedelta
-) -> tuple[str, datetime] | None:
-    """A fresh bearer token and when it expires, or None for a wrong name or password."""
+) -> tuple[str, datetime] | str:
+    """A fresh bearer token and when it expires; or why not: "unknown_name" (no active
+    account by that name) or "wrong_password"."""
     staff = await Staff.get_or_none(username=username, active=True)
     stored = staff.password_hash if staff is not None else _DUMMY_HASH
     try:
         await asyncio.to_thread(_hasher.verify, stored, password)
     except (VerificationError, InvalidHashError):
-        return None
+        return "unknown_name" if staff is None else "wrong_password"
     if staff is None:
-        return None
+        return "unknown_name"
     token = secrets.token_urlsafe(32)
     expires = now + lifetime
     await StaffToken.create(digest=_digest(token), staff=staff, created_at=now, expires_at=expires)

@@ -37,6 +37,10 @@ class TicketConflict(Exception):
         self.status = status
 
 
+class NotAllowed(Exception):
+    """The caller may not act on the ticket as it is now (``act``'s ``allowed`` said no)."""
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: str  # resident | staff | system
@@ -330,16 +334,20 @@ async def act(
     calendar: WorkCalendar,
     message: Message,
     within: Q | None = None,
+    allowed: Callable[[Ticket], bool] | None = None,
 ) -> tuple[Ticket, TicketEvent] | None:
     """Apply one action to one ticket; None when there is no such ticket (among those
     ``within`` allows, read in the same transaction as the change, so a ticket moved out
-    of a caller's reach a moment ago is out of reach). Raises TicketConflict when the
-    action does not fit its status (nothing is written then)."""
+    of a caller's reach a moment ago is out of reach). Raises NotAllowed when ``allowed``
+    says no of the ticket as read there (the change is conditional on it staying so), and
+    TicketConflict when the action does not fit its status (nothing is written then)."""
     rule = RULES[change.action]
     async with in_transaction():
         ticket = await Ticket.filter(within or Q(), number=number).first()
         if ticket is None:
             return None
+        if allowed is not None and not allowed(ticket):
+            raise NotAllowed(number)
         if ticket.status not in rule.start:
             raise TicketConflict("status", ticket.status)
         before = ticket.status

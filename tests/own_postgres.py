@@ -23,8 +23,8 @@ from pathlib import Path
 def binaries() -> Path | None:
     """The folder of initdb and postgres, or None when PostgreSQL is not installed."""
     found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
+    if found:  # a link into the version's folder, which holds the rest too
+        return Path(found).resolve().parent
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return versions[-1].parent if versions else None
 
@@ -81,10 +81,13 @@ class OwnPostgres:
         log.close()
         end = time.monotonic() + 30
         while True:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
-            ):
+            # Accepting connections, not only listening: a server still starting up
+            # refuses them ("the database system is starting up").
+            ready = subprocess.run(
+                [str(self._bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                check=False,
+            )
+            if ready.returncode == 0:
                 return
             assert self.process.poll() is None, (self.folder / "server.log").read_text()
             assert time.monotonic() < end, "PostgreSQL did not start"
@@ -113,7 +116,11 @@ class OwnPostgres:
                 os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
-        for pid in self._server_pids():
+        pids = self._server_pids()
+        if self.process is not None:
+            # runuser stops itself when the server it waits on is stopped, as su does.
+            pids.append(self.process.pid)
+        for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
 
@@ -123,7 +130,12 @@ class OwnPostgres:
             return
         with contextlib.suppress(OSError, ValueError):
             self.thaw()
-        self.process.send_signal(signal.SIGINT)
+        # To the postmaster itself: as root, self.process is runuser, which passes no
+        # signal on.
+        try:
+            os.kill(self._postmaster(), signal.SIGINT)
+        except (OSError, ValueError):
+            self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:

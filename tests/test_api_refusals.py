@@ -3,8 +3,11 @@ agree: each bound the document states is the one the handler keeps, in the same 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Desk
 from tests.test_notices import NOTICE, login
+from tests.test_service_desk import complaint
 
 
 async def test_page_sizes_out_of_bounds_are_refused_not_clamped(desk: Desk) -> None:
@@ -90,3 +93,44 @@ async def test_numbers_json_cannot_hold_are_refused_naming_the_field(desk: Desk)
         assert refusal["field"] == "latitude", refusal
     grids = await (await desk.client.get("/api/v1/grids?township=桑园镇", headers=auth)).json()
     assert "SY-NAN" not in str(grids)
+
+
+async def test_values_longer_than_their_column_are_refused_by_name_not_a_503(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11, finding 2: a long filter or field reached the database and came back as
+    503 with a traceback carrying the value. Now each is a 400 naming the field, a long
+    search phrase is simply searched, and the value is not logged."""
+    auth = await login(desk, "county", "county_admin")
+    secret = "王秀英家门口的路灯坏了好几天了" * 8  # a resident's words, 120 characters
+    phrase = "村东头垃圾堆了半个月都没有人来清理了"  # 17+ characters: a real search
+    resp = await desk.client.get("/api/v1/tickets", params={"text": phrase}, headers=auth)
+    assert resp.status == 200, await resp.text()
+    for field in ("text", "township", "village", "unit", "grid"):
+        resp = await desk.client.get("/api/v1/tickets", params={field: secret}, headers=auth)
+        body = await resp.json()
+        assert resp.status == 400 and body["field"] == field, (field, body)
+    resp = await desk.client.get("/api/v1/grids", params={"township": secret}, headers=auth)
+    assert resp.status == 400 and (await resp.json())["field"] == "township"
+    for field in ("township", "village"):
+        resp = await desk.client.post(
+            "/api/v1/notices", json={**NOTICE, field: secret}, headers=auth
+        )
+        body = await resp.json()
+        assert resp.status == 400 and body["field"] == field, (field, body)
+    number = await complaint(desk)
+    for field in ("unit", "handler"):
+        resp = await desk.client.post(
+            f"/api/v1/tickets/{number}/assign",
+            json={"unit": "县民政局", field: secret},
+            headers=auth,
+        )
+        body = await resp.json()
+        assert resp.status == 400 and body["field"] == field, (field, body)
+    for method in ("GET", "PATCH"):
+        resp = await desk.client.request(
+            method, "/api/v1/catalog/" + secret, json={"active": False}, headers=auth
+        )
+        assert resp.status in (400, 404), (method, resp.status)
+    logged = capsys.readouterr()
+    assert secret[:15] not in logged.err + logged.out

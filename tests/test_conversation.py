@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 
 from bot import keys
 from conversations.flows import FlowRegistry, mine
@@ -147,12 +148,47 @@ async def test_a_flow_changed_under_a_conversation_restarts_it_cleanly(
     assert (await new.say("我的") or "").startswith("我的信息")
 
 
-async def test_a_flow_removed_or_a_step_renamed_is_no_crash(make_desk: DeskFactory) -> None:
+async def test_a_removed_flow_is_no_crash(make_desk: DeskFactory) -> None:
     old = await make_desk()
     await start_village_flow(old)
     without_mine = await make_desk(flows=FlowRegistry([main_menu.FLOW]))
     reply = await without_mine.say("1")
     assert reply is not None and reply.startswith("抱歉，服务刚刚更新")
+    assert_menu(reply)
+
+
+async def rename_in_stored_session(desk: Desk, *, step: bool, history: bool) -> None:
+    """Leave the session as an older deploy would have: the flow and its version are the
+    running ones, but a step it names has since been renamed (no such step any more)."""
+    key = f"conv:{APPID}:{RESIDENT}"
+    stored = await desk.app[keys.REDIS].get(key)
+    assert stored is not None
+    doc = json.loads(stored)
+    assert doc["flow"] == mine.FLOW.id and doc["version"] == mine.FLOW.version
+    assert doc["step"] == "township" and doc["history"], doc
+    if step:
+        doc["step"] = "township_before_rename"
+    if history:
+        doc["history"] = [["overview_before_rename", data] for _, data in doc["history"]]
+    await desk.app[keys.REDIS].set(key, json.dumps(doc, ensure_ascii=False))
+
+
+async def test_a_renamed_current_step_is_cleared_with_a_kind_word(desk: Desk) -> None:
+    await start_village_flow(desk)
+    await rename_in_stored_session(desk, step=True, history=False)
+    reply = await desk.say("1")
+    assert reply is not None and reply.startswith("抱歉，服务刚刚更新，刚才的事项需要重新开始。")
+    assert_menu(reply)
+    assert (await desk.say("我的") or "").startswith("我的信息")
+
+
+async def test_a_renamed_step_to_go_back_to_is_cleared_with_a_kind_word(desk: Desk) -> None:
+    await start_village_flow(desk)
+    await rename_in_stored_session(desk, step=False, history=True)
+    reply = await desk.say("返回")
+    assert reply is not None and reply.startswith("抱歉，服务刚刚更新，刚才的事项需要重新开始。")
+    assert_menu(reply)
+    assert (await desk.say("我的") or "").startswith("我的信息")
 
 
 async def test_an_unreadable_session_is_cleared_with_an_apology(desk: Desk) -> None:

@@ -44,11 +44,13 @@ async def test_retries_arriving_while_the_first_attempt_runs_get_its_reply(desk:
     await desk.say("我的")
     choose = desk.sim.text(RESIDENT, "1")
     async with desk.locks().hold(APPID, RESIDENT):
-        # The person's lock is busy, so the first attempt waits; WeChat retries meanwhile.
+        # The person's lock is busy, so the first attempt waits in line behind it...
         first = asyncio.create_task(desk.post(choose))
-        await asyncio.sleep(0.1)
+        await desk.wait_in_line(RESIDENT, 2)
+        # ...and WeChat's retries reach the service while it does.
+        received = desk.received()
         retries = [asyncio.create_task(desk.post(choose)) for _ in range(2)]
-        await asyncio.sleep(0.2)
+        await desk.wait_received(received + 2)
         assert not first.done()
     results = await asyncio.gather(first, *retries)
     assert all(r.status == 200 for r in results)
@@ -72,18 +74,19 @@ async def test_a_slow_step_answers_success_and_the_reply_follows_as_a_message(
         assert (retry.status, retry.body) == (200, b"success")
     texts = await wechat.wait_for_texts(RESIDENT, 1)
     assert len(texts) == 1 and texts[0].startswith("个人信息告知")
-    await asyncio.sleep(0.2)
-    assert len(wechat.texts_to(RESIDENT)) == 1
+    # A later message's turn comes after any the retry could have started, and a late
+    # reply is sent before its turn ends: once this is answered, nothing more is coming.
     await at_consent_step(desk)
+    assert len(wechat.texts_to(RESIDENT)) == 1
 
 
 async def test_messages_sent_together_are_handled_in_arrival_order(desk: Desk) -> None:
     words = ["我的", "1", "同意", "2", "3"]
     tasks: list[asyncio.Task[Posted]] = []
     async with desk.locks().hold(APPID, RESIDENT):
-        for word in words:
+        for n, word in enumerate(words):
             tasks.append(asyncio.create_task(desk.post(desk.sim.text(RESIDENT, word))))
-            await asyncio.sleep(0.03)
+            await desk.wait_in_line(RESIDENT, n + 2)  # taken, behind the ones before it
     replies = [(await t).text or "" for t in tasks]
     assert replies[0].startswith("我的信息")
     assert replies[1].startswith("个人信息告知")
@@ -100,7 +103,7 @@ async def test_order_holds_across_two_service_processes(make_desk: DeskFactory) 
         for i, word in enumerate(words):
             desk = a if i % 2 == 0 else b
             tasks.append(asyncio.create_task(desk.post(a.sim.text(RESIDENT, word))))
-            await asyncio.sleep(0.03)
+            await a.wait_in_line(RESIDENT, i + 2)  # one line in Redis for both processes
     replies = [(await t).text or "" for t in tasks]
     assert replies[3].startswith("您住在于集镇的哪个村")
     assert replies[4].startswith("请确认：于集镇于集村。")
@@ -185,8 +188,9 @@ async def test_late_replies_reach_the_person_in_order(
     wechat.state.fail("/cgi-bin/message/custom/send", -1, times=1)  # the first send stumbles
     async with desk.locks().hold(APPID, RESIDENT):
         first = asyncio.create_task(desk.post(desk.sim.text(RESIDENT, "我的")))
-        await asyncio.sleep(0.05)
+        await desk.wait_in_line(RESIDENT, 2)
         second = asyncio.create_task(desk.post(desk.sim.text(RESIDENT, "1")))
+        await desk.wait_in_line(RESIDENT, 3)
         assert (await first).body == b"success" and (await second).body == b"success"
     texts = await wechat.wait_for_texts(RESIDENT, 2)
     assert texts[0].startswith("我的信息") and texts[1].startswith("个人信息告知")
@@ -203,9 +207,8 @@ async def test_a_late_reply_wechat_keeps_refusing_is_kept_and_sent_later(
     )
     wechat.state.fail("/cgi-bin/message/custom/send", -1, times=4)  # busier than a moment
     async with desk.locks().hold(APPID, RESIDENT):
-        pending = asyncio.create_task(desk.post(desk.sim.text(RESIDENT, "我的")))
-        await asyncio.sleep(0.5)
-    assert (await pending).body == b"success"
+        # Its reply budget runs out while it waits for the lock: WeChat hears "success".
+        assert (await desk.post(desk.sim.text(RESIDENT, "我的"))).body == b"success"
     texts = await wechat.wait_for_texts(RESIDENT, 1, timeout=10)
     assert len(texts) == 1 and texts[0].startswith("我的信息")
     with use(desk.app[keys.DATABASE]):

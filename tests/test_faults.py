@@ -13,9 +13,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import keys
+from conversations import texts
+from conversations.session import session_key
 from storage import staff
 from storage.db import use
-from tests.conftest import Desk, DeskFactory
+from tests.conftest import APPID, Desk, DeskFactory, FakeWeChat
+from tests.test_service_desk import FIRST, PHONE
 
 PASSWORD = "a-long-password"
 
@@ -89,3 +92,75 @@ async def test_a_killed_embedded_redis_is_back_without_restarting_the_service(
     assert (await _login(desk))[0] == 200
     reply = await desk.say("菜单")
     assert reply is not None and "1. 办事" in reply
+
+
+# A conversation whose session Redis lost --------------------------------------------
+
+
+async def until_recovering(desk: Desk) -> None:
+    """Until the service has noticed that Redis lost what it held."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not desk.app[keys.REDIS_LOSS].recovering():
+        assert loop.time() < end, "the loss was not noticed"
+        await asyncio.sleep(0.05)
+
+
+async def finish_complaint(desk: Desk, openid: str, first: str) -> str:
+    """The rest of the complaint after its first answer; its summary."""
+    reply = first
+    for answer in ("李四", PHONE, "桑园镇", "1"):
+        reply = await desk.say(answer, openid=openid) or ""
+    assert "情况：村东头垃圾堆了半个月没人清理" in reply, reply
+    await desk.send(desk.sim.location(openid, 37.62, 116.39, "桑园镇东街"))
+    done = await desk.say("确认", openid=openid) or ""
+    assert done.startswith("已提交！"), done
+    return reply
+
+
+async def described(desk: Desk, openid: str) -> None:
+    for answer in ("反映问题", "投诉", "环境卫生"):
+        await desk.say(answer, openid=openid)
+    asked = await desk.say("村东头垃圾堆了半个月没人清理。", openid=openid) or ""
+    assert "个人信息告知" in asked, asked
+
+
+async def test_a_wiped_redis_keeps_what_a_resident_was_typing(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk: Desk = await make_desk()
+    await described(desk, FIRST)
+    await desk.app[keys.REDIS].flushdb()  # an operator's FLUSHDB, a Redis without disk
+    await until_recovering(desk)
+    reply = await desk.say("同意", openid=FIRST) or ""
+    # Told, and carried on from where they were: the consent was taken, their name asked.
+    assert reply.startswith(texts.CONVERSATION_RESTORED), reply
+    assert "姓名" in reply and texts.NOT_UNDERSTOOD not in reply
+    await finish_complaint(desk, FIRST, reply)
+
+
+async def test_a_redis_restarted_a_step_behind_does_not_take_an_answer_for_another(
+    own_redis_desk: tuple[Desk, int],
+) -> None:
+    """The finding: after a restart the session came back one step behind, and the
+    resident's 同意 was taken as the complaint's words."""
+    desk, pid = own_redis_desk
+    redis = desk.app[keys.REDIS]
+    for answer in ("反映问题", "投诉", "环境卫生"):
+        await desk.say(answer, openid=FIRST)
+    behind = await redis.get(session_key(APPID, FIRST))
+    asked = await desk.say("村东头垃圾堆了半个月没人清理。", openid=FIRST) or ""
+    assert "个人信息告知" in asked
+    os.kill(pid, signal.SIGKILL)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 15
+    while (await desk.client.get("/healthz")).status != 200:
+        assert loop.time() < end
+        await asyncio.sleep(0.1)
+    # What the last second before the kill left on disk: the session before the answer.
+    assert behind is not None
+    await redis.set(session_key(APPID, FIRST), behind)
+    await until_recovering(desk)
+    reply = await desk.say("同意", openid=FIRST) or ""
+    assert reply.startswith(texts.CONVERSATION_RESTORED) and "姓名" in reply, reply
+    await finish_complaint(desk, FIRST, reply)

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import structlog
@@ -132,3 +133,30 @@ async def test_the_suite_runs_on_the_backends_it_was_asked_for(desk: Desk) -> No
     info = await desk.app[keys.REDIS].info("server")
     wanted_redis = os.environ.get("TOWNSHIP_REDIS__URL", "")
     assert info["tcp_port"] == (6379 if "6379" in wanted_redis else 0)  # embedded: unix socket
+
+
+async def test_what_residents_write_never_reaches_the_logs(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not at debug level either: their words, their name and their answers, through a
+    whole complaint, a wrong answer and a staff search for the same words."""
+    from tests.test_notices import login
+
+    words = "隔壁老周家的狗天天半夜叫唤吵得睡不着"
+    logs.configure("debug", json_lines=True)
+    try:
+        for said in ("反映问题", "投诉", "环境卫生", words, "同意", "周桂兰", "13812345678"):
+            await desk.say(said, openid=RESIDENT)
+        await desk.say("我也不知道选哪个", openid=RESIDENT)  # a wrong answer
+        auth = await login(desk, "county", "county_admin")
+        resp = await desk.client.get("/api/v1/tickets", params={"text": words}, headers=auth)
+        assert resp.status == 200
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
+    captured = capsys.readouterr()
+    logged = captured.err + captured.out
+    assert "event" in logged  # the log was written
+    for secret in (words, "周桂兰", "我也不知道选哪个", "13812345678"):
+        assert secret not in logged, secret
+    assert quote(words) not in logged  # nor in a logged address

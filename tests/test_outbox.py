@@ -94,7 +94,7 @@ async def test_two_processes_share_the_work_and_send_nothing_twice(
     make_desk: DeskFactory, wechat: FakeWeChat
 ) -> None:
     a = await fast_desk(make_desk)
-    await fast_desk(make_desk)  # a second service process on the same database and Redis
+    b = await fast_desk(make_desk)  # a second service process on the same database and Redis
     households = people(300)
     await queue(a, households)
     done = await settled(a, 300, timeout=30)
@@ -103,6 +103,14 @@ async def test_two_processes_share_the_work_and_send_nothing_twice(
     assert sorted(sent) == sorted(households)  # every household once, nobody twice
     with use(a.app[keys.DATABASE]):
         assert await Delivery.filter(lease_owner__not_isnull=True).count() == 0
+        # Each process records its tries under its own name, and "sent" only once WeChat
+        # accepted its call: both sent a share, and between them every household.
+        by_owner = {
+            owner: await DeliveryAttempt.filter(owner=owner, outcome="sent").count()
+            for owner in (a.app[keys.DISPATCHER].owner, b.app[keys.DISPATCHER].owner)
+        }
+        assert await DeliveryAttempt.all().count() == 300
+    assert all(by_owner.values()) and sum(by_owner.values()) == 300, by_owner
 
 
 async def test_a_crashed_senders_rows_are_taken_over_when_its_lease_ends(
@@ -174,11 +182,13 @@ async def test_a_lost_answer_without_a_duplicate_guard_is_unknown_not_resent(
 ) -> None:
     desk = await fast_desk(make_desk, wechat={"api_timeout": 0.3})
     wechat.state.fail(CUSTOM, drop=True)
-    await queue(desk, people(1))
+    (openid,) = people(1)
+    await queue(desk, [openid])
     done = await settled(desk, 1)
-    assert done[0].state == "unknown"
-    await asyncio.sleep(0.3)
-    assert len(wechat.state.sent(CUSTOM)) == 1  # tried once, never blindly again
+    # "unknown" is final: no claim takes it again, and no retry time was set for it.
+    assert done[0].state == "unknown" and done[0].attempts == 1
+    await a_later_push_went_out(desk, "test:later")
+    assert calls_to(wechat, CUSTOM, openid) == 1  # tried once, never blindly again
 
 
 async def test_a_lost_answer_on_a_template_is_retried_under_its_guard(
@@ -263,7 +273,57 @@ async def test_subscription_consent_is_recorded_from_wechats_events(
     )
     done = await settled(desk, 1)
     assert done[0].state == "skipped"
-    assert (await consent())["NOTICE"] == "used_up"
+    # Recorded just after the row is (with what else the batch's answers mean).
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 5
+    while (await consent())["NOTICE"] != "used_up":
+        assert loop.time() < end, await consent()
+        await asyncio.sleep(0.02)
+
+
+async def quota_spent(desk: Desk, wechat: FakeWeChat, count: int) -> list[Delivery]:
+    """Queue ``count`` template pushes while WeChat answers 45009 to each; return the rows
+    once the channel is paused and no send is still in flight."""
+    wechat.state.fail(TEMPLATE, 45009, times=count)
+    template = {"template_id": "T1", "data": {"first": "通知"}}
+    await queue(desk, people(count), channel="template", payload=template)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    with use(desk.app[keys.DATABASE]):
+        while True:
+            paused = await desk.app[keys.DISPATCHER].paused_channels()
+            in_flight = await Delivery.filter(state__in=["sending"]).exists()
+            tried = await Delivery.filter(attempts__gt=0).exists()
+            if paused and tried and not in_flight:
+                return list(await Delivery.all().order_by("id"))
+            assert loop.time() < end, "the channel was never paused"
+            await asyncio.sleep(0.05)
+
+
+MARKER = "oMarkerHousehold0000000001"
+
+
+async def a_later_push_went_out(desk: Desk, source: str) -> None:
+    """Queue a custom message to MARKER now and wait until it is sent: the dispatchers
+    have since run a round that took everything due before it (the oldest first), and
+    whatever they took then has been counted (attempts are written before the call)."""
+    await queue(desk, [MARKER], source=source)
+    with use(desk.app[keys.DATABASE]):
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while not await Delivery.filter(source=source, state="sent").exists():
+            assert loop.time() < end, "the later push was never sent"
+            await asyncio.sleep(0.05)
+
+
+async def nothing_more_sent_on_templates(desk: Desk, wechat: FakeWeChat, source: str) -> None:
+    before = len(wechat.state.sent(TEMPLATE))
+    await a_later_push_went_out(desk, source)
+    assert len(wechat.state.sent(TEMPLATE)) == before
+
+
+def calls_to(wechat: FakeWeChat, path: str, openid: str) -> int:
+    return sum(1 for c in wechat.state.sent(path) if c.body.get("touser") == openid)
 
 
 async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
@@ -272,16 +332,7 @@ async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
     from notifications.policy import next_midnight
 
     desk = await fast_desk(make_desk)
-    wechat.state.fail(TEMPLATE, 45009, times=3)
-    template = {"template_id": "T1", "data": {"first": "通知"}}
-    await queue(desk, people(3), channel="template", payload=template)
-    with use(desk.app[keys.DATABASE]):
-        for _ in range(100):
-            if await Delivery.filter(attempts=1, state="pending").exists():
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)
-        waiting = await Delivery.all()
+    waiting = await quota_spent(desk, wechat, 3)
     midnight = next_midnight(desk.clock())
     tried = [d for d in waiting if d.attempts]
     # Those tried wait for midnight; those queued behind them were not tried at all.
@@ -291,12 +342,40 @@ async def test_a_used_up_daily_quota_pauses_the_channel_until_midnight(
     assert await desk.app[keys.DISPATCHER].paused_channels() == ["template"]
     # Later template pushes wait too, without calling WeChat; other channels go on.
     await queue(
-        desk, ["oLaterHousehold000000000001"], channel="template", source="test:2", payload=template
+        desk,
+        ["oLaterHousehold000000000001"],
+        channel="template",
+        source="test:2",
+        payload={"template_id": "T1", "data": {"first": "通知"}},
     )
-    await queue(desk, ["oLaterHousehold000000000002"], source="test:3")
-    assert (await settled(desk, 1))[0].channel == "custom"
-    await asyncio.sleep(0.3)
+    await nothing_more_sent_on_templates(desk, wechat, "test:3")
+    with use(desk.app[keys.DATABASE]):
+        later = await Delivery.get(source="test:2")
+    assert later.state == "pending" and later.attempts == 0
     assert len(wechat.state.sent(TEMPLATE)) == len(tried)
+
+
+async def test_the_quota_pause_lifts_at_beijing_midnight_and_not_before(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    from notifications.policy import next_midnight
+
+    desk = await fast_desk(make_desk)
+    waiting = await quota_spent(desk, wechat, 1)
+    midnight = next_midnight(desk.clock())
+    assert waiting[0].next_attempt_at == midnight
+    # A second before midnight (Beijing): still paused, nothing tried.
+    desk.clock.advance(seconds=(midnight - desk.clock()).total_seconds() - 1)
+    assert await desk.app[keys.DISPATCHER].paused_channels() == ["template"]
+    await nothing_more_sent_on_templates(desk, wechat, "test:before")
+    assert len(wechat.state.sent(TEMPLATE)) == 1
+    # Past midnight the day's quota is new: the waiting push goes out with no one's help.
+    desk.clock.advance(seconds=2)
+    assert await desk.app[keys.DISPATCHER].paused_channels() == []
+    done = await settled(desk, 3)
+    (row,) = [d for d in done if d.channel == "template"]
+    assert row.state == "sent" and row.attempts == 2
+    assert [c.errcode for c in wechat.state.sent(TEMPLATE)] == [45009, 0]
 
 
 async def test_the_rate_limit_holds_across_two_processes(
@@ -360,8 +439,8 @@ async def test_a_message_without_a_guard_left_mid_send_is_unknown_not_sent_twice
     await _left_mid_send(desk, openid, "custom", {"text": "可能已经发出"})
     done = await settled(desk, 1)
     assert done[0].state == "unknown" and "核实" in (done[0].last_error or "")
-    await asyncio.sleep(0.3)
-    assert wechat.state.sent(CUSTOM) == []
+    await a_later_push_went_out(desk, "test:later")
+    assert calls_to(wechat, CUSTOM, openid) == 0
     with use(desk.app[keys.DATABASE]):
         attempt = await DeliveryAttempt.get(delivery_id=done[0].id)
     assert attempt.outcome == "lost" and attempt.finished_at is not None

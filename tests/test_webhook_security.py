@@ -337,6 +337,8 @@ async def test_a_person_sending_too_fast_is_told_so_and_nothing_else_happens(
     assert welcome is not None and "欢迎关注" in welcome
     assert await desk.send(desk.sim.event(flooder, "view_miniprogram")) != texts.TOO_FAST
     # Three seconds later there is room again, and the refused "1" had started nothing.
+    # Waited, not moved: the budget runs on Redis's own clock (TIME, one for every
+    # process), which no test can move.
     await asyncio.sleep(3.1)
     again = await desk.say("不知道", openid=flooder)
     assert again is not None and again.startswith(texts.NOT_UNDERSTOOD)

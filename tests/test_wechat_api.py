@@ -207,3 +207,50 @@ async def test_a_token_wechat_keeps_rejecting_is_not_force_refreshed_again_and_a
     )
     assert all(isinstance(r, WeChatError) and r.errcode == 40001 for r in results)
     assert wechat.state.forced_refreshes == 1
+
+
+async def test_a_template_guard_lasts_ten_minutes_as_wechats_does(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await make_desk()
+    api = desk.app[keys.WECHAT]
+    template = "/cgi-bin/message/template/send"
+
+    async def send() -> int:
+        msgid: int = await api.send_template(
+            RESIDENT, "TPL1", {"first": "通知"}, client_msg_id="d-7"
+        )
+        return msgid
+
+    first = await send()
+    desk.clock.advance(minutes=9, seconds=59)
+    # Within ten minutes WeChat drops the repeat and answers as it did the first time.
+    assert await send() == first
+    assert len(wechat.state.sent(template)) == 2 and len(wechat.state.delivered(template)) == 1
+    desk.clock.advance(seconds=1)
+    # After them the id is forgotten: the same client_msg_id is a new message.
+    again = await send()
+    assert again != first and len(wechat.state.delivered(template)) == 2
+    # ...guarded again from then on, to the same person; another person is not guarded.
+    assert await send() == again
+    await api.send_template(
+        "oResident000000000000000002", "TPL1", {"first": "通知"}, client_msg_id="d-7"
+    )
+    assert len(wechat.state.delivered(template)) == 3
+
+
+async def test_a_mass_send_guard_lasts_a_day_as_wechats_does(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await make_desk()
+    api = desk.app[keys.WECHAT]
+    mass = "/cgi-bin/message/mass/send"
+    people = [RESIDENT, "oResident000000000000000002"]
+    first = await api.send_mass_text(people, "停水通知", "notice-3")
+    desk.clock.advance(hours=23, minutes=59)
+    # Refused (45065) with the first send's msg_id, which the client hands back.
+    assert await api.send_mass_text(people, "停水通知", "notice-3") == first
+    assert [c.errcode for c in wechat.state.sent(mass)] == [0, 45065]
+    desk.clock.advance(minutes=1)
+    assert await api.send_mass_text(people, "停水通知", "notice-3") != first
+    assert len(wechat.state.delivered(mass)) == 2

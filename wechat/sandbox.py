@@ -14,12 +14,21 @@ import json
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
+from wechat.errcodes import MASS_REPEATED
+
 PREFIX = "/sandbox"
+K = TypeVar("K")
+
+# How long WeChat remembers a duplicate guard: a template message's client_msg_id for ten
+# minutes (a repeat after that is sent again), a mass send's clientmsgid for 24 hours.
+TEMPLATE_GUARD_SECONDS = 600
+MASS_GUARD_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -61,10 +70,15 @@ class SandboxState:
     forced_refreshes: int = 0
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     menu: Any = None
-    # (touser, client_msg_id) -> msgid: WeChat sends a template message once per pair.
-    template_guard: dict[tuple[str, str], int] = field(default_factory=dict)
-    # clientmsgid -> msg_id: WeChat refuses a repeated mass send within 24 hours (45065).
-    mass_guard: dict[str, int] = field(default_factory=dict)
+    # (touser, client_msg_id) -> (msgid, when): WeChat sends a template message once per
+    # pair within ten minutes.
+    template_guard: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    # clientmsgid -> (msg_id, when): WeChat refuses a repeated mass send within 24 hours
+    # (45065).
+    mass_guard: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # Seconds since the epoch, for how long the guards last: the service's clock (tests
+    # move it rather than wait ten minutes).
+    clock: Callable[[], float] = time.time
     # Names this run of the sandbox: call numbers start again at 1 when the service restarts,
     # so a reader that remembers a number (`township chat`) must know which run it was from.
     boot: str = field(default_factory=lambda: secrets.token_hex(8))
@@ -104,6 +118,16 @@ class SandboxState:
         """Calls WeChat would have carried out (answered errcode 0), repeats it dropped
         (the same template client_msg_id) left out: what reached people's phones."""
         return [c for c in self.sent(path) if c.errcode == 0 and not c.duplicate]
+
+    def guarded(self, guards: dict[K, tuple[int, float]], key: K, lasting: int) -> int | None:
+        """The id the first send under ``key`` was given, while its guard still lasts."""
+        first = guards.get(key)
+        if first is None:
+            return None
+        if self.clock() - first[1] >= lasting:
+            del guards[key]  # WeChat has forgotten it: a repeat is a new message
+            return None
+        return first[0]
 
     def _next_fault(self, path: str) -> Fault | None:
         queue = self.faults.get(path)
@@ -212,17 +236,15 @@ async def _template_send(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await request.json()
     guard = body.get("client_msg_id") if isinstance(body, dict) else None
-    if guard:
-        key = (str(body.get("touser")), str(guard))
-        if key in state.template_guard:
-            # WeChat drops the repeat; it answers as it did the first time.
-            request[CALL].duplicate = True
-            return web.json_response(
-                {"errcode": 0, "errmsg": "ok", "msgid": state.template_guard[key]}
-            )
+    key = (str(body.get("touser")), str(guard)) if guard else None
+    first = state.guarded(state.template_guard, key, TEMPLATE_GUARD_SECONDS) if key else None
+    if first is not None:
+        # WeChat drops the repeat; it answers as it did the first time.
+        request[CALL].duplicate = True
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": first})
     msgid = next(state._seq)
-    if guard:
-        state.template_guard[(str(body.get("touser")), str(guard))] = msgid
+    if key:
+        state.template_guard[key] = (msgid, state.clock())
     return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
 
@@ -233,14 +255,15 @@ async def _mass_send(request: web.Request) -> web.Response:
     if not isinstance(users, list) or not 2 <= len(users) <= 10_000:
         return _error(40130, "invalid openid list size, at least two openid")
     guard = str(body.get("clientmsgid") or "")
-    if guard and guard in state.mass_guard:
+    first = state.guarded(state.mass_guard, guard, MASS_GUARD_SECONDS) if guard else None
+    if first is not None:
         request[CALL].duplicate = True
         return web.json_response(
-            {"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": state.mass_guard[guard]}
+            {"errcode": MASS_REPEATED, "errmsg": "clientmsgid exist", "msg_id": first}
         )
     msg_id = next(state._seq)
     if guard:
-        state.mass_guard[guard] = msg_id
+        state.mass_guard[guard] = (msg_id, state.clock())
     return web.json_response(
         {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id}
     )

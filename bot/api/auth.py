@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 
 import structlog
@@ -13,21 +12,21 @@ from aiohttp import web
 from pydantic import Field
 
 from bot import keys
+from bot.api.addresses import client_address
 from bot.api.errors import refuse
-from bot.api.fields import NO_NUL, Answer, Says, Shape
-from bot.api.inputs import read_body
+from bot.api.fields import DIGITS, ID_MAX, NO_NUL, Answer, Day, QueryShape, Says, Shape, Why
+from bot.api.inputs import read_body, read_query
 from bot.api.responses import respond
-from bot.api.routes import Operation
+from bot.api.routes import Operation, roles
 from conversations import texts
-from storage import staff
+from storage import logins, staff
+from storage.clock import BEIJING
 from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
 
-# Logins allowed per username before a pause (a right one clears the count), and the pause.
-MAX_FAILURES = 5
-FAILURE_WINDOW_SECONDS = 900
 BUDGET_CHECK_SECONDS = 0.5
+PASSWORD_MAX = 1024
 
 
 class Login(Shape):
@@ -108,38 +107,48 @@ async def _within_budget(request: web.Request, member: StaffMember) -> None:
         raise refuse(429, texts.STAFF_TOO_FAST.format(seconds=seconds), retry_after=seconds)
 
 
-def _failure_key(username: str) -> str:
-    # Hashed: the Redis key should not spell out who tried. Per name, not per address:
-    # behind nginx every caller has the proxy's address.
-    return f"staff:login-failures:{hashlib.sha256(username.encode()).hexdigest()[:16]}"
+def _wait(words: str, wait: float) -> web.HTTPException:
+    seconds = max(1, math.ceil(wait))
+    return refuse(429, words.format(seconds=seconds), retry_after=seconds)
 
 
 async def login(request: web.Request) -> web.Response:
     given = await read_body(request, Login)
     username, password = given.username, given.password
-    if len(username) > 64 or len(password) > 1024:
+    app = request.app
+    now = app[keys.CLOCK]()
+    address = client_address(request, app[keys.SETTINGS].http.trusted_proxies)
+    limits = app[keys.LOGINS]
+    # Before the (slow) password check, and counted as a failure until it succeeds, so
+    # a burst of guesses sent at once is slowed like one sent in turn.
+    verdict = await limits.check(username, address, now)
+    if verdict.address_limited:  # not recorded: a flood would write a row per request
+        raise _wait(texts.STAFF_LOGIN_ADDRESS_BUSY, verdict.wait)
+    if verdict.wait:
+        await _refused(username, address, now, "slowed")
+        raise _wait(texts.STAFF_LOGIN_SLOWED, verdict.wait)
+    issued: tuple[str, datetime] | str
+    if len(username) > staff.USERNAME_MAX:
+        issued = "unknown_name"
+    elif len(password) > PASSWORD_MAX:
+        issued = "wrong_password"
+    else:
+        lifetime = timedelta(hours=app[keys.SETTINGS].staff.token_hours)
+        issued = await staff.login(username, password, now=now, lifetime=lifetime)
+    if isinstance(issued, str):
+        await _refused(username, address, now, issued)
         raise refuse(401, texts.STAFF_BAD_LOGIN)
-    redis = request.app[keys.REDIS]
-    counter = _failure_key(username)
-    # Counted before the (slow) password check, so a burst of guesses sent at once is
-    # counted too; a right password clears the count.
-    tries = int(await redis.incr(counter))
-    if tries == 1:  # the window starts with the first try (EXPIRE NX needs Redis 7)
-        await redis.expire(counter, FAILURE_WINDOW_SECONDS)
-    if tries > MAX_FAILURES:
-        raise refuse(429, texts.STAFF_TOO_MANY_FAILURES)
-    settings = request.app[keys.SETTINGS]
-    now = request.app[keys.CLOCK]()
-    issued = await staff.login(
-        username, password, now=now, lifetime=timedelta(hours=settings.staff.token_hours)
-    )
-    if issued is None:
-        log.warning("staff login refused", peer=request.remote)
-        raise refuse(401, texts.STAFF_BAD_LOGIN)
-    await redis.delete(counter)
+    await limits.succeeded(username, address, now, usual=verdict.usual)
     token, expires = issued
-    log.info("staff logged in", staff=username)
+    log.info("staff logged in", staff=username, address=address)
     return respond(Token(token=token, expires_at=expires))
+
+
+async def _refused(username: str, address: str, now: datetime, reason: str) -> None:
+    # The name as typed goes to the record, not the log: it is sometimes a password
+    # typed into the wrong box.
+    log.warning("staff login refused", address=address, reason=reason)
+    await logins.record_failure(now, username, address, reason)
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -152,11 +161,75 @@ async def logout(request: web.Request) -> web.Response:
     return respond(Done())
 
 
+# Failed sign-ins, for the county -------------------------------------------------------
+
+
+class FailureQuery(QueryShape):
+    username: Annotated[
+        str | None,
+        Field(max_length=logins.USERNAME_KEPT, pattern=NO_NUL, description="As typed, exactly"),
+    ] = None
+    since: Annotated[
+        Day | None, Field(description="On or after this day (Beijing)"), Why(texts.STAFF_WHY_DATE)
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=100), DIGITS, Why(texts.STAFF_WHY_COUNT)] = 50
+    before: Annotated[
+        Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
+        Field(description="The previous page's `next`"),
+        Why(texts.STAFF_WHY_WHOLE),
+    ] = None
+
+
+class FailedLogin(Answer):
+    at: datetime
+    username: str = Field(description="As typed (its first 64 characters)")
+    address: str
+    reason: Literal[logins.REASONS]  # type: ignore[valid-type]
+
+
+class FailedLogins(Answer):
+    """Failed sign-ins, newest first (never the password)."""
+
+    failures: list[FailedLogin]
+    next: str | None = Field(description="Pass as before= for the next page")
+
+
+async def failures(request: web.Request) -> web.Response:
+    await caller(request, "county_admin")
+    query = read_query(request, FailureQuery)
+    since = datetime.combine(query.since, time.min, BEIJING) if query.since else None
+    rows = await logins.failures(
+        username=query.username, since=since, before=query.before, limit=query.limit
+    )
+    return respond(
+        FailedLogins(
+            failures=[
+                FailedLogin(
+                    at=r.at.astimezone(BEIJING),
+                    username=r.username,
+                    address=r.address,
+                    reason=r.reason,
+                )
+                for r in rows
+            ],
+            next=str(rows[-1].id) if len(rows) == query.limit else None,
+        )
+    )
+
+
 OPERATIONS = [
     Operation(
         "POST", "/auth/login", login, "Log in: a bearer token for the staff API", Token,
         body=Login, refusals=(401, 429), login=False,
-        description="Five wrong passwords for one username pause it for 15 minutes (429).",
+        description="Wrong passwords slow a name down rather than lock it: after "
+        "`[staff] login_free_failures` of them each try waits longer (429 with Retry-After), "
+        "except from the addresses the account last signed in from; each address may try "
+        "`logins_per_minute_per_address` sign-ins a minute (429 with Retry-After).",
+    ),
+    Operation(
+        "GET", "/auth/failures", failures,
+        "Failed sign-ins, newest first: when, the name as typed, the address, why",
+        FailedLogins, query=FailureQuery, refusals=(403,), description=roles("county_admin"),
     ),
     Operation(
         "POST", "/auth/logout", logout,

@@ -23,7 +23,7 @@ def refuse(status: int, message: str, **extra: Any) -> web.HTTPException:
         429: web.HTTPTooManyRequests,
     }[status]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status == 429 and "retry_after" in extra:
+    if status == 429:  # always says how long: a caller told only "no" retries at once
         headers = {"Retry-After": str(extra["retry_after"])}
     refusal: web.HTTPException = cls(text=body, content_type="application/json", headers=headers)
     return refusal

@@ -9,6 +9,8 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from tortoise.fields import CharField
+from tortoise.models import Model
 
 # Every character str.isspace() takes for a blank: what "strip" removes, spelled out so
 # the document's patterns and the handlers agree on what an empty answer is.
@@ -73,6 +75,20 @@ def _strip_maybe(value: str | None) -> str | None:
 # ``maybe_words(limit)`` (may be left out, null or empty), then STRIP or STRIP_MAYBE.
 STRIP = AfterValidator(_strip)
 STRIP_MAYBE = AfterValidator(_strip_maybe)
+
+
+def column_max(model: type[Model], field: str) -> int:
+    """The longest value ``model.field`` holds: what a value compared with or written to
+    that column may be, so that a longer one is refused by name where it enters rather
+    than failing in the database."""
+    column = model._meta.fields_map[field]
+    assert isinstance(column, CharField), f"{model.__name__}.{field} is not a CharField"
+    return int(column.max_length)
+
+
+def filter_of(limit: int) -> Any:
+    """An optional query value compared with a column that holds at most ``limit``."""
+    return Field(max_length=limit, pattern=NO_NUL)
 
 
 def words(limit: int) -> Any:

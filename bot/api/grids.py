@@ -18,7 +18,6 @@ from bot.api.errors import bad_field, refuse
 from bot.api.fields import (
     DIGITS,
     ID_MAX,
-    NO_NUL,
     SMALL_ID_MAX,
     STRIP,
     STRIP_MAYBE,
@@ -26,6 +25,8 @@ from bot.api.fields import (
     QueryShape,
     Shape,
     Why,
+    column_max,
+    filter_of,
     words,
 )
 from bot.api.inputs import read_body, read_path, read_query
@@ -71,7 +72,7 @@ class NewGrid(Shape):
 
 
 class GridQuery(QueryShape):
-    township: Annotated[str | None, Field(pattern=NO_NUL)] = None
+    township: Annotated[str | None, filter_of(column_max(Township, "name"))] = None
 
 
 class GridRef(QueryShape):

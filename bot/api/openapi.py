@@ -39,7 +39,8 @@ REFUSALS = {
     404: "Nothing by that name within the caller's jurisdiction.",
     409: "Not possible in its present state.",
     422: "The Idempotency-Key was used a moment ago for a different request.",
-    429: "Too many requests from this account (or failed logins): wait retry_after seconds.",
+    429: "Too many requests from this account (or sign-ins for this name or from this "
+    "address): wait retry_after seconds, also sent as the Retry-After header.",
     503: "A store (the database or Redis) is away or too slow: try again after retry_after "
     "seconds.",
 }

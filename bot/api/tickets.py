@@ -1,6 +1,6 @@
 """Tickets (工单) for staff: one queue to accept, route, answer and close every request,
-each staff member within their jurisdiction; personal data shown whole only to those
-handling the ticket, and every such view recorded."""
+each staff member within their jurisdiction; personal data shown whole only to those who
+may act on the ticket (``may_act``), and every such view recorded."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from bot.api.errors import bad_field, refuse
 from bot.api.fields import (
     DIGITS,
     ID_MAX,
-    NO_NUL,
     STRIP,
     STRIP_MAYBE,
     WHOLE,
@@ -29,6 +28,8 @@ from bot.api.fields import (
     QueryShape,
     Shape,
     Why,
+    column_max,
+    filter_of,
     maybe_words,
     words,
 )
@@ -41,10 +42,10 @@ from conversations.answers import mask_phone
 from notifications.dispatcher import wake
 from storage import tickets
 from storage.clock import BEIJING, local_day
-from storage.models import Attachment, AuditEntry, Staff, Township, Unit, Village
+from storage.models import Attachment, AuditEntry, Grid, Staff, Township, Unit, Village
 from storage.models import Ticket as TicketModel
 from storage.staff import StaffMember
-from storage.tickets import Actor, Change, TicketConflict
+from storage.tickets import Actor, Change, NotAllowed, TicketConflict
 
 log = structlog.get_logger(__name__)
 
@@ -80,11 +81,14 @@ class Reject(Shape):
 
 class Assign(Shape):
     unit: Annotated[
-        str, words(NOTE_MAX), STRIP, Field(description="A responsible unit's name (GET /units)")
+        str,
+        words(column_max(Unit, "name")),
+        STRIP,
+        Field(description="A responsible unit's name (GET /units)"),
     ]
     handler: Annotated[
         str | None,
-        words(NOTE_MAX),
+        words(column_max(Staff, "username")),
         STRIP_MAYBE,
         Field(description="The username of a department handler of that unit"),
     ] = None
@@ -155,13 +159,21 @@ def visible(member: StaffMember) -> Q:
     return Q(township_id=member.township_id)
 
 
-def _handles(member: StaffMember, ticket: TicketModel) -> bool:
-    """Those working the ticket: its township's service centre, whoever accepted it, and
-    the handler it is assigned to (any handler of its unit while none is named)."""
-    if ticket.accepted_by_id == member.id:
+def may_act(member: StaffMember, ticket: TicketModel) -> bool:
+    """Whether this staff member works this ticket: takes their role's actions on it
+    (ACTION_ROLES), and so sees the resident's contact whole, each view audited. One rule
+    for both, so no one acts for a resident they may not call, nor calls one whose
+    ticket they may not act on.
+
+    The county admin works every ticket; township staff and supervisors those of their
+    township (all, when the account is county-wide); a department handler the tickets
+    assigned to their unit while no handler is named, and then only the named one: the
+    township named a person, so a colleague neither answers nor extends in their place
+    (the township reassigns when that person is away)."""
+    if member.role == "county_admin":
         return True
-    if member.role == "township_staff":
-        return ticket.township_id == member.township_id
+    if member.role in ("township_staff", "supervisor"):
+        return member.township_id is None or ticket.township_id == member.township_id
     if member.role == "department_handler":
         return (
             ticket.unit_id is not None
@@ -179,7 +191,8 @@ def mask_name(name: str) -> str:
 
 _STATUS = "|".join(("open", *tickets.STATUSES))
 _CHOICES = Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(("open", *tickets.STATUSES))))
-Filter = Annotated[str | None, Field(pattern=NO_NUL)]
+# A search phrase: longer than anyone types, shorter than a page.
+SEARCH_MAX = 100
 _DATE = Why(texts.STAFF_WHY_DATE)
 TrueOrFalse = Annotated[Literal["true", "false"] | None, Why(texts.STAFF_WHY_BOOL)]
 
@@ -197,14 +210,18 @@ class TicketQuery(QueryShape):
         Literal[tickets.KINDS] | None,  # type: ignore[valid-type]
         Why(texts.STAFF_WHY_CHOICES.format(choices="、".join(tickets.KINDS))),
     ] = None
-    township: Filter = None
-    village: Filter = None
-    unit: Filter = None
-    grid: Annotated[str | None, Field(pattern=NO_NUL, description="A grid's code")] = None
+    township: Annotated[str | None, filter_of(column_max(Township, "name"))] = None
+    village: Annotated[str | None, filter_of(column_max(Village, "name"))] = None
+    unit: Annotated[str | None, filter_of(column_max(Unit, "name"))] = None
+    grid: Annotated[
+        str | None, filter_of(column_max(Grid, "code")), Field(description="A grid's code")
+    ] = None
     overdue: Annotated[TrueOrFalse, Field(description="Open and past its deadline (督办)")] = None
     urgent: TrueOrFalse = None
     text: Annotated[
-        str | None, Field(pattern=NO_NUL, description="In the title, the words, or the number")
+        str | None,
+        filter_of(SEARCH_MAX),
+        Field(description="In the title, the words, or the number"),
     ] = None
     start: Annotated[
         Day | None, Field(alias="from", description="Made on or after (Beijing)"), _DATE
@@ -388,7 +405,7 @@ async def _ticket(request: web.Request, member: StaffMember, number: str) -> Tic
 async def _detail(request: web.Request, member: StaffMember, t: TicketModel) -> Ticket:
     now = request.app[keys.CLOCK]()
     summary = _summary(t, local_day(now))
-    whole = _handles(member, t)
+    whole = may_act(member, t)
     if whole and t.contact_phone:
         await AuditEntry.create(
             at=now, staff_id=member.id, action="view_contact", ticket_id=t.id, detail=t.number
@@ -482,9 +499,12 @@ async def _filters(
     if query.grid is not None:
         q = q.filter(grid__code=query.grid)
     if query.text is not None:
-        words = query.text.strip()[:50]
+        words = query.text.strip()
         if words:
-            q = q.filter(Q(title__icontains=words) | Q(content__icontains=words) | Q(number=words))
+            found = Q(title__icontains=words) | Q(content__icontains=words)
+            if len(words) <= column_max(TicketModel, "number"):
+                found |= Q(number=words)
+            q = q.filter(found)
     if query.start:
         q = q.filter(created_at__gte=datetime.combine(query.start, datetime.min.time(), BEIJING))
     if query.end:
@@ -552,6 +572,8 @@ async def act(request: web.Request) -> web.Response:
     ticket = await _ticket(request, member, ref.number)
     if member.role not in ACTION_ROLES[action]:
         raise refuse(403, texts.STAFF_FORBIDDEN_ROLE)
+    if not may_act(member, ticket):
+        raise refuse(403, texts.STAFF_NOT_YOUR_TICKET)
     change = await _change(action, await read_body(request, ACTIONS[action].body))
     app = request.app
     try:
@@ -563,9 +585,12 @@ async def act(request: web.Request) -> web.Response:
             calendar=app[keys.WORK_CALENDAR],
             message=app[keys.TICKET_RENDERING].message,
             within=visible(member),
+            allowed=partial(may_act, member),
         )
     except TicketConflict as exc:
         raise refuse(409, _conflict_words(action, exc), ticket_status=exc.status) from None
+    except NotAllowed:  # reassigned to someone else a moment ago
+        raise refuse(403, texts.STAFF_NOT_YOUR_TICKET) from None
     if done is None:  # returned or reassigned out of their reach a moment ago
         raise refuse(404, texts.STAFF_TICKET_NOT_FOUND)
     log.info("ticket changed", ticket=ticket.number, action=action, staff=member.username)
@@ -611,8 +636,8 @@ OPERATIONS = [
     ),
     Operation(
         "GET", "/tickets/{number}", show,
-        "A ticket with its timeline, attachments and rating; the phone number shown whole "
-        "(and the view audited) only to those handling it",
+        "A ticket with its timeline, attachments and rating; the contact shown whole "
+        "(and the view audited) only to those who may act on it",
         Ticket, params=TicketRef,
     ),
     Operation(

@@ -1,7 +1,7 @@
 """Redis (an embedded server under the data folder unless a URL is given): a client
 whose every command gives up after two seconds, its twin without that for the callers
 that bound their own waits (a conversation turn, Pub/Sub wake-ups), and the staff API's
-request budget kept in it."""
+request budget and sign-in limits kept in it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot import keys
-from bot.settings import StartupError, without_password
+from bot.settings import StaffSettings, StartupError, without_password
+from storage.logins import Logins, Policy
 from storage.ratelimit import RateLimit
 from storage.redis import open_redis, without_timeout
 
@@ -44,4 +45,18 @@ async def redis(app: web.Application) -> AsyncIterator[None]:
             if staff.requests_per_second
             else None
         )
+        app[keys.LOGINS] = Logins(client, login_policy(staff))
         yield
+
+
+def login_policy(staff: StaffSettings) -> Policy:
+    return Policy(
+        free_failures=staff.login_free_failures,
+        delay_seconds=staff.login_delay_seconds,
+        delay_cap_seconds=staff.login_delay_cap_seconds,
+        forget_seconds=staff.login_forget_minutes * 60,
+        per_address_per_minute=staff.logins_per_minute_per_address,
+        address_burst=staff.login_address_burst,
+        usual_addresses=staff.usual_addresses,
+        usual_seconds=staff.usual_address_days * 86400,
+    )

@@ -1,6 +1,7 @@
 """The conversations: the engine that runs one step of a person's flow per message, and
 the turn runner that puts each message from WeChat through it (retries recognised, one
-message per person at a time, inside WeChat's five seconds)."""
+message per person at a time, inside WeChat's five seconds), and the watch on Redis that
+tells when sessions may have been lost (then conversations come back from their drafts)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from notifications.late_replies import send_late_reply
 from notifications.receipts import Receipts
 from storage.guesses import Guesses
 from storage.locks import PersonLocks
+from storage.redis_loss import RedisLoss
 from storage.reply_cache import ReplyCache
 from storage.turn_store import TurnStore
 from wechat.messages import Inbound
@@ -39,6 +41,7 @@ def _engine(app: web.Application) -> Engine:
         ticket_alerts=rendering.alerts,
         feedback_days=settings.tickets.feedback_days.model_dump(),
         guesses=Guesses(app[keys.REDIS_UNBOUNDED]),
+        recovering=app[keys.REDIS_LOSS].recovering,
     )
     return Engine(
         flows=app[keys.FLOWS],
@@ -52,6 +55,14 @@ def _engine(app: web.Application) -> Engine:
 async def turn_runner(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     conv = settings.conversation
+    loss = RedisLoss(
+        app[keys.REDIS],
+        app[keys.DATABASE],
+        app[keys.CLOCK],
+        timedelta(minutes=conv.session_timeout_minutes),
+    )
+    app[keys.REDIS_LOSS] = loss
+    await app[keys.SCHEDULER].spawn(loss.run())
     # Each wait in a turn is bounded by WeChat's reply budget instead.
     redis, clock = app[keys.REDIS_UNBOUNDED], app[keys.CLOCK]
     budget = settings.wechat.reply_budget
@@ -87,3 +98,4 @@ async def turn_runner(app: web.Application) -> AsyncIterator[None]:
         too_fast=texts.TOO_FAST,
     )
     yield
+    loss.stop()

@@ -88,6 +88,7 @@ async def ticket_sweeper(app: web.Application) -> AsyncIterator[None]:
         rendering=app[keys.TICKET_RENDERING],
         close_after=timedelta(days=ts.auto_close_days),
         keep_requests=timedelta(hours=app[keys.SETTINGS].staff.idempotency_hours),
+        keep_drafts=timedelta(minutes=app[keys.SETTINGS].conversation.session_timeout_minutes),
         poll_seconds=ts.sweep_seconds,
     )
     async for _ in _run(app, worker):
