@@ -101,9 +101,11 @@ class TurnRunner:
         self._sorry = sorry
         self._too_fast = too_fast
 
-    async def handle(self, msg: Inbound) -> bytes:
-        """The reply XML (plain, before encryption); empty means answer "success"."""
-        deadline = time.monotonic() + self._budget
+    async def handle(self, msg: Inbound, *, budget: float | None = None) -> bytes:
+        """The reply XML (plain, before encryption); empty means answer "success".
+        ``budget`` (default the reply budget): 0 to send the reply as a customer-service
+        message whatever happens."""
+        deadline = time.monotonic() + (self._budget if budget is None else budget)
         key = self._replies.key(msg.appid, message_key(msg))
         claimed = await self._claim(msg, key, deadline)
         if not isinstance(claimed, tuple):
@@ -166,12 +168,37 @@ class TurnRunner:
                 remaining = max(deadline - time.monotonic(), 0.0)
                 async with asyncio.timeout(remaining + _REDIS_LIMIT):
                     outcome = await self._replies.wait(key, remaining)
+            if outcome is not None and outcome.silent:
+                # The first attempt came first, so its own budget is over, and it has
+                # neither answered nor said it would answer late: its process died mid-step
+                # and its lease has yet to run out. WeChat hears "success" now, and the
+                # message is taken over once the lease is out (WeChat would not retry
+                # after "success"; waiting here for the lease would outlast its 5 s).
+                await self._scheduler.spawn(self._take_over(msg, key))
+                log.warning("first attempt silent past its budget", openid=msg.openid)
+                return b""
             if outcome is not None:
                 log.info("retry answered from the first attempt", openid=msg.openid)
                 if outcome.refused:
                     return render(msg, Reply(self._too_fast))
                 return outcome.reply or b""
             # The first attempt's lease ran out (its process died): claim it ourselves.
+
+    async def _take_over(self, msg: Inbound, key: str) -> None:
+        """Claim a message whose first attempt went silent once its lease runs out, and
+        send its reply as a customer-service message; nothing when that attempt (or a
+        retry that claimed it meanwhile) answers after all. Whatever the person sent
+        since goes first: their earlier message's lock and lease ran out before it."""
+        try:
+            async with asyncio.timeout(self._step_limit + _REDIS_LIMIT):
+                outcome = await self._replies.wait(key, self._step_limit)
+            if outcome is None:
+                log.warning("taking over a message whose first attempt died", openid=msg.openid)
+                await self.handle(msg, budget=0.0)
+            elif outcome.silent:
+                log.error("a message stayed claimed past the step limit", openid=msg.openid)
+        except Exception:
+            log.exception("could not take over a message", openid=msg.openid)
 
     async def _run(self, msg: Inbound, turn: TurnClaim, began: Began, attempt: _Attempt) -> None:
         sessions: SessionSnapshot | None = None

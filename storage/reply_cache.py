@@ -4,7 +4,8 @@ One key per inbound message: ``msg:{appid}:{message key}``. The first attempt cl
 (SET NX, in storage.turn_store) with a short lease; when it has a reply the key holds the
 reply for a few minutes. A retry waits for that reply instead of running the step a
 second time. If the first attempt's process died, its lease runs out and the retry
-takes over.
+takes over (in the background, when the lease outlasts the retry's own budget: see
+bot.turns).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class Outcome:
     reply: bytes | None
     late: bool
     refused: bool = False
+    # The first attempt had neither answered nor said it would answer late when the wait
+    # ended: past that attempt's own budget, its process died mid-step.
+    silent: bool = False
 
 
 class ReplyCache:
@@ -64,8 +68,9 @@ class ReplyCache:
         await self._redis.set(key, LATE, ex=self._keep)
 
     async def wait(self, key: str, timeout: float) -> Outcome | None:
-        """Wait up to ``timeout`` for the first attempt. None: it vanished (crashed) and
-        this attempt should claim the message itself; late=True with no reply on timeout."""
+        """Wait up to ``timeout`` for the first attempt. None: it vanished (its lease ran
+        out) and this attempt should claim the message itself; silent=True when it was
+        still only claimed at the end."""
         deadline = time.monotonic() + timeout
         delay = 0.005
         while True:
@@ -76,6 +81,6 @@ class ReplyCache:
             if outcome is not None:
                 return outcome
             if time.monotonic() >= deadline:
-                return Outcome(None, late=True)
+                return Outcome(None, late=False, silent=True)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)

@@ -125,6 +125,26 @@ async def test_a_retry_after_the_first_attempt_crashed_is_handled(desk: Desk) ->
     assert reply is not None and reply.startswith("我的信息")
 
 
+async def test_a_crashed_first_attempt_whose_lease_outlasts_the_retry_is_taken_over(
+    make_desk: DeskFactory, wechat: FakeWeChat
+) -> None:
+    desk = await make_desk(wechat={"reply_budget": 0.3})
+    choose: dict[str, Any] = desk.sim.text(RESIDENT, "我的")
+    # The first attempt claimed the message and its process was killed; the retry came at
+    # once (nginx passes the request on), so the lease outlasts the retry's own budget.
+    await desk.app[keys.REDIS].set(f"msg:{APPID}:{choose['MsgId']}", b"p", px=1000)
+    posted = await desk.post(choose)
+    assert (posted.status, posted.body) == (200, b"success")
+    # Not lost: taken over once the lease ran out, the reply sent as a message.
+    texts = await wechat.wait_for_texts(RESIDENT, 1)
+    assert len(texts) == 1 and texts[0].startswith("我的信息")
+    # WeChat sends it again after all: no second step, no second reply.
+    again = await desk.post(choose)
+    assert (again.status, again.body) == (200, b"success")
+    await asyncio.sleep(0.3)
+    assert len(wechat.texts_to(RESIDENT)) == 1
+
+
 async def test_a_holder_whose_lease_runs_out_stops_blocking(desk: Desk) -> None:
     redis = desk.app[keys.REDIS]
     # A process took the lock and died: its lease is still running for a moment.
