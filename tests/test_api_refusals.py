@@ -134,3 +134,21 @@ async def test_values_longer_than_their_column_are_refused_by_name_not_a_503(
         assert resp.status in (400, 404), (method, resp.status)
     logged = capsys.readouterr()
     assert secret[:15] not in logged.err + logged.out
+
+
+async def test_non_finite_and_huge_numbers_are_refused_by_name(desk: Desk) -> None:
+    """JSON's NaN, Infinity and numbers past any column, wherever a number is taken."""
+    number = await complaint(desk)
+    township = await login(desk)
+    resp = await desk.client.post(f"/api/v1/tickets/{number}/accept", json={}, headers=township)
+    assert resp.status == 200
+    for days in ("NaN", "Infinity", "-Infinity", "1e400", "99999999999999999999999"):
+        resp = await desk.client.post(
+            f"/api/v1/tickets/{number}/request-extension",
+            data=f'{{"days": {days}, "reason": "需要上门核实"}}',
+            headers={**township, "Content-Type": "application/json"},
+        )
+        body = await resp.json()
+        assert resp.status == 400 and body["field"] == "days", (days, body)
+    resp = await desk.client.get(f"/api/v1/tickets/{number}", headers=township)
+    assert (await resp.json())["timeline"][-1]["action"] == "accept"  # nothing was asked
