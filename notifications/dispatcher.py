@@ -194,7 +194,8 @@ class Dispatcher:
             ready = await self._screen(claimed)
             ready = await self._take_over(ready)
             ready = await self._cool_down(ready)
-            self._let_go(d for d in claimed if d not in ready)
+            going = {d.id for d in ready}
+            self._let_go(d for d in claimed if d.id not in going)
             await outbox.start_attempts(ready, self.owner, self._clock())
 
             results = await asyncio.gather(*(self._send_in_turn(d) for d in ready))
