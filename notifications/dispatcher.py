@@ -108,7 +108,9 @@ class Dispatcher:
         self._decisions: dict[int, policy.Decision] = {}
         # Claimed by a round that failed part-way (the database went away): given back at
         # the next round rather than left until their lease runs out.
-        self._stranded: set[int] = set()
+        self._stranded: dict[int, bool] = {}  # id -> whether its call was begun
+        # Deliveries of rounds in hand whose call to WeChat has begun.
+        self._calling: set[int] = set()
         # openid -> the deliveries to them that this process's lanes hold this moment,
         # and an event set (and replaced) whenever one is let go.
         self._held: dict[str, set[int]] = {}
@@ -190,7 +192,7 @@ class Dispatcher:
         )
         if not claimed:
             return together
-        with self._stranded_on_failure(claimed), self._in_hand(claimed):
+        with self._in_hand(claimed), self._stranded_on_failure(claimed):
             ready = await self._screen(claimed)
             ready = await self._take_over(ready)
             ready = await self._cool_down(ready)
@@ -213,6 +215,7 @@ class Dispatcher:
             yield
         finally:
             self._let_go(claimed)
+            self._calling.difference_update(d.id for d in claimed)
 
     def _let_go(self, deliveries: Iterable[Claimed]) -> None:
         for d in deliveries:
@@ -239,7 +242,8 @@ class Dispatcher:
         try:
             yield
         except Exception:
-            self._stranded.update(d.id for d in claimed)
+            for d in claimed:
+                self._stranded[d.id] = d.id in self._calling
             raise
 
     async def _give_back_stranded(self) -> None:
@@ -250,12 +254,16 @@ class Dispatcher:
             return
         # Taken out before the wait, so that no other lane gives the same rows back after
         # one of them has claimed them again.
-        ids = sorted(self._stranded)
+        stranded = dict(self._stranded)
         self._stranded.clear()
         try:
-            given = await outbox.give_back(ids, self.owner, self._clock())
+            # Their calls were never made: an attempt recorded for them is closed, so the
+            # one who claims them next sends them rather than taking them for half-sent.
+            untried = sorted(i for i, called in stranded.items() if not called)
+            await outbox.close_lost_attempts(untried, self._clock(), texts.REASON_NOT_TRIED)
+            given = await outbox.give_back(sorted(stranded), self.owner, self._clock())
         except Exception:
-            self._stranded.update(ids)
+            self._stranded.update(stranded)
             raise
         if given:
             log.info("deliveries of a failed round given back", count=given)
@@ -265,6 +273,7 @@ class Dispatcher:
         await self._after_earlier(delivery)
         try:
             async with self._gate:
+                self._calling.add(delivery.id)
                 return await self._send_guarded(delivery)
         finally:
             self._let_go([delivery])
@@ -301,8 +310,11 @@ class Dispatcher:
         )
         if not claimed:
             return 0
-        with self._stranded_on_failure(claimed):
-            return await self._send_claimed_together(channel, claimed)
+        try:
+            with self._stranded_on_failure(claimed):
+                return await self._send_claimed_together(channel, claimed)
+        finally:
+            self._calling.difference_update(d.id for d in claimed)
 
     async def _send_claimed_together(self, channel: Channel, claimed: list[Claimed]) -> int:
         ready = await self._screen(claimed)
@@ -338,6 +350,7 @@ class Dispatcher:
                 await outbox.mark_batch([d.id for d in members], self.owner, batch)
             await outbox.start_attempts(members, self.owner, self._clock())
             done.extend(members)
+            self._calling.update(d.id for d in members)
             results.extend(await self._send_together(channel, members, batch))
         await outbox.finish_many(done, results, owner=self.owner, now=self._clock())
         await self._after(done, results)
