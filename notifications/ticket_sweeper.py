@@ -13,7 +13,9 @@ from tortoise.context import TortoiseContext
 
 from notifications.rounds import Worker
 from notifications.ticket_updates import TicketRendering
-from storage import drafts, logins, staff_requests, tickets
+from storage import tickets
+from storage.db import delete_older
+from storage.models import ConversationDraft, FailedLogin, StaffRequest
 from storage.tickets import Actor, Change, TicketConflict
 from storage.workdays import WorkCalendar
 
@@ -41,13 +43,17 @@ class TicketSweeper(Worker):
         self._calendar = calendar
         self._rendering = rendering
         self._close_after = close_after
-        self._keep_requests = keep_requests
-        self._keep_drafts = keep_drafts
+        # What is kept only so long: each model, the column that dates it, for how long.
+        self._kept = (
+            (StaffRequest, "at", keep_requests),
+            (ConversationDraft, "updated_at", keep_drafts),
+            (FailedLogin, "at", KEEP_FAILED_LOGINS),
+        )
         super().__init__(database=database, poll_seconds=poll_seconds, name="ticket clock")
 
     async def step(self) -> bool:
-        """Close one batch of unrated tickets and forget one batch of staff answers past
-        keeping; True when there may be more."""
+        """Close one batch of unrated tickets and delete one batch of each kept record past
+        its keeping; True when there may be more."""
         now = self._clock()
         numbers = await tickets.due_for_auto_close(now, self._close_after, BATCH)
         for number in numbers:
@@ -63,7 +69,5 @@ class TicketSweeper(Worker):
             except TicketConflict:  # rated or reopened a moment ago: nothing to close
                 continue
             log.info("ticket closed unrated", ticket=number)
-        forgotten = await staff_requests.forget_before(now - self._keep_requests, BATCH)
-        abandoned = await drafts.forget_before(now - self._keep_drafts, BATCH)
-        old = await logins.forget_failures_before(now - KEEP_FAILED_LOGINS, BATCH)
-        return BATCH in (len(numbers), forgotten, abandoned, old)
+        gone = [await delete_older(m, field, now - keep, BATCH) for m, field, keep in self._kept]
+        return BATCH in (len(numbers), *gone)

@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,6 +15,7 @@ import asyncpg
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate
+from tortoise.models import Model
 
 MODELS = ["storage.models"]
 
@@ -130,3 +132,13 @@ def use(ctx: TortoiseContext) -> Iterator[None]:
         yield
     finally:
         _current_context.reset(token)
+
+
+async def delete_older(model: type[Model], field: str, cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` rows of ``model`` whose ``field`` is before ``cutoff`` (kept
+    records past their keeping); how many went. By primary key, so each call is short."""
+    key = model._meta.pk_attr
+    ids = await model.filter(**{f"{field}__lt": cutoff}).limit(limit).values_list(key, flat=True)
+    if not ids:
+        return 0
+    return await model.filter(**{f"{key}__in": list(ids)}).delete()

@@ -44,16 +44,6 @@ async def drop(appid: str, openid: str) -> None:
     await ConversationDraft.filter(appid=appid, openid=openid).delete()
 
 
-async def forget_before(cutoff: datetime, limit: int = 1000) -> int:
-    """Drop drafts nobody came back to; how many went."""
-    ids = await (
-        ConversationDraft.filter(updated_at__lt=cutoff).limit(limit).values_list("id", flat=True)
-    )
-    if not ids:
-        return 0
-    return await ConversationDraft.filter(id__in=list(ids)).delete()
-
-
 async def any_since(since: datetime) -> bool:
     """Whether anyone was in the middle of something since ``since``."""
     return await ConversationDraft.filter(updated_at__gte=since).exists()

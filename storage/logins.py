@@ -200,11 +200,3 @@ async def failures(
     if before is not None:
         q = q.filter(id__lt=before)
     return await q.order_by("-id").limit(limit)
-
-
-async def forget_failures_before(cutoff: datetime, limit: int = 1000) -> int:
-    """Drop failed sign-ins older than ``cutoff``; how many went."""
-    ids = await FailedLogin.filter(at__lt=cutoff).limit(limit).values_list("id", flat=True)
-    if not ids:
-        return 0
-    return await FailedLogin.filter(id__in=list(ids)).delete()

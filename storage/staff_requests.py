@@ -81,11 +81,3 @@ async def once(
                 raise
             # The same request committed first: the loop finds its answer.
     raise AssertionError("unreachable")
-
-
-async def forget_before(cutoff: datetime, limit: int = 1000) -> int:
-    """Drop records older than ``cutoff``; how many went."""
-    ids = await StaffRequest.filter(at__lt=cutoff).limit(limit).values_list("id", flat=True)
-    if not ids:
-        return 0
-    return await StaffRequest.filter(id__in=list(ids)).delete()
