@@ -6,8 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.api import auth, catalog, grids, me, notices, openapi, tickets
+from bot.api.errors import refuse
 from bot.api.once import done_once
-from bot.api.routes import Operation
+from bot.api.routes import Handler, Operation
+from bot.desk.refused import Refused
 
 PREFIX = "/api/v1"
 OPERATIONS: list[Operation] = [
@@ -25,5 +27,19 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/openapi.json", openapi.handler(OPERATIONS))
     for op in OPERATIONS:
         changes = op.method in ("POST", "PUT", "PATCH", "DELETE") and op.login
-        handler = done_once(op.handler, op.same_body_is_retry) if changes else op.handler
+        handler = _answering(op.handler)
+        if changes:
+            handler = done_once(handler, op.same_body_is_retry)
         r.add_route(op.method, PREFIX + op.path, handler)
+
+
+def _answering(handler: Handler) -> Handler:
+    """A staff operation's refusal answered as the API's JSON refusal."""
+
+    async def answering(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except Refused as refused:
+            raise refuse(refused.status, refused.message, **refused.extra) from None
+
+    return answering

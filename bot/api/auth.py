@@ -14,10 +14,10 @@ from pydantic import Field
 from bot import keys
 from bot.api.addresses import client_address
 from bot.api.errors import refuse
-from bot.api.fields import DIGITS, ID_MAX, NO_NUL, Answer, Day, QueryShape, Says, Shape, Why
 from bot.api.inputs import read_body, read_query
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
+from bot.desk.fields import DIGITS, ID_MAX, NO_NUL, Answer, Day, QueryShape, Says, Shape, Why
 from conversations import texts
 from storage import logins, staff
 from storage.clock import BEIJING

@@ -12,10 +12,10 @@ from pydantic.fields import FieldInfo
 from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import refuse
-from bot.api.fields import WHOLE, Answer, QueryShape, Shape
 from bot.api.inputs import read_body, read_path
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
+from bot.desk.fields import WHOLE, Answer, QueryShape, Shape
 from conversations import texts
 from storage import catalog
 from storage.models import ServiceItem, Unit

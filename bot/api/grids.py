@@ -15,7 +15,11 @@ from tortoise.expressions import Q
 from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import bad_field, refuse
-from bot.api.fields import (
+from bot.api.inputs import read_body, read_path, read_query
+from bot.api.responses import respond
+from bot.api.routes import Operation, roles
+from bot.api.tickets import mask_name
+from bot.desk.fields import (
     DIGITS,
     ID_MAX,
     SMALL_ID_MAX,
@@ -29,10 +33,6 @@ from bot.api.fields import (
     filter_of,
     words,
 )
-from bot.api.inputs import read_body, read_path, read_query
-from bot.api.responses import respond
-from bot.api.routes import Operation, roles
-from bot.api.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
 from storage import grids

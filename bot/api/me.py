@@ -12,10 +12,10 @@ from pydantic import Field
 
 from bot import keys
 from bot.api.auth import caller
-from bot.api.fields import Answer, Says, Shape
 from bot.api.inputs import read_body
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
+from bot.desk.fields import Answer, Says, Shape
 from bot.logs import short_openid
 from conversations import texts
 from storage import staff

@@ -15,7 +15,11 @@ from tortoise.expressions import Q
 from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import refuse
-from bot.api.fields import (
+from bot.api.inputs import read_body, read_path, read_query
+from bot.api.once import after_commit
+from bot.api.responses import respond
+from bot.api.routes import Operation, roles
+from bot.desk.fields import (
     DIGITS,
     ID_MAX,
     STRIP,
@@ -27,10 +31,6 @@ from bot.api.fields import (
     Why,
     words,
 )
-from bot.api.inputs import read_body, read_path, read_query
-from bot.api.once import after_commit
-from bot.api.responses import respond
-from bot.api.routes import Operation, roles
 from bot.logs import short_openid
 from bot.settings import Settings
 from conversations import texts

@@ -17,9 +17,9 @@ from pydantic.json_schema import (
 )
 
 from bot import keys
-from bot.api.fields import NO_NUL
 from bot.api.responses import respond
 from bot.api.routes import Handler, Operation, Variant, shape_of
+from bot.desk.fields import NO_NUL
 from bot.settings import Settings
 
 REF = "#/components/schemas/{model}"

@@ -17,7 +17,11 @@ from tortoise.queryset import QuerySet
 from bot import keys
 from bot.api.auth import caller
 from bot.api.errors import bad_field, refuse
-from bot.api.fields import (
+from bot.api.inputs import read_body, read_path, read_query
+from bot.api.once import after_commit
+from bot.api.responses import respond
+from bot.api.routes import Operation, Variant, roles
+from bot.desk.fields import (
     DIGITS,
     ID_MAX,
     STRIP,
@@ -33,10 +37,6 @@ from bot.api.fields import (
     maybe_words,
     words,
 )
-from bot.api.inputs import read_body, read_path, read_query
-from bot.api.once import after_commit
-from bot.api.responses import respond
-from bot.api.routes import Operation, Variant, roles
 from conversations import texts
 from conversations.answers import mask_phone
 from notifications.dispatcher import wake
