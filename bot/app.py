@@ -13,7 +13,7 @@ import structlog
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import api, components, keys, webhook
+from bot import api, components, console, keys, webhook
 from bot.health import healthz
 from bot.metrics import metrics
 from bot.settings import Settings, required
@@ -62,6 +62,7 @@ def create_app(
             components.fanout,
             components.ticket_sweeper,
             components.media_fetcher,
+            components.arrivals,
             components.turn_runner,
         ]
     )
@@ -69,6 +70,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     api.add_routes(app)
+    console.add_routes(app)
     if settings.wechat.sandbox:
         state = SandboxState(
             appid=settings.wechat.appid,

@@ -90,11 +90,9 @@ async def add(
         raise StaffError(f"username {username!r} is taken") from None
 
 
-async def login(
-    username: str, password: str, *, now: datetime, lifetime: timedelta
-) -> tuple[str, datetime] | str:
-    """A fresh bearer token and when it expires; or why not: "unknown_name" (no active
-    account by that name) or "wrong_password"."""
+async def verify(username: str, password: str) -> Staff | str:
+    """The active account with this name and password; or why not: "unknown_name" (no
+    active account by that name) or "wrong_password"."""
     staff = await Staff.get_or_none(username=username, active=True)
     stored = staff.password_hash if staff is not None else _DUMMY_HASH
     try:
@@ -103,6 +101,11 @@ async def login(
         return "unknown_name" if staff is None else "wrong_password"
     if staff is None:
         return "unknown_name"
+    return staff
+
+
+async def issue_token(staff: Staff, *, now: datetime, lifetime: timedelta) -> tuple[str, datetime]:
+    """A fresh bearer token for the staff API and when it expires."""
     token = secrets.token_urlsafe(32)
     expires = now + lifetime
     await StaffToken.create(digest=_digest(token), staff=staff, created_at=now, expires_at=expires)
@@ -110,13 +113,18 @@ async def login(
     return token, expires
 
 
-async def by_token(token: str, now: datetime) -> StaffMember | None:
-    row = await StaffToken.get_or_none(
-        digest=_digest(token), expires_at__gt=now, staff__active=True
-    ).select_related("staff__township", "staff__unit")
-    if row is None:
-        return None
-    staff = row.staff
+async def login(
+    username: str, password: str, *, now: datetime, lifetime: timedelta
+) -> tuple[str, datetime] | str:
+    """A fresh bearer token and when it expires; or why not (``verify``)."""
+    found = await verify(username, password)
+    if isinstance(found, str):
+        return found
+    return await issue_token(found, now=now, lifetime=lifetime)
+
+
+def member(staff: Staff) -> StaffMember:
+    """The account as the staff operations see the caller (township and unit fetched)."""
     place = staff.township
     return StaffMember(
         staff.id,
@@ -127,6 +135,21 @@ async def by_token(token: str, now: datetime) -> StaffMember | None:
         staff.unit.id if staff.unit else None,
         staff.unit.name if staff.unit else None,
     )
+
+
+async def active_member(staff_id: int) -> StaffMember | None:
+    """The account with this id while it is active (a disabled one is signed out)."""
+    staff = await Staff.get_or_none(id=staff_id, active=True).select_related("township", "unit")
+    return member(staff) if staff is not None else None
+
+
+async def by_token(token: str, now: datetime) -> StaffMember | None:
+    row = await StaffToken.get_or_none(
+        digest=_digest(token), expires_at__gt=now, staff__active=True
+    ).select_related("staff__township", "staff__unit")
+    if row is None:
+        return None
+    return member(row.staff)
 
 
 async def logout(token: str) -> None:

@@ -24,6 +24,7 @@ from bot.desk.ticket_shapes import (
     TicketQuery,
     TicketRef,
 )
+from bot.work import work
 from conversations import texts
 from notifications.dispatcher import wake
 from storage.clock import local_day
@@ -49,26 +50,22 @@ ACTIONS = {
 }
 
 
-def work(app: web.Application) -> desk.Work:
-    """What changing a ticket needs from the app, as of now."""
-    return desk.Work(app[keys.CLOCK](), app[keys.WORK_CALENDAR], app[keys.TICKET_RENDERING].message)
-
-
 async def list_tickets(request: web.Request) -> web.Response:
     member = await caller(request)
     query = read_query(request, TicketQuery)
     app = request.app
     today = local_day(app[keys.CLOCK]())
-    return respond(
-        await desk.page(member, query, today=today, page_size=app[keys.SETTINGS].tickets.page_size)
-    )
+    size = app[keys.SETTINGS].tickets.page_size
+    calendar = app[keys.WORK_CALENDAR]
+    return respond(await desk.page(member, query, today=today, calendar=calendar, page_size=size))
 
 
 async def show(request: web.Request) -> web.Response:
     member = await caller(request)
     ref = read_path(request, TicketRef, texts.STAFF_TICKET_NOT_FOUND)
     ticket = await desk.find(member, ref.number)
-    return respond(await desk.detail(member, ticket, request.app[keys.CLOCK]()))
+    app = request.app
+    return respond(await desk.detail(member, ticket, app[keys.CLOCK](), app[keys.WORK_CALENDAR]))
 
 
 async def act(request: web.Request) -> web.Response:

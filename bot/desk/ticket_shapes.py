@@ -133,6 +133,13 @@ class TicketQuery(QueryShape):
     ] = None
     overdue: Annotated[TrueOrFalse, Field(description="Open and past its deadline (督办)")] = None
     urgent: TrueOrFalse = None
+    due_soon: Annotated[
+        TrueOrFalse,
+        Field(description="Open and due within a working day or a fifth of its time limit (预警)"),
+    ] = None
+    extension: Annotated[
+        TrueOrFalse, Field(description="An extension (延期) waiting for approval")
+    ] = None
     text: Annotated[
         str | None,
         filter_of(SEARCH_MAX),
@@ -152,6 +159,11 @@ class TicketQuery(QueryShape):
     before: Annotated[
         Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
         Field(description="The previous page's `next`"),
+        Why(texts.STAFF_WHY_WHOLE),
+    ] = None
+    after: Annotated[
+        Annotated[int, Field(ge=0, le=ID_MAX), DIGITS] | None,
+        Field(description="Only tickets newer than this one (a page's `newest`): what came since"),
         Why(texts.STAFF_WHY_WHOLE),
     ] = None
 
@@ -188,6 +200,9 @@ class TicketSummary(Answer):
     created_at: datetime | None
     due_on: date | None
     overdue: bool
+    deadline: Literal["normal", "due_soon", "overdue"] | None = Field(
+        description="While open: 正常, 预警 (due soon) or 超期"
+    )
     flagged: bool = Field(description="For the supervisor (重办)")
     urgent: bool
     grid: str | None
@@ -199,6 +214,7 @@ class TicketList(Answer):
 
     tickets: list[TicketSummary]
     next: str | None = Field(description="Pass as before= for the next page")
+    newest: str | None = Field(description="Pass as after= to ask what came since")
 
 
 class ItemRef(Answer):

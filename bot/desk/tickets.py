@@ -132,6 +132,77 @@ def mask_name(name: str) -> str:
     return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else ""
 
 
+# Deadlines ------------------------------------------------------------------------------
+
+# A time limit's working days at most that makes the ticket due soon (预警): one working
+# day, or a fifth of its limit when that is more (DESIGN: 督办 and 考核).
+_SOON_CAP = 24
+
+
+def _soon_days(limit: int) -> int:
+    return max(1, min(limit, 5 * _SOON_CAP) // 5)
+
+
+def deadline_state(t: TicketModel, today: date, calendar: WorkCalendar) -> str | None:
+    """normal, due_soon (预警) or overdue (超期) while the ticket is open and has a
+    deadline; None otherwise."""
+    if t.status not in tickets.OPEN or t.due_on is None:
+        return None
+    if t.due_on < today:
+        return "overdue"
+    left = calendar.between(today, t.due_on)
+    return "due_soon" if left <= _soon_days(t.time_limit_days) else "normal"
+
+
+def due_soon(today: date, calendar: WorkCalendar) -> Q:
+    """Open tickets due soon (deadline_state's due_soon) as one query: for each width of
+    the warning, the time limits that give it and the last day it reaches."""
+    found = Q(id=-1)
+    for soon in range(1, _SOON_CAP + 1):
+        shortest = 0 if soon == 1 else soon * 5
+        longest = 9 if soon == 1 else (soon * 5 + 4 if soon < _SOON_CAP else 2**31 - 1)
+        found |= Q(
+            time_limit_days__gte=shortest,
+            time_limit_days__lte=longest,
+            due_on__gte=today,
+            due_on__lte=calendar.add(today, soon),
+        )
+    return Q(found, status__in=tickets.OPEN)
+
+
+async def counts(member: StaffMember, today: date, calendar: WorkCalendar) -> dict[str, int]:
+    """The home page's figures for this person: waiting to be accepted, being worked, due
+    soon, overdue, and extensions waiting for approval."""
+    mine = TicketModel.filter(visible(member))
+    return {
+        "submitted": await mine.filter(status=tickets.SUBMITTED).count(),
+        "working": await mine.filter(status__in=(tickets.ACCEPTED, tickets.IN_PROGRESS)).count(),
+        "due_soon": await mine.filter(due_soon(today, calendar)).count(),
+        "overdue": await mine.filter(status__in=tickets.OPEN, due_on__lt=today).count(),
+        "extension": await mine.filter(
+            status=tickets.IN_PROGRESS, extension_days__isnull=False
+        ).count(),
+    }
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the queue's filters and the assign form offer this person."""
+
+    townships: list[str]
+    units: list[str]
+
+
+async def choices(member: StaffMember) -> Choices:
+    places = Township.all().order_by("id")
+    if member.role != "county_admin" and member.township_id is not None:
+        places = places.filter(id=member.township_id)
+    return Choices(
+        townships=list(await places.values_list("name", flat=True)),  # type: ignore[arg-type]
+        units=list(await Unit.all().order_by("name").values_list("name", flat=True)),  # type: ignore[arg-type]
+    )
+
+
 # Reading --------------------------------------------------------------------------------
 
 
@@ -139,7 +210,7 @@ def _at(value: datetime | None) -> datetime | None:
     return value.astimezone(BEIJING) if value else None
 
 
-def summary(t: TicketModel, today: date) -> TicketSummary:
+def summary(t: TicketModel, today: date, calendar: WorkCalendar) -> TicketSummary:
     """A ticket as a list shows it (contact masked); its township, village, unit and
     grid fetched with it."""
     return TicketSummary(
@@ -155,6 +226,7 @@ def summary(t: TicketModel, today: date) -> TicketSummary:
         created_at=_at(t.created_at),
         due_on=t.due_on,
         overdue=tickets.is_overdue(t, today),
+        deadline=deadline_state(t, today, calendar),
         flagged=t.flagged,
         urgent=t.urgent,
         grid=t.grid.name if t.grid else None,
@@ -163,26 +235,34 @@ def summary(t: TicketModel, today: date) -> TicketSummary:
 
 
 async def page(
-    member: StaffMember, query: TicketQuery, *, today: date, page_size: int
+    member: StaffMember,
+    query: TicketQuery,
+    *,
+    today: date,
+    calendar: WorkCalendar,
+    page_size: int,
 ) -> TicketList:
     """One page of the tickets this person may see that ``query`` asks for, newest first."""
     limit = query.limit or page_size
-    q = await _filters(query, TicketModel.filter(visible(member)), today)
+    q = await _filters(query, TicketModel.filter(visible(member)), today, calendar)
     if query.before is not None:
         q = q.filter(id__lt=query.before)
+    if query.after is not None:
+        q = q.filter(id__gt=query.after)
     # Newest first by id: ids grow with time, and the index on (township, status, id)
     # answers one page without sorting the whole queue.
     rows = (
         await q.order_by("-id").limit(limit).select_related("township", "village", "unit", "grid")
     )
     return TicketList(
-        tickets=[summary(t, today) for t in rows],
+        tickets=[summary(t, today, calendar) for t in rows],
         next=str(rows[-1].id) if len(rows) == limit else None,
+        newest=str(rows[0].id) if rows else None,
     )
 
 
 async def _filters(
-    query: TicketQuery, q: QuerySet[TicketModel], today: date
+    query: TicketQuery, q: QuerySet[TicketModel], today: date, calendar: WorkCalendar
 ) -> QuerySet[TicketModel]:
     if query.status is not None:
         statuses = query.status.split(",")
@@ -203,6 +283,12 @@ async def _filters(
     if query.overdue is not None:
         late = Q(status__in=tickets.OPEN, due_on__lt=today)
         q = q.filter(late) if query.overdue == "true" else q.exclude(late)
+    if query.due_soon is not None:
+        soon = due_soon(today, calendar)
+        q = q.filter(soon) if query.due_soon == "true" else q.exclude(soon)
+    if query.extension is not None:
+        waiting = Q(status=tickets.IN_PROGRESS, extension_days__isnull=False)
+        q = q.filter(waiting) if query.extension == "true" else q.exclude(waiting)
     if query.urgent is not None:
         q = q.filter(urgent=query.urgent == "true")
     if query.grid is not None:
@@ -219,6 +305,17 @@ async def _filters(
     if query.end:
         q = q.filter(created_at__lt=datetime.combine(query.end, datetime.max.time(), BEIJING))
     return q
+
+
+async def newest_visible(member: StaffMember, after: int) -> int | None:
+    """The newest ticket this person may see that is newer than ``after``, by id."""
+    ids: list[int] = await (  # type: ignore[assignment]
+        TicketModel.filter(visible(member), id__gt=after)
+        .order_by("-id")
+        .limit(1)
+        .values_list("id", flat=True)
+    )
+    return ids[0] if ids else None
 
 
 async def _visible(member: StaffMember, number: str) -> TicketModel | None:
@@ -238,10 +335,12 @@ async def find(member: StaffMember, number: str) -> TicketModel:
     return found
 
 
-async def detail(member: StaffMember, t: TicketModel, now: datetime) -> Ticket:
+async def detail(
+    member: StaffMember, t: TicketModel, now: datetime, calendar: WorkCalendar
+) -> Ticket:
     """Everything about one ticket; the contact whole for those who work it, and that
     view recorded."""
-    shown = summary(t, local_day(now))
+    shown = summary(t, local_day(now), calendar)
     if may_act(member, t) and t.contact_phone:
         await AuditEntry.create(
             at=now, staff_id=member.id, action="view_contact", ticket_id=t.id, detail=t.number
@@ -367,7 +466,7 @@ async def act(
     fresh = await _visible(member, ticket.number)
     if fresh is None:  # a handler who returned it no longer sees it
         return TicketGone(number=ticket.number, status=done[0].status)
-    return await detail(member, fresh, work.now)
+    return await detail(member, fresh, work.now, work.calendar)
 
 
 async def _change(action: str, given: BaseModel) -> Change:
