@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import html
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from bot import keys
 from storage import staff
 from storage.db import use
 from storage.models import AuditEntry, FailedLogin, Staff, Ticket, TicketEvent
+from tests import own_postgres
 from tests.conftest import Desk, DeskFactory, FakeWeChat
-from tests.test_database_faults import pushes_to
+from tests.test_database_faults import pg, pg_desk, pushes_to  # noqa: F401 (fixtures)
 from tests.test_notices import FAST, PASSWORD
 from tests.test_service_desk import FIRST, PHONE, complaint
 
@@ -390,3 +392,24 @@ async def test_the_vendored_htmx_is_the_one_its_digest_names(desk: Desk) -> None
     assert src is not None and name in src.group(1)
     resp = await browser.client.get(str(URL(src.group(1))))
     assert resp.status == 200 and len(await resp.read()) > 40_000
+
+
+@pytest.mark.skipif(own_postgres.binaries() is None, reason="PostgreSQL is not installed")
+async def test_a_page_asked_for_while_the_database_is_stuck_is_a_plain_503_in_time(
+    pg_desk: Desk,  # noqa: F811 (the fixtures imported above)
+    pg: own_postgres.OwnPostgres,  # noqa: F811
+) -> None:
+    browser = await signed_in(pg_desk)
+    pg.freeze()
+    began = time.monotonic()
+    resp = await browser.client.get("/console/tickets")
+    page = await resp.text()
+    assert resp.status == 503 and resp.headers["Retry-After"] == "5"
+    assert time.monotonic() - began < 3.5
+    assert "系统暂时忙" in page and resp.content_type == "text/html"
+    pg.thaw()
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 20
+    while (status := (await browser.get("/console/tickets"))[0]) != 200:
+        assert status == 503 and loop.time() < end
+        await asyncio.sleep(0.2)

@@ -17,6 +17,7 @@ from bot.console.visits import visit_of
 from conversations import texts
 
 PREFIX = "/console"
+LIVE = f"{PREFIX}/live"
 HERE = Path(__file__).parent
 
 
@@ -48,7 +49,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/tickets", queue.queue)
     r.add_get(f"{PREFIX}/tickets/rows", queue.rows)
     r.add_post(f"{PREFIX}/tickets/assign", queue.bulk_assign)
-    r.add_get(f"{PREFIX}/live", live.live)
+    r.add_get(LIVE, live.live)
     r.add_get(f"{PREFIX}/tickets/{{number}}", ticket.show)
     r.add_post(f"{PREFIX}/tickets/{{number}}/{{action}}", ticket.act)
     r.add_get(f"{PREFIX}/tickets/{{number}}/files/{{file}}", ticket.file)
