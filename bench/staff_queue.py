@@ -47,7 +47,8 @@ def fill_sql(townships: list[int], first: int, count: int, step: float) -> str:
     """One statement making ``count`` tickets in PostgreSQL itself (generate_series): one
     every ``step`` seconds from December 2024, spread over the townships, one in ten
     waiting, one in ten accepted, one in ten in progress, one in ten resolved, the rest
-    closed. Numbers are the day and a per-day sequence (under 10,000 a day)."""
+    closed, in every township alike (the status turns with g / 10, the township with g).
+    Numbers are the day and a per-day sequence (under 10,000 a day)."""
     ids = ",".join(str(t) for t in townships)
     return f"""
 INSERT INTO ticket (
@@ -59,7 +60,7 @@ SELECT
     to_char(made, 'YYYYMMDD') || '-' || lpad((g % 10000)::text, 4, '0'),
     (ARRAY['service','complaint','suggestion','help'])[1 + g % 4],
     (ARRAY['submitted','accepted','in_progress','resolved','closed','closed','closed',
-           'closed','closed','closed'])[1 + g % 10],
+           'closed','closed','closed'])[1 + (g / 10) % 10],
     'bench:' || g,
     (ARRAY[{ids}])[1 + g % {len(townships)}],
     '环境卫生',

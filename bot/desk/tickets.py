@@ -13,6 +13,7 @@ from functools import partial
 import structlog
 from pydantic import BaseModel
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from bot.desk.fields import column_max
@@ -172,17 +173,25 @@ def due_soon(today: date, calendar: WorkCalendar) -> Q:
 
 async def counts(member: StaffMember, today: date, calendar: WorkCalendar) -> dict[str, int]:
     """The home page's figures for this person: waiting to be accepted, being worked, due
-    soon, overdue, and extensions waiting for approval."""
-    mine = TicketModel.filter(visible(member))
-    return {
-        "submitted": await mine.filter(status=tickets.SUBMITTED).count(),
-        "working": await mine.filter(status__in=(tickets.ACCEPTED, tickets.IN_PROGRESS)).count(),
-        "due_soon": await mine.filter(due_soon(today, calendar)).count(),
-        "overdue": await mine.filter(status__in=tickets.OPEN, due_on__lt=today).count(),
-        "extension": await mine.filter(
-            status=tickets.IN_PROGRESS, extension_days__isnull=False
-        ).count(),
-    }
+    soon, overdue, and extensions waiting for approval. One pass over their open tickets
+    (all five are open ones), not five."""
+    shown = (
+        await TicketModel.filter(visible(member), status__in=tickets.OPEN)
+        .annotate(
+            submitted=Count("id", _filter=Q(status=tickets.SUBMITTED)),
+            working=Count("id", _filter=Q(status__in=(tickets.ACCEPTED, tickets.IN_PROGRESS))),
+            due_soon=Count("id", _filter=due_soon(today, calendar)),
+            overdue=Count("id", _filter=Q(due_on__lt=today)),
+            extension=Count(
+                "id", _filter=Q(status=tickets.IN_PROGRESS, extension_days__isnull=False)
+            ),
+        )
+        .first()
+        .values("submitted", "working", "due_soon", "overdue", "extension")
+    )
+    return {name: int(value or 0) for name, value in (shown or {}).items()} or dict.fromkeys(
+        ("submitted", "working", "due_soon", "overdue", "extension"), 0
+    )
 
 
 @dataclass(frozen=True)
