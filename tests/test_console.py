@@ -418,3 +418,36 @@ async def test_a_page_asked_for_while_the_database_is_stuck_is_a_plain_503_in_ti
     while (status := (await browser.get("/console/tickets"))[0]) != 200:
         assert status == 503 and loop.time() < end
         await asyncio.sleep(0.2)
+
+
+async def test_deadlines_show_their_colour_and_filter_the_queue(desk: Desk) -> None:
+    number = await complaint(desk)
+    browser = await signed_in(desk)
+    await browser.post(f"/console/tickets/{number}/accept", {"note": ""})
+    with use(desk.app[keys.DATABASE]):
+        due = (await Ticket.get(number=number)).due_on
+    assert due is not None
+
+    async def row_state() -> str:
+        _, page = await browser.get("/console/tickets")
+        found = re.search(rf'<li class="ticket (\w+)[^"]*" data-id="{number}"', page)
+        assert found is not None, page
+        return found.group(1)
+
+    async def listed(query: str) -> bool:
+        _, page = await browser.get(f"/console/tickets?{query}")
+        return number in page
+
+    assert await row_state() == "normal"  # five working days left
+    assert not await listed("due_soon=true") and not await listed("overdue=true")
+    today = desk.clock().date()
+    desk.clock.advance(days=(due - today).days)  # its last day
+    await browser.sign_in("sangyuan")
+    assert await row_state() == "due_soon"
+    assert await listed("due_soon=true") and not await listed("overdue=true")
+    desk.clock.advance(days=1)
+    await browser.sign_in("sangyuan")
+    assert await row_state() == "overdue"
+    assert await listed("overdue=true") and not await listed("due_soon=true")
+    _, page = await browser.get("/console")
+    assert re.search(r'class="count">1</span><span class="label">已超期<', page)
