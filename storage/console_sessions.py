@@ -16,6 +16,9 @@ import redis.asyncio as aioredis
 
 _PREFIX = "console:session:"
 _OF_STAFF = "console:staff:"
+# A session's last use is written at most this often (seconds): idle expiry counts in
+# hours, and a click need not cost a write.
+_TOUCH_EVERY = 30.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class ConsoleSessions:
         ):
             await self.close(sid)
             return None
-        if touch:
+        if touch and at - float(seen) >= _TOUCH_EVERY:
             await self._redis.hset(key, "seen", str(at))
         return Session(int(staff), csrf)
 

@@ -4,6 +4,7 @@ may act on the ticket (``may_act``), and every such view recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -206,10 +207,11 @@ async def choices(member: StaffMember) -> Choices:
     places = Township.all().order_by("id")
     if member.role != "county_admin" and member.township_id is not None:
         places = places.filter(id=member.township_id)
-    return Choices(
-        townships=list(await places.values_list("name", flat=True)),  # type: ignore[arg-type]
-        units=list(await Unit.all().order_by("name").values_list("name", flat=True)),  # type: ignore[arg-type]
+    townships, units = await asyncio.gather(
+        places.values_list("name", flat=True),
+        Unit.all().order_by("name").values_list("name", flat=True),
     )
+    return Choices(townships=[str(t) for t in townships], units=[str(u) for u in units])
 
 
 # Reading --------------------------------------------------------------------------------
