@@ -9,6 +9,7 @@ import html
 import re
 import time
 from collections.abc import AsyncIterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -451,3 +452,43 @@ async def test_deadlines_show_their_colour_and_filter_the_queue(desk: Desk) -> N
     assert await listed("overdue=true") and not await listed("due_soon=true")
     _, page = await browser.get("/console")
     assert re.search(r'class="count">1</span><span class="label">已超期<', page)
+
+
+class Controls(HTMLParser):
+    """The form controls of a page and the labels that name them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unnamed: list[str] = []
+        self.labelled: set[str] = set()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "label" and a.get("for"):
+            self.labelled.add(a["for"] or "")
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            if a.get("aria-label"):
+                return
+            if not a.get("id"):
+                self.unnamed.append(f"<{tag} name={a.get('name')}>")
+            else:
+                self.ids.append(a["id"] or "")
+
+    def missing(self) -> list[str]:
+        return self.unnamed + [i for i in self.ids if i not in self.labelled]
+
+
+async def test_every_form_control_on_the_pages_has_a_label(desk: Desk) -> None:
+    number = await complaint(desk)
+    browser = await signed_in(desk, "county", "county_admin")
+    for path in ("/console", "/console/tickets", f"/console/tickets/{number}", "/console/help"):
+        status, page = await browser.get(path)
+        assert status == 200, path
+        controls = Controls()
+        controls.feed(page)
+        assert not controls.missing(), (path, controls.missing())
+    _, page = await Browser(desk).get("/console/login")
+    controls = Controls()
+    controls.feed(page)
+    assert not controls.missing()
