@@ -329,6 +329,21 @@ async def page(pages: Pages, screen: str) -> Page:
     return await pages.open(screen)
 
 
+async def assert_fits(page: Page) -> None:
+    """Nothing on the page makes it wider than the screen. A phone lays a page out 980 px
+    wide without ``<meta name="viewport" content="width=device-width">``, and widens its
+    layout to fit content that overflows, so either shows as a width above the screen's."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    laid_out = await page.evaluate(
+        "Math.max(window.innerWidth, document.documentElement.scrollWidth)"
+    )
+    assert laid_out <= viewport["width"], (
+        f"{page.url} is {laid_out} px wide on a {viewport['width']} px screen"
+        " (content too wide, or no viewport meta tag)"
+    )
+
+
 Shoot = Callable[[Page, str], Awaitable[Path]]
 
 

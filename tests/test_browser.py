@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from playwright.async_api import Page
 
-from tests.browser import SCREENS, Pages, Served, Shoot, person
+from tests.browser import Pages, Served, Shoot, assert_fits, person
 
 # Counts the dark pixels of a PNG, decoded by the browser itself.
 DARK_PIXELS = """async (src) => {
@@ -30,6 +30,12 @@ DARK_PIXELS = """async (src) => {
 }"""
 
 
+def _page_of(html: str) -> str:
+    """A data: URL: each goto lays out anew (page.set_content keeps the last page's
+    viewport)."""
+    return "data:text/html;charset=utf-8," + quote("<meta charset=utf-8>" + html)
+
+
 async def test_chromium_reads_the_served_process(served: Served, page: Page) -> None:
     health = await page.goto(f"{served.base}/healthz")
     assert health is not None and health.status == 200
@@ -42,13 +48,11 @@ async def test_chromium_reads_the_served_process(served: Served, page: Page) -> 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 async def test_chinese_renders_in_real_glyphs(page: Page, screen: str) -> None:
     html = (
-        "<meta charset=utf-8><meta name=viewport content='width=device-width'>"
-        "<body style='margin:0;background:#fff'>"
+        "<meta name=viewport content='width=device-width'><body style='margin:0;background:#fff'>"
         "<span id=ni style='font-size:48px'>你</span> <span id=hao style='font-size:48px'>好</span>"
     )
-    await page.goto("data:text/html;charset=utf-8," + quote(html))
-    width = await page.evaluate("window.innerWidth")
-    assert width == SCREENS[screen]["viewport"]["width"]
+    await page.goto(_page_of(html))
+    await assert_fits(page)
     ni = await page.locator("#ni").screenshot()
     hao = await page.locator("#hao").screenshot()
     for shot in (ni, hao):
@@ -58,6 +62,18 @@ async def test_chinese_renders_in_real_glyphs(page: Page, screen: str) -> None:
         assert dark > 100, "a blank glyph: is fonts-noto-cjk installed?"
     # Without a font for them both would be the same empty box (tofu).
     assert ni != hao, "你 and 好 look the same: no Chinese font (apt-get install fonts-noto-cjk)"
+
+
+@pytest.mark.parametrize("screen", ["phone"])
+async def test_a_page_too_wide_for_a_phone_is_caught(page: Page, screen: str) -> None:
+    fitted = "<meta name=viewport content='width=device-width'>"
+    await page.goto(_page_of(fitted + "<p>工单</p>"))
+    await assert_fits(page)
+    too_wide = fitted + "<table><tr>" + "<td>20261201-0001</td>" * 8 + "</tr></table>"
+    for html in ("<p>工单</p>", too_wide):
+        await page.goto(_page_of(html))
+        with pytest.raises(AssertionError, match="px wide on a 375 px screen"):
+            await assert_fits(page)
 
 
 async def test_shoot_keeps_the_tree_clean_unless_asked(
