@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,6 +21,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+# The console's browser tests drive Debian's chromium (Playwright cannot download a browser
+# everywhere), and Chinese needs fonts of its own. tests/browser.py reads these too.
+BROWSER_PACKAGES = {"chromium": "chromium", "fonts": "fonts-noto-cjk"}
 
 
 def _install(extras: str) -> None:
@@ -41,6 +45,45 @@ def _install(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def browser_missing() -> list[str]:
+    """The Debian packages the browser tests need and this machine lacks."""
+    missing = []
+    if shutil.which("chromium") is None:
+        missing.append(BROWSER_PACKAGES["chromium"])
+    fc_list = shutil.which("fc-list")
+    fonts = fc_list and subprocess.run(
+        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False
+    )
+    if not (fonts and fonts.stdout.strip()):
+        missing.append(BROWSER_PACKAGES["fonts"])
+    return missing
+
+
+def browser_hint(missing: list[str]) -> str:
+    return (
+        f"the browser tests need {' and '.join(missing)}: run `apt-get install "
+        f"{' '.join(missing)}` as root (`python3 run.py test` does it when run as root)"
+    )
+
+
+def _ensure_browser() -> None:
+    """Install chromium and the Chinese fonts with apt-get when missing and we may;
+    otherwise say so (the browser tests then fail, saying it again)."""
+    missing = browser_missing()
+    if not missing:
+        return
+    apt_get = shutil.which("apt-get")
+    if apt_get is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print("note:", browser_hint(missing), flush=True)
+        return
+    print(f"installing {' '.join(missing)} ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt_get, "install", "-y", "-q", *missing]
+    if subprocess.run(install, env=env, check=False).returncode:
+        subprocess.run([apt_get, "update", "-q"], env=env, check=True)  # a stale package list
+        subprocess.run(install, env=env, check=True)
+
+
 def _run(*cmd: str) -> int:
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode
@@ -53,6 +96,7 @@ def serve(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     _install("test")
+    _ensure_browser()
     for check in (
         [str(PY), "-m", "ruff", "check", "."],
         [str(PY), "-m", "mypy"],

@@ -43,6 +43,9 @@ SECRET = "test-secret-0123456789abcdef0123"
 TOKEN = "testtoken123"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
+# The browser tests' fixtures: `township serve` as a process, Chromium, screenshots.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:

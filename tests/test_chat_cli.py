@@ -12,21 +12,12 @@ chat's default person, who starts over with /event subscribe), so nothing collid
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-import os
 import secrets
-import signal
-import socket
 import struct
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,91 +26,14 @@ import pytest
 
 from bot.chat import DEFAULT_OPENID
 from bot.settings import load_settings
+from tests.served import ROOT, Service, free_port, serving
 
-ROOT = Path(__file__).resolve().parent.parent
 MENU_LINES = ["1. 办事", "2. 反映问题", "3. 查进度", "4. 政策通知", "5. 我的"]
-
-
-@dataclass
-class Service:
-    base: str  # http://127.0.0.1:PORT
-    env: dict[str, str]
-    data_dir: Path
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text("utf-8", "replace")
-
-    def pushes_to(self, openid: str) -> list[dict[str, Any]]:
-        url = f"{self.base}/sandbox/_sandbox/sent?after=0&touser={openid}"
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            items: list[dict[str, Any]] = json.load(resp)["items"]
-        return items
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@contextlib.contextmanager
-def _serving(folder: Path, port: int) -> Iterator[Service]:
-    """`township serve` with its data in folder/data, until the block ends."""
-    data_dir = folder / "data"
-    env = {
-        **os.environ,
-        "TOWNSHIP_DATA_DIR": str(data_dir),
-        "TOWNSHIP_HTTP__PORT": str(port),
-        "PYTHONIOENCODING": "utf-8",
-    }
-    base = f"http://127.0.0.1:{port}"
-    log_path = folder / "serve.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not _healthy(base):
-                if proc.poll() is not None:
-                    pytest.fail(
-                        f"the service exited ({proc.returncode}):\n"
-                        + log_path.read_text("utf-8", "replace")
-                    )
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        "the service did not become healthy in 30 s:\n"
-                        + log_path.read_text("utf-8", "replace")
-                    )
-                time.sleep(0.05)
-            yield Service(base, env, data_dir, log_path)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    with _serving(tmp_path_factory.mktemp("chat"), _free_port()) as running:
+    with serving(tmp_path_factory.mktemp("chat"), free_port()) as running:
         yield running
 
 
@@ -201,7 +115,7 @@ def test_one_shot_errors_are_one_line(service: Service, tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "cannot read" in missing.stderr
 
-    down = _chat(service, "--url", f"http://127.0.0.1:{_free_port()}/wechat", "--text", "菜单")
+    down = _chat(service, "--url", f"http://127.0.0.1:{free_port()}/wechat", "--text", "菜单")
     assert down.returncode == 1
     assert down.stdout == ""
     assert down.stderr.count("\n") == 1 and "cannot reach the service" in down.stderr
@@ -370,10 +284,10 @@ async def test_missed_pushes_across_a_service_restart(tmp_path: Path) -> None:
     # restart chat must neither repeat what it showed nor skip the new run's pushes,
     # whose numbers are lower than the last one it remembers.
     person = _person()
-    port = _free_port()
+    port = free_port()
     chat: asyncio.subprocess.Process | None = None
     try:
-        with _serving(tmp_path, port) as before:
+        with serving(tmp_path, port) as before:
             await _push(before, person, "第一条", "第二条", "第三条")
             seen = _chat(before, "--as", person, "--text", "菜单")
             assert seen.returncode == 0, seen.stderr
@@ -392,7 +306,7 @@ async def test_missed_pushes_across_a_service_restart(tmp_path: Path) -> None:
             banner = await _line_with(chat.stdout, "第一次用", timeout=10)
             assert MISSED not in banner
 
-        with _serving(tmp_path, port) as after:
+        with serving(tmp_path, port) as after:
             await _push(after, person, "重启后的推送")
             shown = await _line_with(chat.stdout, "公众号(推送)> 重启后的推送", timeout=10)
             out, _ = await asyncio.wait_for(chat.communicate(b"/quit\n"), 10)

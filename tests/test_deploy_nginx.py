@@ -18,7 +18,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from storage import outbox
 from storage.db import open_database, use
 from storage.models import Delivery, Ticket, TicketEvent
 from tests.conftest import AES_KEY, APPID, ROOT, SECRET, TOKEN, FakeWeChat
+from tests.served import complaint, free_port
 from wechat.simulator import Simulator
 
 SITE = ROOT / "deploy" / "nginx" / "township.conf"
@@ -86,13 +86,6 @@ def nginx() -> str:
 # ---------------------------------------------------------------------------------------
 # Processes: the serve processes as the systemd unit starts them, nginx with the shipped
 # server block.
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _unit_command() -> tuple[list[str], str]:
@@ -284,7 +277,7 @@ async def deployment(
 ) -> AsyncIterator[Deployment]:
     argv, port_var = _unit_command()
     data = tmp_path / "data"
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     envs = [_service_env(data, wechat, port_var, port) for port in ports]
     # The first county admin, made as the README says, before the service starts.
     added = await asyncio.to_thread(
@@ -305,7 +298,7 @@ async def deployment(
         # Both at once, as systemd starts them: they take turns to migrate.
         for port, env in zip(ports, envs, strict=True):
             serves.append(_start_serve(argv, env, port, tmp_path / f"serve-{port}.log"))
-        listen = _free_port()
+        listen = free_port()
         front = _start_nginx(nginx, prefix, listen, ports)
         async with aiohttp.ClientSession() as http:
             for serve in serves:
@@ -374,23 +367,14 @@ class Tally:
     numbers: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
 
 
-# A complaint as a new resident files it: (what they send, how its answer begins).
+# A complaint as a new resident files it, with a location before confirming: (what they
+# send, how its answer begins).
 def _complaint(n: int) -> tuple[list[tuple[str, str]], str, str]:
     words = f"第{n}号路灯坏了三天，晚上看不见路。"
     phone = f"139{n:08d}"
-    steps = [
-        ("反映问题", "您要反映什么"),
-        ("投诉", "是哪方面的"),
-        ("环境卫生", "请把情况说一说"),
-        (words, "个人信息告知"),
-        ("同意", "请告诉我您的姓名"),
-        ("居民" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)), "请告诉我您的手机号"),
-        (phone, "您住在哪个乡镇"),
-        ("桑园镇", "您住在桑园镇的哪个村"),
-        ("1", "请核对"),
-        ("LOCATION", "收到位置"),
-        ("确认", "已提交！受理编号："),
-    ]
+    name = "居民" + "".join("零一二三四五六七八九"[int(d)] for d in str(n))
+    steps = complaint(words, name, phone)
+    steps.insert(-1, ("LOCATION", "收到位置"))
     return steps, words, phone
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from storage.clock import BEIJING
 from storage.db import open_database, use
 from storage.models import Delivery, DeliveryAttempt, Notice, Resident, Subscription, Township
 from tests.conftest import AES_KEY, APPID, SECRET, TOKEN
+from tests.served import free_port
 from wechat.sandbox import PREFIX, Call, SandboxState, create_sandbox_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,13 +58,6 @@ PASSWORD = "crash-test-password"
 
 def openid_of(i: int) -> str:
     return f"oCrashTest{i:017d}"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # The fake WeChat, and the kill -----------------------------------------------------------
@@ -154,7 +147,7 @@ def setup(tmp_path: Path, redis_url: str, fake: SlowWeChat, backends: None) -> I
     data_dir = tmp_path / "data"
     env_url = os.environ.get("TOWNSHIP_DATABASE__URL", "")
     database_url = env_url or f"sqlite://{data_dir / 'township.sqlite3'}"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONIOENCODING": "utf-8",

@@ -3,54 +3,33 @@ one clear line for every mistake, and an account that can log in to the staff AP
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 from bot.settings import Settings
-from tests.conftest import ROOT, Desk, DeskFactory, SettingsFactory
+from tests.conftest import Desk, DeskFactory, SettingsFactory
+from tests.served import PASSWORD, staff_add
 
 
 def _staff_add(
-    settings: Settings, *args: str, password: str = "a-long-password"
+    settings: Settings, *args: str, password: str = PASSWORD
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    database = {
         "TOWNSHIP_DATA_DIR": str(settings.data_dir),
         "TOWNSHIP_DATABASE__URL": settings.database_url,
-        "PYTHONIOENCODING": "utf-8",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "staff", "add", *args],
-        cwd=ROOT,
-        env=env,
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
+    return staff_add(database, *args, password=password)
 
 
 async def test_an_operator_adds_staff_who_can_then_log_in(
     make_settings: SettingsFactory, make_desk: DeskFactory
 ) -> None:
     settings = make_settings()
-    done = _staff_add(
-        settings,
-        "sangyuan01",
-        "--role",
-        "township_staff",
-        "--township",
-        "桑园镇",
-        "--password-stdin",
-    )
+    done = _staff_add(settings, "sangyuan01", "--role", "township_staff", "--township", "桑园镇")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "staff account sangyuan01 added (township_staff for 桑园镇)"
     handler = _staff_add(
-        settings, "minzheng01", "--role", "department_handler", "--unit", "县民政局",
-        "--password-stdin",
-    )  # fmt: skip
+        settings, "minzheng01", "--role", "department_handler", "--unit", "县民政局"
+    )
     assert handler.returncode == 0, handler.stderr
     assert handler.stdout.strip().endswith("added (department_handler for 县民政局)")
     mistakes = [
@@ -63,12 +42,12 @@ async def test_an_operator_adds_staff_who_can_then_log_in(
         (("li", "--role", "township_staff", "--township", "桑园镇", "--unit", "县民政局"), "only"),
     ]
     for args, why in mistakes:
-        failed = _staff_add(settings, *args, "--password-stdin")
+        failed = _staff_add(settings, *args)
         assert failed.returncode == 2 and why in failed.stderr
         assert len(failed.stderr.strip().splitlines()) == 1  # one line, no traceback
-    short = _staff_add(settings, "li", "--role", "county_admin", "--password-stdin", password="x")
+    short = _staff_add(settings, "li", "--role", "county_admin", password="x")
     assert short.returncode == 2 and "at least 8" in short.stderr
-    bad_role = _staff_add(settings, "li", "--role", "mayor", "--password-stdin")
+    bad_role = _staff_add(settings, "li", "--role", "mayor")
     assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
     desk: Desk = await make_desk()
     resp = await desk.client.post(
