@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import auth, catalog, grids, me, notices, openapi, tickets
+from bot.api import (
+    auth,
+    catalog,
+    grids,
+    holidays,
+    me,
+    notices,
+    openapi,
+    reply_templates,
+    staff_accounts,
+    tickets,
+)
 from bot.api.errors import refuse
 from bot.api.once import done_once
 from bot.api.routes import Handler, Operation
@@ -19,6 +30,9 @@ OPERATIONS: list[Operation] = [
     *catalog.OPERATIONS,
     *grids.OPERATIONS,
     *me.OPERATIONS,
+    *staff_accounts.OPERATIONS,
+    *reply_templates.OPERATIONS,
+    *holidays.OPERATIONS,
 ]
 
 
