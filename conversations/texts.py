@@ -235,7 +235,7 @@ STAFF_ACCOUNT_ROLES = {
     "supervisor": "督办人员",
 }
 STAFF_WHY_USERNAME = "应为 1 到 64 个英文字母、数字或 . _ - @"
-STAFF_WHY_PASSWORD = "至少 8 个字符"
+STAFF_WHY_PASSWORD = "应为 8 到 1024 个字符"
 STAFF_WHY_ROLE = (
     "可选 county_admin（县级管理员）、township_staff（乡镇工作人员）、"
     "department_handler（部门经办人）、supervisor（督办人员）"

@@ -52,7 +52,7 @@ class _Account(Shape):
             pattern=NO_NUL,
             description="Left out: one is made and shown once in the answer",
         ),
-        Why(texts.STAFF_WHY_PASSWORD),
+        Says(texts.STAFF_FIELD_BAD.format(field="password", why=texts.STAFF_WHY_PASSWORD)),
     ] = None
 
 
