@@ -244,6 +244,7 @@ STAFF_ACCOUNT_NEEDS_TOWNSHIP = "乡镇工作人员要填所在乡镇（township�
 STAFF_ACCOUNT_NEEDS_UNIT = "部门经办人要填所在单位（unit）"
 STAFF_WHY_NOT_FOR_ROLE = "这个角色不用填"
 STAFF_PASSWORD_SHOWN_ONCE = "密码只显示这一次，请当面或电话告诉本人，并请本人登录后妥善保管。"
+STAFF_SHOWN_ONCE_NOT_KEPT = "（已在第一次回答中显示，没有保存；忘了请重置密码）"
 STAFF_TEMPLATE_NOT_FOUND = "没有这条常用语"
 STAFF_TEMPLATE_RETIRED_ONLY_ADMIN = "只有县级管理员能看停用的常用语"
 STAFF_WHY_KINDS = "应为工单类型的列表，可选 {choices}"

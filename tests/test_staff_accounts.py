@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import keys
 from storage.db import use
-from storage.models import AuditEntry, Staff
+from storage.models import AuditEntry, Staff, StaffRequest
 from tests.conftest import Desk
 from tests.test_notices import login
 
@@ -134,3 +134,20 @@ async def test_a_bad_account_is_a_plain_400_naming_the_field_and_changes_nothing
     with use(desk.app[keys.DATABASE]):
         assert await Staff.all().count() == 1
     assert await audited(desk) == []
+
+
+async def test_a_password_shown_once_is_not_kept_for_a_retry(desk: Desk) -> None:
+    county = await login(desk, "county", "county_admin")
+    assert (await call(desk, "POST", "/staff", county, NEW))[0] == 201
+    keyed = {**county, "Idempotency-Key": "reset-liming-1"}
+    first = await desk.client.post("/api/v1/staff/liming/reset-password", headers=keyed)
+    password = (await first.json())["password"]
+    again = await desk.client.post("/api/v1/staff/liming/reset-password", headers=keyed)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    replayed = await again.json()
+    assert replayed["account"]["username"] == "liming" and password not in replayed["password"]
+    assert "没有保存" in replayed["password"]
+    with use(desk.app[keys.DATABASE]):
+        kept = await StaffRequest.all().values_list("answer", flat=True)
+    assert kept and not any(password in str(answer) for answer in kept)
+    assert (await sign_in(desk, "liming", password))[0] == 200  # done once, not twice

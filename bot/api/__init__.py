@@ -43,7 +43,7 @@ def add_routes(app: web.Application) -> None:
         changes = op.method in ("POST", "PUT", "PATCH", "DELETE") and op.login
         handler = _answering(op.handler)
         if changes:
-            handler = done_once(handler, op.same_body_is_retry)
+            handler = done_once(handler, op.same_body_is_retry, op.shown_once)
         r.add_route(op.method, PREFIX + op.path, handler)
 
 

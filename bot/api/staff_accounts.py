@@ -66,6 +66,7 @@ OPERATIONS = [
         "POST", "/staff", create,
         "A new staff account; its password (given, or made) is in the answer this once",
         Issued, status=201, body=NewAccount, refusals=(403, 409), description=_ADMIN,
+        shown_once=("password",),
     ),
     Operation(
         "POST", "/staff/{username}/disable", disable,
@@ -81,5 +82,6 @@ OPERATIONS = [
         "POST", "/staff/{username}/reset-password", reset_password,
         "A new password for an account, in the answer this once; the old one and its "
         "tokens end", Issued, params=AccountRef, refusals=(403,), description=_ADMIN,
+        shown_once=("password",),
     ),
 ]  # fmt: skip
