@@ -12,7 +12,7 @@ from bot import keys
 from bot.desk.holidays import years_missing
 from storage.clock import BEIJING
 from storage.db import use
-from storage.models import CalendarDay
+from storage.models import CalendarDay, Staff
 from tests.conftest import Desk, DeskFactory
 from tests.test_notices import login, token_for
 from tests.test_service_desk import FIRST, SECOND, complaint, staff_act
@@ -139,3 +139,24 @@ async def test_a_year_nobody_gave_the_schedule_of_is_missing_until_entered(desk:
     assert years_missing(calendar, date(2099, 3, 1)) == []
     assert (await call(desk, "PUT", "/holidays/2099", county, {"days": []}))[0] == 200
     assert years_missing(calendar, date(2099, 3, 1)) == [2099]
+
+
+async def test_a_process_that_missed_the_news_catches_up_on_its_own(
+    make_desk: DeskFactory,
+) -> None:
+    # A day written while no message went out (as if Redis dropped it): the reread finds it.
+    desk = await make_desk(tickets={"calendar_reload_seconds": 0.05})
+    county = await login(desk, "county", "county_admin")
+    with use(desk.app[keys.DATABASE]):
+        who = await Staff.get(username="county")
+        await CalendarDay.create(
+            day=date(2099, 5, 6),
+            kind="holiday",
+            name="劳动节",
+            entered_by=who,
+            entered_at=desk.clock(),
+        )
+    calendar = desk.app[keys.WORK_CALENDAR]
+    await until(lambda: not calendar.is_workday(date(2099, 5, 6)))
+    status, year = await call(desk, "GET", "/holidays?year=2099", county)
+    assert status == 200 and [d["name"] for d in year["days"]] == ["劳动节"]
