@@ -177,40 +177,46 @@ async def _account(username: str) -> Staff:
     return row
 
 
-def _refusal(
-    error: StaffError, new: NewCountyAdmin | NewTownshipStaff | NewDepartmentHandler | NewSupervisor
-) -> Refused:
+NewOne = NewCountyAdmin | NewTownshipStaff | NewDepartmentHandler | NewSupervisor
+
+# storage.staff.add's other rules, which the shapes keep already: the field each names and
+# its words, should one be broken all the same.
+_RULES = {
+    "needs_township": ("township", texts.STAFF_ACCOUNT_NEEDS_TOWNSHIP),
+    "needs_unit": ("unit", texts.STAFF_ACCOUNT_NEEDS_UNIT),
+    "username": (
+        "username",
+        texts.STAFF_FIELD_BAD.format(field="username", why=texts.STAFF_WHY_USERNAME),
+    ),
+    "password": (
+        "password",
+        texts.STAFF_FIELD_BAD.format(field="password", why=texts.STAFF_WHY_PASSWORD),
+    ),
+    "not_for_county": (
+        "township",
+        texts.STAFF_FIELD_BAD.format(field="township", why=texts.STAFF_WHY_NOT_FOR_ROLE),
+    ),
+    "not_for_role": (
+        "unit",
+        texts.STAFF_FIELD_BAD.format(field="unit", why=texts.STAFF_WHY_NOT_FOR_ROLE),
+    ),
+}
+
+
+def _refusal(error: StaffError, new: NewOne) -> Refused:
     """storage.staff.add's refusal in the staff's words, naming the field."""
-    match error.reason:
-        case "taken":
-            words_ = texts.STAFF_ACCOUNT_TAKEN.format(username=new.username)
-            return Refused(409, words_, field="username")
-        case "no_township":
-            return Refused(
-                400, texts.STAFF_UNKNOWN_TOWNSHIP.format(name=new.township), field="township"
-            )
-        case "no_unit":
-            return Refused(400, texts.STAFF_UNKNOWN_UNIT.format(name=new.unit), field="unit")
-        case "needs_township":
-            return Refused(400, texts.STAFF_ACCOUNT_NEEDS_TOWNSHIP, field="township")
-        case "needs_unit":
-            return Refused(400, texts.STAFF_ACCOUNT_NEEDS_UNIT, field="unit")
-        case "password":
-            why = texts.STAFF_WHY_PASSWORD
-            return Refused(
-                400, texts.STAFF_FIELD_BAD.format(field="password", why=why), field="password"
-            )
-        case "username":
-            why = texts.STAFF_WHY_USERNAME
-            return Refused(
-                400, texts.STAFF_FIELD_BAD.format(field="username", why=why), field="username"
-            )
-        case _:  # the shape keeps the others out
-            return Refused(
-                400,
-                texts.STAFF_FIELD_BAD.format(field="role", why=texts.STAFF_WHY_ROLE),
-                field="role",
-            )
+    if error.reason == "taken":
+        taken = texts.STAFF_ACCOUNT_TAKEN.format(username=new.username)
+        return Refused(409, taken, field="username")
+    if error.reason == "no_township":
+        unknown = texts.STAFF_UNKNOWN_TOWNSHIP.format(name=new.township)
+        return Refused(400, unknown, field="township")
+    if error.reason == "no_unit":
+        return Refused(400, texts.STAFF_UNKNOWN_UNIT.format(name=new.unit), field="unit")
+    field, words_ = _RULES.get(
+        error.reason, ("role", texts.STAFF_FIELD_BAD.format(field="role", why=texts.STAFF_WHY_ROLE))
+    )
+    return Refused(400, words_, field=field)
 
 
 async def create(member: StaffMember, new: NewAccount, now: datetime) -> Issued:
