@@ -119,6 +119,8 @@ async def test_any_staff_reads_the_schedule_and_only_county_admins_change_it(
     township = await login(desk)
     status, year = await call(desk, "GET", "/holidays?year=2027", township)
     assert status == 200 and year["days"] == []
+    status, year = await call(desk, "GET", "/holidays", township)
+    assert status == 200 and year["year"] == desk.clock().year
     for method, path, body in [
         ("PUT", "/holidays/2027", SPRING_FESTIVAL),
         ("DELETE", "/holidays/2027-02-05", None),

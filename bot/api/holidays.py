@@ -30,7 +30,8 @@ def _changed(request: web.Request) -> Changed:
 
 async def shown(request: web.Request) -> web.Response:
     member = await caller(request)
-    return respond(await holidays.year(member, read_query(request, YearQuery).year))
+    which = read_query(request, YearQuery).year or request.app[keys.CLOCK]().year
+    return respond(await holidays.year(member, which))
 
 
 async def set_year(request: web.Request) -> web.Response:

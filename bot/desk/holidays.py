@@ -41,7 +41,11 @@ class YearDays(Shape):
 
 
 class YearQuery(QueryShape):
-    year: Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR), DIGITS, _YEAR]
+    year: Annotated[
+        Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR), DIGITS] | None,
+        Field(description="Left out: this year"),
+        _YEAR,
+    ] = None
 
 
 class YearRef(QueryShape):
