@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import structlog
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import api, components, keys, webhook
+from bot import api, components, console, keys, webhook
 from bot.health import healthz
 from bot.metrics import metrics
 from bot.settings import Settings, required
@@ -63,6 +64,7 @@ def create_app(
             components.fanout,
             components.ticket_sweeper,
             components.media_fetcher,
+            components.arrivals,
             components.turn_runner,
         ]
     )
@@ -70,6 +72,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     api.add_routes(app)
+    console.add_routes(app)
     if settings.wechat.sandbox:
         state = SandboxState(
             appid=settings.wechat.appid,
@@ -91,7 +94,7 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
     request that fails (a store away or too slow) is a 503 saying when to try again."""
     with use(request.app[keys.DATABASE]):
         try:
-            if request.path.startswith(api.PREFIX):
+            if request.path.startswith((api.PREFIX, console.PREFIX)) and not live(request):
                 return await _within_deadline(request, handler)
             response: web.StreamResponse = await handler(request)
             return response
@@ -102,8 +105,14 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
             return _unavailable(request)
 
 
+def live(request: web.Request) -> bool:
+    """A stream held open on purpose (the console's live queue), not a request to time."""
+    return request.path == console.LIVE
+
+
 async def _within_deadline(request: web.Request, handler: Any) -> web.StreamResponse:
-    """A staff request answered within ``http.staff_deadline`` seconds, or a 503.
+    """A staff request (API or console) answered within ``http.staff_deadline`` seconds,
+    or a 503.
 
     The handler runs as a task of its own, which is abandoned (cancelled, and left to
     unwind by itself) when time is up: unwinding a transaction on a database that stopped
@@ -133,6 +142,15 @@ def _unavailable(request: web.Request) -> web.Response:
         return web.json_response(
             body, status=503, headers=headers, dumps=lambda o: json.dumps(o, ensure_ascii=False)
         )
+    if request.path.startswith(
+        console.PREFIX
+    ):  # a page a clerk can read, made of nothing that may be down
+        words = html.escape(texts.CONSOLE["unavailable"])
+        page = (
+            '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+            f"<title>{words}</title><p>{words}</p></html>"
+        )
+        return web.Response(status=503, text=page, content_type="text/html", headers=headers)
     return web.Response(status=503, text="service temporarily unavailable\n", headers=headers)
 
 

@@ -14,11 +14,13 @@ from tortoise.context import TortoiseContext
 from bot.settings import Settings
 from bot.turns import TurnRunner
 from conversations.flows import FlowRegistry
+from notifications.arrivals import Arrivals
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.media_fetcher import MediaFetcher
 from notifications.ticket_updates import TicketRendering
 from storage.calendar_days import CalendarDays
+from storage.console_sessions import ConsoleSessions
 from storage.logins import Logins
 from storage.media_files import MediaStore
 from storage.ratelimit import RateLimit
@@ -56,3 +58,7 @@ MEDIA_STORE = web.AppKey[MediaStore]("media_store")
 STAFF_RATE = web.AppKey[RateLimit | None]("staff_rate")
 # The sign-in limits: per name, per address, usual addresses.
 LOGINS = web.AppKey("logins", Logins)
+# The staff console's sign-in sessions.
+CONSOLE_SESSIONS = web.AppKey("console_sessions", ConsoleSessions)
+# New tickets, for open console queues in this process.
+ARRIVALS = web.AppKey("arrivals", Arrivals)

@@ -243,6 +243,15 @@ class StaffSettings(_Section):
     usual_address_days: float = Field(30.0, gt=0, le=366)
 
 
+class ConsoleSettings(_Section):
+    # Served over https (behind nginx with TLS): the session cookie is marked Secure.
+    https: bool = False
+    idle_minutes: float = Field(120.0, gt=0, le=24 * 60)
+    absolute_hours: float = Field(12.0, gt=0, le=24 * 7)
+    # How often an open queue looks for new tickets when no wake-up came.
+    live_seconds: float = Field(3.0, gt=0, le=300)
+
+
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_lines: bool = Field(False, alias="json")
@@ -284,6 +293,7 @@ class Settings(BaseSettings):
     tickets: TicketSettings = TicketSettings()
     media: MediaSettings = MediaSettings()
     staff: StaffSettings = StaffSettings()
+    console: ConsoleSettings = ConsoleSettings()
     logging: LoggingSettings = LoggingSettings()
     menu: MenuSettings = MenuSettings()
 

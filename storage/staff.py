@@ -102,8 +102,8 @@ async def add(
 
 
 async def verify(username: str, password: str) -> Staff | str:
-    """The active account ``username`` names if ``password`` is its password; or why
-    not: "unknown_name" (no active account by that name) or "wrong_password"."""
+    """The active account with this name and password; or why not: "unknown_name" (no
+    active account by that name) or "wrong_password"."""
     staff = await Staff.get_or_none(username=username, active=True)
     stored = staff.password_hash if staff is not None else _DUMMY_HASH
     try:
@@ -116,33 +116,32 @@ async def verify(username: str, password: str) -> Staff | str:
 
 
 async def signed_in(staff_id: int, now: datetime) -> None:
-    """Record a successful sign-in (the API's, the console's): county admins see when
-    each account last worked."""
+    """Record a successful sign-in (the API's and the console's, bot.desk.signing_in):
+    county admins see when each account last worked."""
     await Staff.filter(id=staff_id).update(last_login_at=now)
+
+
+async def issue_token(staff: Staff, *, now: datetime, lifetime: timedelta) -> tuple[str, datetime]:
+    """A fresh bearer token for the staff API and when it expires."""
+    token = secrets.token_urlsafe(32)
+    expires = now + lifetime
+    await StaffToken.create(digest=_digest(token), staff=staff, created_at=now, expires_at=expires)
+    await StaffToken.filter(staff_id=staff.id, expires_at__lt=now).delete()  # tidy old ones
+    return token, expires
 
 
 async def login(
     username: str, password: str, *, now: datetime, lifetime: timedelta
 ) -> tuple[str, datetime] | str:
-    """A fresh bearer token and when it expires; or why not (as :func:`verify`)."""
-    staff = await verify(username, password)
-    if isinstance(staff, str):
-        return staff
-    token = secrets.token_urlsafe(32)
-    expires = now + lifetime
-    await StaffToken.create(digest=_digest(token), staff=staff, created_at=now, expires_at=expires)
-    await StaffToken.filter(staff_id=staff.id, expires_at__lt=now).delete()  # tidy old ones
-    await signed_in(staff.id, now)
-    return token, expires
+    """A fresh bearer token and when it expires; or why not (``verify``)."""
+    found = await verify(username, password)
+    if isinstance(found, str):
+        return found
+    return await issue_token(found, now=now, lifetime=lifetime)
 
 
-async def by_token(token: str, now: datetime) -> StaffMember | None:
-    row = await StaffToken.get_or_none(
-        digest=_digest(token), expires_at__gt=now, staff__active=True
-    ).select_related("staff__township", "staff__unit")
-    if row is None:
-        return None
-    staff = row.staff
+def member(staff: Staff) -> StaffMember:
+    """The account as the staff operations see the caller (township and unit fetched)."""
     place = staff.township
     return StaffMember(
         staff.id,
@@ -153,6 +152,21 @@ async def by_token(token: str, now: datetime) -> StaffMember | None:
         staff.unit.id if staff.unit else None,
         staff.unit.name if staff.unit else None,
     )
+
+
+async def active_member(staff_id: int) -> StaffMember | None:
+    """The account with this id while it is active (a disabled one is signed out)."""
+    staff = await Staff.get_or_none(id=staff_id, active=True).select_related("township", "unit")
+    return member(staff) if staff is not None else None
+
+
+async def by_token(token: str, now: datetime) -> StaffMember | None:
+    row = await StaffToken.get_or_none(
+        digest=_digest(token), expires_at__gt=now, staff__active=True
+    ).select_related("staff__township", "staff__unit")
+    if row is None:
+        return None
+    return member(row.staff)
 
 
 async def logout(token: str) -> None:

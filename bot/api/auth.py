@@ -18,6 +18,7 @@ from bot.api.inputs import read_body, read_query
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
 from bot.desk.fields import DIGITS, ID_MAX, NO_NUL, Answer, Day, QueryShape, Says, Shape, Why
+from bot.desk.signing_in import sign_in
 from conversations import texts
 from storage import logins, staff
 from storage.clock import BEIJING
@@ -26,7 +27,6 @@ from storage.staff import StaffMember
 log = structlog.get_logger(__name__)
 
 BUDGET_CHECK_SECONDS = 0.5
-PASSWORD_MAX = 1024
 
 
 class Login(Shape):
@@ -107,48 +107,17 @@ async def _within_budget(request: web.Request, member: StaffMember) -> None:
         raise refuse(429, texts.STAFF_TOO_FAST.format(seconds=seconds), retry_after=seconds)
 
 
-def _wait(words: str, wait: float) -> web.HTTPException:
-    seconds = max(1, math.ceil(wait))
-    return refuse(429, words.format(seconds=seconds), retry_after=seconds)
-
-
 async def login(request: web.Request) -> web.Response:
     given = await read_body(request, Login)
-    username, password = given.username, given.password
     app = request.app
     now = app[keys.CLOCK]()
     address = client_address(request, app[keys.SETTINGS].http.trusted_proxies)
-    limits = app[keys.LOGINS]
-    # Before the (slow) password check, and counted as a failure until it succeeds, so
-    # a burst of guesses sent at once is slowed like one sent in turn.
-    verdict = await limits.check(username, address, now)
-    if verdict.address_limited:  # not recorded: a flood would write a row per request
-        raise _wait(texts.STAFF_LOGIN_ADDRESS_BUSY, verdict.wait)
-    if verdict.wait:
-        await _refused(username, address, now, "slowed")
-        raise _wait(texts.STAFF_LOGIN_SLOWED, verdict.wait)
-    issued: tuple[str, datetime] | str
-    if len(username) > staff.USERNAME_MAX:
-        issued = "unknown_name"
-    elif len(password) > PASSWORD_MAX:
-        issued = "wrong_password"
-    else:
-        lifetime = timedelta(hours=app[keys.SETTINGS].staff.token_hours)
-        issued = await staff.login(username, password, now=now, lifetime=lifetime)
-    if isinstance(issued, str):
-        await _refused(username, address, now, issued)
-        raise refuse(401, texts.STAFF_BAD_LOGIN)
-    await limits.succeeded(username, address, now, usual=verdict.usual)
-    token, expires = issued
-    log.info("staff logged in", staff=username, address=address)
+    account = await sign_in(
+        app[keys.LOGINS], given.username, given.password, address=address, now=now
+    )
+    lifetime = timedelta(hours=app[keys.SETTINGS].staff.token_hours)
+    token, expires = await staff.issue_token(account, now=now, lifetime=lifetime)
     return respond(Token(token=token, expires_at=expires))
-
-
-async def _refused(username: str, address: str, now: datetime, reason: str) -> None:
-    # The name as typed goes to the record, not the log: it is sometimes a password
-    # typed into the wrong box.
-    log.warning("staff login refused", address=address, reason=reason)
-    await logins.record_failure(now, username, address, reason)
 
 
 async def logout(request: web.Request) -> web.Response:

@@ -18,7 +18,6 @@ from bot.api.errors import bad_field, refuse
 from bot.api.inputs import read_body, read_path, read_query
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
-from bot.api.tickets import mask_name
 from bot.desk.fields import (
     DIGITS,
     ID_MAX,
@@ -33,6 +32,7 @@ from bot.desk.fields import (
     filter_of,
     words,
 )
+from bot.desk.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
 from storage import audit, grids

@@ -8,9 +8,10 @@ from bot.components.redis_client import redis
 from bot.components.turn_runner import turn_runner
 from bot.components.wechat_client import wechat
 from bot.components.work_calendar import work_calendar
-from bot.components.workers import dispatcher, fanout, jobs, media_fetcher, ticket_sweeper
+from bot.components.workers import arrivals, dispatcher, fanout, jobs, media_fetcher, ticket_sweeper
 
 __all__ = [
+    "arrivals",
     "database",
     "dispatcher",
     "fanout",

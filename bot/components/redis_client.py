@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot import keys
 from bot.settings import StaffSettings, StartupError, without_password
+from storage.console_sessions import ConsoleSessions
 from storage.logins import Logins, Policy
 from storage.ratelimit import RateLimit
 from storage.redis import open_redis, without_timeout
@@ -46,6 +48,12 @@ async def redis(app: web.Application) -> AsyncIterator[None]:
             else None
         )
         app[keys.LOGINS] = Logins(client, login_policy(staff))
+        console = settings.console
+        app[keys.CONSOLE_SESSIONS] = ConsoleSessions(
+            client,
+            idle=timedelta(minutes=console.idle_minutes),
+            absolute=timedelta(hours=console.absolute_hours),
+        )
         yield
 
 

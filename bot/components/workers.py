@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot import keys
 from notifications import notice_rules
+from notifications.arrivals import Arrivals
 from notifications.channels import CHANNELS, Route
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout, NoticeRendering
@@ -55,6 +56,26 @@ async def dispatcher(app: web.Application) -> AsyncIterator[None]:
     app[keys.DISPATCHER] = worker
     async for _ in _run(app, worker):
         yield
+
+
+async def arrivals(app: web.Application) -> AsyncIterator[None]:
+    """New tickets for open console queues (bot.console.live)."""
+    worker = Arrivals(
+        app[keys.REDIS_UNBOUNDED],
+        app[keys.DATABASE],
+        every=app[keys.SETTINGS].console.live_seconds,
+    )
+    app[keys.ARRIVALS] = worker
+
+    async def ending(app: web.Application) -> None:
+        # At shutdown's start, before aiohttp waits for open requests: live queues end
+        # their streams now rather than hold the shutdown for their keep-alive.
+        worker.stop()
+
+    app.on_shutdown.append(ending)
+    await app[keys.SCHEDULER].spawn(worker.run())
+    yield
+    worker.stop()
 
 
 async def fanout(app: web.Application) -> AsyncIterator[None]:

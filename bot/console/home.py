@@ -1,0 +1,60 @@
+"""工作台: the signed-in person's figures, each a link into the queue; their duty switch
+and the code that links their own WeChat."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import keys
+from bot.console.pages import render
+from bot.console.visits import Visit, form_of, signed_in
+from bot.desk import me
+from bot.desk import tickets as desk
+from conversations import texts
+from storage.clock import local_day
+
+# Where each figure leads: the queue with the filter that lists exactly those tickets.
+COUNT_LINKS = {
+    "submitted": "status=submitted",
+    "working": "status=accepted,in_progress",
+    "due_soon": "due_soon=true",
+    "overdue": "overdue=true",
+    "extension": "extension=true",
+}
+
+
+async def home(request: web.Request) -> web.Response:
+    return await _home(request, await signed_in(request))
+
+
+async def _home(request: web.Request, visit: Visit, code: str = "") -> web.Response:
+    app = request.app
+    today = local_day(app[keys.CLOCK]())
+    figures = await desk.counts(visit.member, today, app[keys.WORK_CALENDAR])
+    return render(
+        request,
+        "home.html",
+        visit,
+        figures=[
+            (texts.CONSOLE_COUNTS[name], figures[name], COUNT_LINKS[name]) for name in figures
+        ],
+        account=await me.account(visit.member),
+        code=code,
+        minutes=me.LINK_MINUTES,
+        roles=texts.CONSOLE_ROLES,
+    )
+
+
+async def duty(request: web.Request) -> web.Response:
+    visit = await signed_in(request)
+    form = await form_of(request, visit)
+    await me.set_duty(visit.member, form.get("on_duty") == "true")
+    raise web.HTTPSeeOther("/console")
+
+
+async def link_code(request: web.Request) -> web.Response:
+    visit = await signed_in(request)
+    await form_of(request, visit)
+    made = await me.link_code(visit.member, request.app[keys.CLOCK]())
+    # Shown on this answer only (not put in an address, where history would keep it).
+    return await _home(request, visit, made.code)

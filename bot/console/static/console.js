@@ -1,0 +1,38 @@
+// A live queue: when the server says tickets arrived, the newer rows are fetched with the
+// page's own filters and put at the top. Without JavaScript the queue still works; it
+// just does not update by itself.
+(function () {
+  "use strict";
+  var rows = document.getElementById("rows");
+  if (!rows || !window.EventSource || rows.dataset.paged) return;
+  var newest = rows.dataset.newest || "0";
+  var source = null;
+  function open() {
+    source = new EventSource(rows.dataset.live + "?after=" + encodeURIComponent(newest));
+    source.addEventListener("tickets", function () {
+      var url = rows.dataset.rows + (rows.dataset.rows.indexOf("?") < 0 ? "?" : "&") +
+        "after=" + encodeURIComponent(newest);
+      fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (r) {
+          if (!r.ok) return null;
+          var top = r.headers.get("X-Newest");
+          if (top) newest = top;
+          return r.text();
+        })
+        .then(function (html) {
+          if (!html || !html.trim()) return;
+          rows.insertAdjacentHTML("afterbegin", html);
+          if (window.htmx) window.htmx.process(rows);
+          var empty = document.querySelector(".empty");
+          if (empty) empty.hidden = true;
+          var arrived = document.getElementById("arrived");
+          if (arrived) arrived.hidden = false;
+        });
+    });
+    source.addEventListener("signed-out", function () {
+      source.close();
+      window.location.reload();
+    });
+  }
+  open();
+})();
