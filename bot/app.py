@@ -59,6 +59,7 @@ def create_app(
             components.wechat,
             components.media_store,
             components.jobs,
+            components.work_calendar,
             components.dispatcher,
             components.fanout,
             components.ticket_sweeper,

@@ -19,6 +19,7 @@ from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.media_fetcher import MediaFetcher
 from notifications.ticket_updates import TicketRendering
+from storage.calendar_days import CalendarDays
 from storage.console_sessions import ConsoleSessions
 from storage.logins import Logins
 from storage.media_files import MediaStore
@@ -48,6 +49,8 @@ SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)
 WORK_CALENDAR = web.AppKey("work_calendar", WorkCalendar)
+# Keeps WORK_CALENDAR's entered days current across processes.
+CALENDAR_DAYS = web.AppKey("calendar_days", CalendarDays)
 TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)
 MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)
 MEDIA_STORE = web.AppKey[MediaStore]("media_store")

@@ -186,6 +186,9 @@ class TicketSettings(_Section):
     # Days the State Council's schedule adds for a year chinese-calendar does not know yet.
     extra_holidays: list[date] = Field(default_factory=list)
     extra_workdays: list[date] = Field(default_factory=list)
+    # How often each process rereads the days county admins entered, should it miss the
+    # message a change sends (seconds).
+    calendar_reload_seconds: float = Field(300.0, gt=0)
 
     @field_validator("channels")
     @classmethod

@@ -223,6 +223,41 @@ STAFF_WHY_EXTENSION_DAYS = "应为 1 到 {days} 的整数（工作日）"
 STAFF_WHY_BETWEEN = "应为 -{limit} 到 {limit} 之间的数"
 STAFF_WHY_CHOICES = "可选 {choices}"
 
+# Staff accounts, reply templates, holidays (county admin) ------------------------------
+
+STAFF_ACCOUNT_NOT_FOUND = "没有这个工作人员账号"
+STAFF_ACCOUNT_TAKEN = "用户名 {username} 已经有人用了，请换一个"
+STAFF_ACCOUNT_NOT_SELF = "不能停用自己的账号"
+STAFF_ACCOUNT_ROLES = {
+    "county_admin": "县级管理员",
+    "township_staff": "乡镇工作人员",
+    "department_handler": "部门经办人",
+    "supervisor": "督办人员",
+}
+STAFF_WHY_USERNAME = "应为 1 到 64 个英文字母、数字或 . _ - @"
+STAFF_WHY_PASSWORD = "应为 8 到 1024 个字符"
+STAFF_WHY_ROLE = (
+    "可选 county_admin（县级管理员）、township_staff（乡镇工作人员）、"
+    "department_handler（部门经办人）、supervisor（督办人员）"
+)
+STAFF_ACCOUNT_NEEDS_TOWNSHIP = "乡镇工作人员要填所在乡镇（township）"
+STAFF_ACCOUNT_NEEDS_UNIT = "部门经办人要填所在单位（unit）"
+STAFF_WHY_NOT_FOR_ROLE = "这个角色不用填"
+STAFF_PASSWORD_SHOWN_ONCE = "密码只显示这一次，请当面或电话告诉本人，并请本人登录后妥善保管。"
+STAFF_SHOWN_ONCE_NOT_KEPT = "（已在第一次回答中显示，没有保存；忘了请重置密码）"
+STAFF_TEMPLATE_NOT_FOUND = "没有这条常用语"
+STAFF_TEMPLATE_RETIRED_ONLY_ADMIN = "只有县级管理员能看停用的常用语"
+STAFF_WHY_KINDS = "应为工单类型的列表，可选 {choices}"
+STAFF_HOLIDAY_NOT_FOUND = "{day} 没有录入过"
+STAFF_HOLIDAY_OUTSIDE_YEAR = "days 的值不对：{day} 不在 {year} 年内"
+STAFF_HOLIDAY_TWICE = "days 的值不对：{day} 填了两次"
+STAFF_HOLIDAY_WEEKDAY_WORKDAY = (
+    "days 的值不对：{day} 是{weekday}，本来就上班，调休上班只填周六、周日"
+)
+STAFF_WHY_YEAR = "应为 2000 到 2100 年"
+STAFF_WHY_DAY_KIND = "应为 holiday（放假）或 workday（调休上班）"
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
 # Tickets (工单): what a request is called and where it stands ---------------------------
 
 TICKET_KINDS = {

@@ -11,9 +11,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from storage import catalog, grids
-from storage.models import Township, Village
+from storage.models import ReplyTemplate, Township, Village
 
 DEMO_DATA = "wuqiao.json"
+DEMO_TEMPLATES = "reply_templates.json"
 
 
 def read_data_set(path: Path | None = None) -> dict[str, Any]:
@@ -48,8 +49,27 @@ async def seed(now: datetime) -> list[str]:
     loaded = []
     if await load_if_empty():
         loaded.append("jurisdiction")
+        # Only on a fresh install: an upgraded county's own templates are its own.
+        if await load_templates_if_empty(now):
+            loaded.append("reply templates")
     if await catalog.load_demo_if_empty(now):
         loaded.append("catalog")
     if await grids.ensure_village_grids(now):
         loaded.append("grids")
     return loaded
+
+
+async def load_templates_if_empty(now: datetime) -> bool:
+    """A few reply templates (常用语) to start from, when there are none."""
+    if await ReplyTemplate.exists():
+        return False
+    text = resources.files("storage").joinpath("data", DEMO_TEMPLATES).read_text("utf-8")
+    await ReplyTemplate.bulk_create(
+        [
+            ReplyTemplate(
+                title=t["title"], text=t["text"], kinds=t["kinds"], created_at=now, updated_at=now
+            )
+            for t in json.loads(text)
+        ]
+    )
+    return True

@@ -169,8 +169,10 @@ class Staff(Model):
     wechat_appid = fields.CharField(max_length=32, null=True)
     wechat_openid = fields.CharField(max_length=64, null=True)
     on_duty = fields.BooleanField(default=False)
+    # A disabled account signs in no more and its tokens are gone (bot.desk.staff_accounts).
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)  # the last successful sign-in
 
     class Meta:
         table = "staff"
@@ -466,7 +468,10 @@ class Attachment(Model):
 
 
 class AuditEntry(Model):
-    """A read of personal data by staff (a phone number shown whole), kept for inspection."""
+    """What staff did that must be inspectable: a read of personal data (a phone number
+    shown whole), a change to staff accounts, reply templates or the holiday calendar.
+    ``action`` is one of storage.audit.ACTIONS; ``detail`` says which (a ticket number,
+    a username, a template's id, a year)."""
 
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()
@@ -653,3 +658,48 @@ class FailedLogin(Model):
     class Meta:
         table = "failed_login"
         indexes = (("at",), ("username", "at"))
+
+
+class ReplyTemplate(Model):
+    """A reply staff pick instead of typing (常用语), kept by the county admins: for every
+    kind of ticket, or only the kinds listed (storage.tickets.KINDS)."""
+
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=32)
+    text = fields.CharField(max_length=500)
+    kinds = fields.JSONField[list[str]](default=list)  # empty: every kind
+    active = fields.BooleanField(default=True)  # False: retired, offered no more
+    created_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="templates_made", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField()
+    updated_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="templates_changed", null=True, on_delete=fields.SET_NULL
+    )
+    updated_by_id: int | None
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "reply_template"
+        ordering = ("id",)
+
+
+class CalendarDay(Model):
+    """A day of the State Council's holiday schedule entered by a county admin: a holiday
+    (放假) or a swapped working day (调休上班). They correct what chinese-calendar knows, and
+    stand in for it in a year it does not know yet (storage.workdays)."""
+
+    id = fields.IntField(primary_key=True)
+    day = fields.DateField(unique=True)
+    kind = fields.CharField(max_length=8)  # storage.calendar_days.KINDS
+    name = fields.CharField(max_length=16)  # 春节, 国庆节调休 ...
+    entered_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="calendar_days", null=True, on_delete=fields.SET_NULL
+    )
+    entered_by_id: int | None
+    entered_at = fields.DatetimeField()
+
+    class Meta:
+        table = "calendar_day"
+        ordering = ("day",)

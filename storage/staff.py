@@ -26,7 +26,14 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class StaffError(ValueError):
-    """A staff account cannot be made as asked; the message says why, for the operator."""
+    """A staff account cannot be made as asked; the message says why, for the operator,
+    and ``reason`` which rule it broke, for callers that say it in their own words:
+    role, username, password, not_for_county, no_township, needs_township, needs_unit,
+    no_unit, not_for_role, taken."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -50,44 +57,48 @@ async def add(
     username: str, role: str, password: str, township: str | None, unit: str | None = None
 ) -> Staff:
     if role not in ROLES:
-        raise StaffError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+        raise StaffError(f"unknown role {role!r}; one of: {', '.join(ROLES)}", "role")
     if (
         not username
         or len(username) > USERNAME_MAX
         or not username.isprintable()
         or " " in username
     ):
-        raise StaffError("username must be 1-64 printable characters without spaces")
+        raise StaffError("username must be 1-64 printable characters without spaces", "username")
     if len(password) < 8:
-        raise StaffError("password must be at least 8 characters")
+        raise StaffError("password must be at least 8 characters", "password")
     place: Township | None = None
     if township and role == "county_admin":
-        raise StaffError("county_admin works county-wide: leave out --township")
+        raise StaffError("county_admin works county-wide: leave out --township", "not_for_county")
     if township:
         place = await Township.get_or_none(name=township) or await Township.get_or_none(
             code=township
         )
         if place is None:
-            raise StaffError(f"no township named {township!r}")
+            raise StaffError(f"no township named {township!r}", "no_township")
     elif role in TOWNSHIP_ROLES:
-        raise StaffError(f"role {role} needs --township")
+        raise StaffError(f"role {role} needs --township", "needs_township")
     works_for: Unit | None = None
     if role == "department_handler":
         if not unit:
-            raise StaffError("role department_handler needs --unit (the responsible unit)")
+            raise StaffError(
+                "role department_handler needs --unit (the responsible unit)", "needs_unit"
+            )
         works_for = await Unit.get_or_none(name=unit)
         if works_for is None:
             names = "、".join(await Unit.all().values_list("name", flat=True))  # type: ignore[arg-type]
-            raise StaffError(f"no unit named {unit!r}; units in the catalog: {names}")
+            raise StaffError(f"no unit named {unit!r}; units in the catalog: {names}", "no_unit")
     elif unit:
-        raise StaffError(f"only a department_handler belongs to a unit, not a {role}")
+        raise StaffError(
+            f"only a department_handler belongs to a unit, not a {role}", "not_for_role"
+        )
     hashed = await asyncio.to_thread(_hasher.hash, password)  # deliberately slow: off the loop
     try:
         return await Staff.create(
             username=username, password_hash=hashed, role=role, township=place, unit=works_for
         )
     except IntegrityError:
-        raise StaffError(f"username {username!r} is taken") from None
+        raise StaffError(f"username {username!r} is taken", "taken") from None
 
 
 async def verify(username: str, password: str) -> Staff | str:
@@ -102,6 +113,12 @@ async def verify(username: str, password: str) -> Staff | str:
     if staff is None:
         return "unknown_name"
     return staff
+
+
+async def signed_in(staff_id: int, now: datetime) -> None:
+    """Record a successful sign-in (the API's and the console's, bot.desk.signing_in):
+    county admins see when each account last worked."""
+    await Staff.filter(id=staff_id).update(last_login_at=now)
 
 
 async def issue_token(staff: Staff, *, now: datetime, lifetime: timedelta) -> tuple[str, datetime]:
@@ -154,6 +171,31 @@ async def by_token(token: str, now: datetime) -> StaffMember | None:
 
 async def logout(token: str) -> None:
     await StaffToken.filter(digest=_digest(token)).delete()
+
+
+def new_password() -> str:
+    """A password to show once: 16 characters a person can copy without ambiguity."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+async def set_active(staff_id: int, active: bool) -> None:
+    """Enable or disable an account. Disabling ends every token it holds at once (the
+    console checks ``active`` on each request) and takes it off duty."""
+    if active:
+        await Staff.filter(id=staff_id).update(active=True)
+        return
+    await Staff.filter(id=staff_id).update(active=False, on_duty=False)
+    await StaffToken.filter(staff_id=staff_id).delete()
+
+
+async def set_password(staff_id: int, password: str) -> None:
+    """A new password; the tokens signed in with the old one end."""
+    if len(password) < 8:
+        raise StaffError("password must be at least 8 characters", "password")
+    hashed = await asyncio.to_thread(_hasher.hash, password)
+    await Staff.filter(id=staff_id).update(password_hash=hashed)
+    await StaffToken.filter(staff_id=staff_id).delete()
 
 
 LINK_DIGITS = 8  # longer than a grid worker's 6, so one 绑定 reads either

@@ -3,8 +3,9 @@
 The `chinese-calendar` package knows the State Council's schedule for the years it was
 released with. A year it does not know yet (the schedule is announced each November or
 December) falls back to Monday-Friday less the holidays fixed by the calendar date
-(元旦, 劳动节, 国庆), corrected by the days settings.toml lists, so the county can add
-the new schedule (the lunar holidays, the swapped weekends) without waiting for a release.
+(元旦, 劳动节, 国庆), corrected by the days county admins enter (storage.calendar_days)
+and those settings.toml lists, so the county can add the new schedule (the lunar
+holidays, the swapped weekends) without waiting for a release.
 """
 
 from __future__ import annotations
@@ -30,15 +31,33 @@ def known_year(year: int) -> bool:
     return True
 
 
+# How far ahead deadlines reach: a year within it must have its holiday schedule.
+SCHEDULE_AHEAD_DAYS = 90
+
+
 class WorkCalendar:
+    """Working days: chinese-calendar's, corrected by the days settings list and by the
+    days county admins entered (storage.calendar_days, replaced by :meth:`entered` when
+    they change). An entered day wins over settings, and both over the package."""
+
     def __init__(
         self, *, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
     ) -> None:
         self._holidays = frozenset(extra_holidays)
         self._workdays = frozenset(extra_workdays)
+        self._entered: dict[date, bool] = {}  # day -> is a working day
         self._warned: set[int] = set()
 
+    def entered(self, *, holidays: Iterable[date], workdays: Iterable[date]) -> None:
+        """The days county admins entered, all of them (what was entered before goes)."""
+        days = {day: False for day in holidays}
+        days.update((day, True) for day in workdays)
+        self._entered = days
+
     def is_workday(self, day: date) -> bool:
+        entered = self._entered.get(day)
+        if entered is not None:
+            return entered
         if day in self._holidays:
             return False
         if day in self._workdays:
@@ -46,7 +65,7 @@ class WorkCalendar:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
-            if day.year not in self._warned:
+            if day.year not in self._warned and not self._told(day.year):
                 self._warned.add(day.year)
                 log.warning(
                     "no holiday schedule for this year; counting Monday-Friday", year=day.year
@@ -64,12 +83,15 @@ class WorkCalendar:
                 left -= 1
         return day
 
-    def unknown_years(self, start: date, days: int) -> list[int]:
+    def _told(self, year: int) -> bool:
+        """Some day of ``year`` is in settings or was entered: someone gave its schedule."""
+        return any(d.year == year for d in (*self._holidays, *self._workdays, *self._entered))
+
+    def unknown_years(self, start: date, days: int = SCHEDULE_AHEAD_DAYS) -> list[int]:
         """Years touched by the next ``days`` days with no schedule at all: neither
-        chinese-calendar's nor any day of them in settings."""
-        listed = {d.year for d in self._holidays | self._workdays}
+        chinese-calendar's nor any day of them in settings or entered by a county admin."""
         years = range(start.year, (start + timedelta(days=days)).year + 1)
-        return [y for y in years if not known_year(y) and y not in listed]
+        return [y for y in years if not known_year(y) and not self._told(y)]
 
     def between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""

@@ -18,7 +18,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import hypothesis
@@ -51,6 +51,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 Places = dict[str, list[str]]  # township -> its villages
+UNITS = ["县民政局"]  # a unit of the demo catalog
 
 
 async def test_the_staff_api_keeps_its_openapi_contract(desk: Desk) -> None:
@@ -123,10 +124,15 @@ def realistic(case: schemathesis.Case[Any], places: Places) -> None:
         # key sent again with another body is rightly refused).
         case.headers["Idempotency-Key"] = uuid.uuid4().hex
     body = case.body
-    if case.method != "POST" or case.path not in ("/notices", "/grids"):
+    if case.method == "PUT" and case.path == "/holidays/{year}":
+        within_year(case)
+        return
+    if case.method != "POST" or case.path not in ("/notices", "/grids", "/staff"):
         return
     if not isinstance(body, dict):
         return
+    if isinstance(body.get("unit"), str):  # a new department handler's
+        body["unit"] = random.Random(str(body["unit"])).choice(UNITS)
     pick = random.Random(repr(sorted(body.items(), key=str)))
     if isinstance(body.get("township"), str):
         village = isinstance(body.get("village"), str)
@@ -138,3 +144,20 @@ def realistic(case: schemathesis.Case[Any], places: Places) -> None:
     if isinstance(body.get("scheduled_at"), str):
         when = datetime.now(BEIJING) + timedelta(days=pick.randint(1, 300))
         body["scheduled_at"] = when.isoformat(timespec="seconds")
+
+
+def within_year(case: schemathesis.Case[Any]) -> None:
+    """A valid year's schedule names days of that year, each once, and a swapped working
+    day on a weekend: a document cannot say so."""
+    year = int(case.path_parameters["year"]) if case.path_parameters else 2030
+    days = case.body.get("days") if isinstance(case.body, dict) else None
+    if not isinstance(days, list):
+        return
+    day = date(year, 1, 1)
+    for entry in days:
+        if not isinstance(entry, dict):
+            continue
+        while entry.get("kind") == "workday" and day.weekday() < 5:
+            day += timedelta(days=1)
+        entry["day"] = day.isoformat()
+        day += timedelta(days=1)

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import auth, catalog, grids, me, notices, openapi, tickets
+from bot.api import (
+    auth,
+    catalog,
+    grids,
+    holidays,
+    me,
+    notices,
+    openapi,
+    reply_templates,
+    staff_accounts,
+    tickets,
+)
 from bot.api.errors import refuse
 from bot.api.once import done_once
 from bot.api.routes import Handler, Operation
@@ -19,6 +30,9 @@ OPERATIONS: list[Operation] = [
     *catalog.OPERATIONS,
     *grids.OPERATIONS,
     *me.OPERATIONS,
+    *staff_accounts.OPERATIONS,
+    *reply_templates.OPERATIONS,
+    *holidays.OPERATIONS,
 ]
 
 
@@ -29,7 +43,7 @@ def add_routes(app: web.Application) -> None:
         changes = op.method in ("POST", "PUT", "PATCH", "DELETE") and op.login
         handler = _answering(op.handler)
         if changes:
-            handler = done_once(handler, op.same_body_is_retry)
+            handler = done_once(handler, op.same_body_is_retry, op.shown_once)
         r.add_route(op.method, PREFIX + op.path, handler)
 
 

@@ -35,9 +35,9 @@ from bot.desk.fields import (
 from bot.desk.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
-from storage import grids
+from storage import audit, grids
 from storage.clock import BEIJING
-from storage.models import AuditEntry, Grid, GridWorker, Township, Village
+from storage.models import Grid, GridWorker, Township, Village
 from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
@@ -292,11 +292,11 @@ async def list_visits(request: web.Request) -> web.Response:
     private = member.role == "township_staff" and member.township_id == grid.township_id
     rows = await grids.visits(grid.id, 100)
     # Every read of the ledger is recorded, masked or not.
-    await AuditEntry.create(
-        at=request.app[keys.CLOCK](),
-        staff_id=member.id,
-        action="view_visits" if private else "view_visits_masked",
-        detail=grid.code,
+    await audit.record(
+        member.id,
+        audit.VIEW_VISITS if private else audit.VIEW_VISITS_MASKED,
+        request.app[keys.CLOCK](),
+        grid.code,
     )
     log.info("visit ledger shown", grid=grid.code, staff=member.username, whole=private)
     return respond(

@@ -26,8 +26,11 @@ def read_query(request: web.Request, shape: type[M]) -> M:
     query = request.query
     for name in query:
         if len(query.getall(name)) > 1:
+            shown = name.replace("\x00", "")  # a NUL is never echoed (nor stored)
             raise refuse(
-                400, texts.STAFF_FIELD_BAD.format(field=name, why=texts.STAFF_WHY_ONCE), field=name
+                400,
+                texts.STAFF_FIELD_BAD.format(field=shown, why=texts.STAFF_WHY_ONCE),
+                field=shown,
             )
     return _answered(shape, dict(query), None)
 

@@ -28,7 +28,9 @@ REPLAYED = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,100}")
 
 
-def done_once(handler: Handler, same_body_is_retry: bool) -> Handler:
+def done_once(
+    handler: Handler, same_body_is_retry: bool, shown_once: tuple[str, ...] = ()
+) -> Handler:
     async def once(request: web.Request) -> web.StreamResponse:
         given = request.headers.get(HEADER)
         if given is not None and not _KEY.fullmatch(given):
@@ -54,7 +56,7 @@ def done_once(handler: Handler, same_body_is_retry: bool) -> Handler:
             response = await handler(request)
             first.append(response)
             assert isinstance(response, web.Response), "an action answers with a body"
-            return Answer(response.status, response.content_type, response.text or "")
+            return Answer(response.status, response.content_type, _kept(response, shown_once))
 
         try:
             answer, replayed = await staff_requests.once(
@@ -80,6 +82,18 @@ def done_once(handler: Handler, same_body_is_retry: bool) -> Handler:
         )
 
     return once
+
+
+def _kept(response: web.Response, shown_once: tuple[str, ...]) -> str:
+    """The answer as kept for a replay: without what is shown only once."""
+    body = response.text or ""
+    if not shown_once or response.content_type != "application/json":
+        return body
+    answer = json.loads(body)
+    for name in shown_once:
+        if name in answer:
+            answer[name] = texts.STAFF_SHOWN_ONCE_NOT_KEPT
+    return json.dumps(answer, ensure_ascii=False)
 
 
 async def _fingerprint(request: web.Request) -> str:

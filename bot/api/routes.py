@@ -36,6 +36,9 @@ class Operation:
     # (bot.api.once); without it only an Idempotency-Key says so (an invite asked for
     # twice is two invites).
     same_body_is_retry: bool = False
+    # Fields of the answer shown once and never kept (a password): a replay of the action
+    # (bot.api.once) says it was shown in the first answer instead.
+    shown_once: tuple[str, ...] = ()
     # For one route that stands for several documented ones ({action}): each variant's
     # path, summary and body.
     variants: Mapping[str, Variant] = field(default_factory=dict)

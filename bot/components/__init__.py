@@ -7,6 +7,7 @@ from bot.components.media_store import media_store
 from bot.components.redis_client import redis
 from bot.components.turn_runner import turn_runner
 from bot.components.wechat_client import wechat
+from bot.components.work_calendar import work_calendar
 from bot.components.workers import arrivals, dispatcher, fanout, jobs, media_fetcher, ticket_sweeper
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "ticket_sweeper",
     "turn_runner",
     "wechat",
+    "work_calendar",
 ]

@@ -19,9 +19,6 @@ from storage.models import Township
 
 log = structlog.get_logger(__name__)
 
-# How far ahead deadlines reach: a year within it must have its holiday schedule.
-SCHEDULE_AHEAD_DAYS = 90
-
 
 async def database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
@@ -31,15 +28,6 @@ async def database(app: web.Application) -> AsyncIterator[None]:
     async def prepare() -> None:
         for part in await demo.seed(clock()):
             log.info("demo data loaded", part=part)
-        calendar = app[keys.WORK_CALENDAR]
-        for year in calendar.unknown_years(clock().date(), SCHEDULE_AHEAD_DAYS):
-            log.warning(
-                f"no public-holiday schedule for {year}, which deadlines reach within "
-                f"{SCHEDULE_AHEAD_DAYS} days: they count Monday to Friday less 元旦/劳动节/"
-                "国庆 until chinesecalendar is upgraded or its holidays and swapped working "
-                "days are listed under [tickets] in settings.toml",
-                year=year,
-            )
         owner = settings.account.township
         if owner and not await Township.filter(name=owner).exists():
             log.error(

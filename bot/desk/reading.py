@@ -49,8 +49,28 @@ def refusal(shape: type[BaseModel], error: ValidationError, words: Words | None 
         return Refused(400, _sentence(next(iter(members.values())), field, first), field=field)
     if members:  # pydantic puts the union member's tag first
         model = members.get(str(loc.pop(0)), shape) if loc else shape
+    model, loc = _inner(model, loc)
     field = str(loc[0]) if loc else ""
     return Refused(400, _sentence(model, field, first), field=field)
+
+
+def _inner(model: type[BaseModel], loc: list[Any]) -> tuple[type[BaseModel], list[Any]]:
+    """Into a list of shapes (a year's days): the shape and field an error is about, so
+    that its own words name it (days.3.kind is told as kind)."""
+    while len(loc) > 1 and isinstance(loc[0], str) and loc[0] in model.model_fields:
+        annotation = model.model_fields[loc[0]].annotation
+        inner = [
+            a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        if not inner:
+            break
+        rest = loc[1:]
+        while rest and isinstance(rest[0], int):  # the item's place in the list
+            rest = rest[1:]
+        if not rest:
+            break
+        model, loc = inner[0], rest
+    return model, loc
 
 
 def _sentence(model: type[BaseModel], field: str, error: ErrorDetails) -> str:

@@ -44,6 +44,7 @@ async def sign_in(
         await _refused(username, address, now, found)
         raise Refused(401, texts.STAFF_BAD_LOGIN)
     await limits.succeeded(username, address, now, usual=verdict.usual)
+    await staff.signed_in(found.id, now)
     log.info("staff signed in", staff=username, address=address)
     return found
 
