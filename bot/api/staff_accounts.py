@@ -36,7 +36,9 @@ async def create(request: web.Request) -> web.Response:
 
 async def disable(request: web.Request) -> web.Response:
     member = await caller(request)
-    shown = await accounts.disable(member, _username(request), request.app[keys.CLOCK]())
+    app = request.app
+    sign_out = app[keys.CONSOLE_SESSIONS].close_all
+    shown = await accounts.disable(member, _username(request), app[keys.CLOCK](), sign_out)
     log.info("staff account disabled", staff=member.username, account=shown.username)
     return respond(shown)
 
@@ -50,7 +52,9 @@ async def enable(request: web.Request) -> web.Response:
 
 async def reset_password(request: web.Request) -> web.Response:
     member = await caller(request)
-    issued = await accounts.reset_password(member, _username(request), request.app[keys.CLOCK]())
+    app = request.app
+    sign_out = app[keys.CONSOLE_SESSIONS].close_all
+    issued = await accounts.reset_password(member, _username(request), app[keys.CLOCK](), sign_out)
     log.info("staff password reset", staff=member.username, account=issued.account.username)
     return respond(issued)
 

@@ -11,9 +11,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import home, live, manual, queue, signin, ticket
-from bot.console.pages import refused_page
+from bot.console import accounts, holidays, home, live, manual, phrases, queue, signin, ticket
+from bot.console.pages import Handler, refused_page
 from bot.console.visits import visit_of
+from bot.desk.refused import Refused
 from conversations import texts
 
 PREFIX = "/console"
@@ -40,22 +41,49 @@ def add_routes(app: web.Application) -> None:
         return str(files.url_for(filename=name))
 
     env.globals["static"] = static
-    r.add_get(PREFIX, home.home)
-    r.add_post(f"{PREFIX}/duty", home.duty)
-    r.add_post(f"{PREFIX}/wechat-code", home.link_code)
-    r.add_get(f"{PREFIX}/login", signin.login_page)
-    r.add_post(f"{PREFIX}/login", signin.login)
-    r.add_post(f"{PREFIX}/logout", signin.logout)
-    r.add_get(f"{PREFIX}/tickets", queue.queue)
-    r.add_get(f"{PREFIX}/tickets/rows", queue.rows)
-    r.add_post(f"{PREFIX}/tickets/assign", queue.bulk_assign)
-    r.add_get(LIVE, live.live)
-    r.add_get(f"{PREFIX}/tickets/{{number}}", ticket.show)
-    r.add_post(f"{PREFIX}/tickets/{{number}}/{{action}}", ticket.act)
-    r.add_get(f"{PREFIX}/tickets/{{number}}/files/{{file}}", ticket.file)
-    r.add_get(f"{PREFIX}/help", manual.page)
-    r.add_get(f"{PREFIX}/help/{{name}}", manual.screenshot)
-    r.add_route("*", f"{PREFIX}/{{rest:.*}}", _nowhere)
+    pages: list[tuple[str, str, Handler]] = [
+        ("GET", PREFIX, home.home),
+        ("POST", f"{PREFIX}/duty", home.duty),
+        ("POST", f"{PREFIX}/wechat-code", home.link_code),
+        ("GET", f"{PREFIX}/login", signin.login_page),
+        ("POST", f"{PREFIX}/login", signin.login),
+        ("POST", f"{PREFIX}/logout", signin.logout),
+        ("GET", f"{PREFIX}/tickets", queue.queue),
+        ("GET", f"{PREFIX}/tickets/rows", queue.rows),
+        ("POST", f"{PREFIX}/tickets/assign", queue.bulk_assign),
+        ("GET", LIVE, live.live),
+        ("GET", f"{PREFIX}/tickets/{{number}}", ticket.show),
+        ("POST", f"{PREFIX}/tickets/{{number}}/{{action}}", ticket.act),
+        ("GET", f"{PREFIX}/tickets/{{number}}/files/{{file}}", ticket.file),
+        ("GET", f"{PREFIX}/staff", accounts.page),
+        ("POST", f"{PREFIX}/staff", accounts.create),
+        ("POST", f"{PREFIX}/staff/{{username}}/{{action}}", accounts.act),
+        ("GET", f"{PREFIX}/templates", phrases.page),
+        ("POST", f"{PREFIX}/templates", phrases.add),
+        ("POST", f"{PREFIX}/templates/{{id}}/{{action}}", phrases.change),
+        ("GET", f"{PREFIX}/holidays", holidays.page),
+        ("POST", f"{PREFIX}/holidays/{{year}}", holidays.save),
+        ("POST", f"{PREFIX}/holidays/{{year}}/remove", holidays.remove),
+        ("GET", f"{PREFIX}/help", manual.page),
+        ("GET", f"{PREFIX}/help/{{name}}", manual.screenshot),
+        ("*", f"{PREFIX}/{{rest:.*}}", _nowhere),
+    ]
+    for method, path, handler in pages:
+        r.add_route(method, path, _answering(handler))
+
+
+def _answering(handler: Handler) -> Handler:
+    """A staff operation's refusal that the page did not say itself (not theirs to see
+    or do) answered as a page with its status and sentence."""
+
+    async def answering(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except Refused as refused:
+            visit = await visit_of(request)
+            raise await refused_page(request, refused.status, refused.message, visit) from None
+
+    return answering
 
 
 async def _nowhere(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from aiohttp import web
 from bot import keys
 from bot.console.pages import render
 from bot.console.visits import Visit, form_of, signed_in
-from bot.desk import me
+from bot.desk import holidays, me
 from bot.desk import tickets as desk
 from conversations import texts
 from storage.clock import local_day
@@ -42,6 +42,14 @@ async def _home(request: web.Request, visit: Visit, code: str = "") -> web.Respo
         code=code,
         minutes=me.LINK_MINUTES,
         roles=texts.CONSOLE_ROLES,
+        a=texts.CONSOLE_ADMIN,
+        # County admins are warned while deadlines within 90 days reach a year whose
+        # holidays nobody has given.
+        missing=(
+            holidays.years_missing(app[keys.WORK_CALENDAR], today)
+            if visit.member.role == "county_admin"
+            else []
+        ),
     )
 
 

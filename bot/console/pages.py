@@ -3,6 +3,7 @@ navigation, the CSRF token for forms, and the console's words (texts.CONSOLE).""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp_jinja2
@@ -13,10 +14,15 @@ from conversations import texts
 if TYPE_CHECKING:
     from bot.console.visits import Visit
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
 # The pages in the navigation, and who sees each (None: everyone signed in).
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("home", "/console", None),
     ("queue", "/console/tickets", None),
+    ("staff", "/console/staff", frozenset({"county_admin"})),
+    ("templates", "/console/templates", frozenset({"county_admin"})),
+    ("holidays", "/console/holidays", frozenset({"county_admin"})),
     ("help", "/console/help", None),
 ]
 

@@ -11,9 +11,11 @@ from aiohttp import web
 from bot import keys
 from bot.console.pages import refused_page, render
 from bot.console.visits import Visit, form_of, signed_in
+from bot.desk import reply_templates as phrases
 from bot.desk import tickets as desk
 from bot.desk.fields import ID_MAX
 from bot.desk.refused import Refused
+from bot.desk.reply_templates import TemplateQuery
 from bot.desk.ticket_shapes import BODIES, TicketGone
 from bot.work import work
 from conversations import texts
@@ -21,6 +23,8 @@ from notifications.dispatcher import wake
 
 # The fields each action's form has, as the body's names (bot.desk.ticket_shapes).
 _NUMBERS = frozenset({"days"})
+# The fields a reply template (常用语) may fill.
+_WORDS = frozenset({"reason", "text", "result"})
 
 
 async def show(request: web.Request) -> web.Response:
@@ -47,6 +51,7 @@ async def _page(
     app = request.app
     ticket = await desk.detail(visit.member, row, app[keys.CLOCK](), app[keys.WORK_CALENDAR])
     actions = desk.actions_for(visit.member, row)
+    offered = await phrases.listed(visit.member, TemplateQuery(kind=row.kind))
     return render(
         request,
         "ticket.html",
@@ -63,6 +68,7 @@ async def _page(
         ratings=texts.RATINGS,
         photos=[a for a in ticket.attachments if a.kind == "image"],
         voices=[a for a in ticket.attachments if a.kind == "voice"],
+        phrases=offered.templates,
     )
 
 
@@ -72,8 +78,11 @@ async def act(request: web.Request) -> web.Response:
     number, action = request.match_info["number"], request.match_info["action"]
     fields = BODIES[action].model_fields if action in BODIES else {}
     body: dict[str, Any] = {}
+    picked = await _picked(visit, form.get("template", ""))
     for name in fields:
         value = form.get(name, "")
+        if name in _WORDS and not value.strip() and picked:  # no script: the pick itself
+            value = picked
         if name in _NUMBERS:
             body[name] = int(value) if value.strip().isdigit() and len(value) < 6 else value
         elif value.strip() or name in ("reason", "text", "result", "unit"):
@@ -94,6 +103,14 @@ async def act(request: web.Request) -> web.Response:
     if isinstance(done, TicketGone):  # out of their reach now (a handler who returned it)
         raise web.HTTPSeeOther(f"/console/tickets?gone={action}")
     raise web.HTTPSeeOther(f"/console/tickets/{number}?done={action}")
+
+
+async def _picked(visit: Visit, chosen: str) -> str:
+    """The words of the reply template picked, if one was (and still is offered)."""
+    if not chosen.isdigit() or len(chosen) > 9:
+        return ""
+    offered = await phrases.listed(visit.member, TemplateQuery())
+    return next((t.text for t in offered.templates if t.id == int(chosen)), "")
 
 
 async def _given(body: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ storage.staff.add's (the CLI's `township staff add` keeps the same)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -233,9 +234,13 @@ async def create(member: StaffMember, new: NewAccount, now: datetime) -> Issued:
     return Issued(account=shown(row), password=password, note=texts.STAFF_PASSWORD_SHOWN_ONCE)
 
 
-async def disable(member: StaffMember, username: str, now: datetime) -> Account:
-    """The account signs in no more; its tokens end at once. Disabling one already
-    disabled changes nothing."""
+# Ends every console session of an account (storage.console_sessions), by its id.
+SignOut = Callable[[int], Awaitable[object]]
+
+
+async def disable(member: StaffMember, username: str, now: datetime, sign_out: SignOut) -> Account:
+    """The account signs in no more; its tokens and console sessions end at once.
+    Disabling one already disabled changes nothing."""
     _county_admin(member)
     row = await _account(username)
     if row.id == member.id:
@@ -243,6 +248,7 @@ async def disable(member: StaffMember, username: str, now: datetime) -> Account:
     if row.active:
         await staff.set_active(row.id, False)
         await audit.record(member.id, audit.STAFF_DISABLED, now, row.username)
+        await sign_out(row.id)
         row = await _account(username)
     return shown(row)
 
@@ -257,11 +263,15 @@ async def enable(member: StaffMember, username: str, now: datetime) -> Account:
     return shown(row)
 
 
-async def reset_password(member: StaffMember, username: str, now: datetime) -> Issued:
-    """A new password, shown this once; the old one, and every token, end."""
+async def reset_password(
+    member: StaffMember, username: str, now: datetime, sign_out: SignOut
+) -> Issued:
+    """A new password, shown this once; the old one, every token and every console
+    session end."""
     _county_admin(member)
     row = await _account(username)
     password = staff.new_password()
     await staff.set_password(row.id, password)
+    await sign_out(row.id)
     await audit.record(member.id, audit.STAFF_PASSWORD_RESET, now, row.username)
     return Issued(account=shown(row), password=password, note=texts.STAFF_PASSWORD_SHOWN_ONCE)

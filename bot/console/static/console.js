@@ -36,3 +36,14 @@
   }
   open();
 })();
+
+// 常用语: picking a reply template puts its words in the form's text box, to send as they
+// are or to change first. (Without JavaScript an empty box is sent with the pick, and the
+// service uses the template's words.)
+document.addEventListener("change", function (event) {
+  var pick = event.target;
+  if (!pick.classList || !pick.classList.contains("phrase")) return;
+  var option = pick.options[pick.selectedIndex];
+  var box = pick.form && pick.form.querySelector("textarea");
+  if (box && option && option.dataset.text) box.value = option.dataset.text;
+});
