@@ -462,18 +462,25 @@ class Controls(HTMLParser):
         self.unnamed: list[str] = []
         self.labelled: set[str] = set()
         self.ids: list[str] = []
+        self.inside_label = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag == "label" and a.get("for"):
-            self.labelled.add(a["for"] or "")
+        if tag == "label":
+            self.inside_label += 1
+            if a.get("for"):
+                self.labelled.add(a["for"] or "")
         if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
-            if a.get("aria-label"):
+            if a.get("aria-label") or self.inside_label:  # named, or inside its label
                 return
             if not a.get("id"):
                 self.unnamed.append(f"<{tag} name={a.get('name')}>")
             else:
                 self.ids.append(a["id"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.inside_label -= 1
 
     def missing(self) -> list[str]:
         return self.unnamed + [i for i in self.ids if i not in self.labelled]
@@ -482,7 +489,9 @@ class Controls(HTMLParser):
 async def test_every_form_control_on_the_pages_has_a_label(desk: Desk) -> None:
     number = await complaint(desk)
     browser = await signed_in(desk, "county", "county_admin")
-    for path in ("/console", "/console/tickets", f"/console/tickets/{number}", "/console/help"):
+    pages = ("/console", "/console/tickets", f"/console/tickets/{number}", "/console/help")
+    admin = ("/console/staff", "/console/templates", "/console/holidays")
+    for path in (*pages, *admin):
         status, page = await browser.get(path)
         assert status == 200, path
         controls = Controls()
