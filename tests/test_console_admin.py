@@ -10,12 +10,12 @@ from storage.db import use
 from storage.models import AuditEntry, Ticket
 from storage.workdays import known_year
 from tests.conftest import Desk, FakeWeChat
-from tests.test_console import Browser, account, desk, signed_in, text_of
+from tests.test_console import Browser, _close_browsers, account, desk, signed_in, text_of
 from tests.test_database_faults import pushes_to
 from tests.test_notices import token_for
 from tests.test_service_desk import FIRST, complaint, register_and_apply
 
-__all__ = ["desk"]  # the fixture, imported for these tests
+__all__ = ["_close_browsers", "desk"]  # the fixtures, imported for these tests
 THANKS = "已安排保洁员今天清理，感谢您的反映。"
 
 
