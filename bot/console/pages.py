@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("home", "/console", None),
     ("queue", "/console/tickets", None),
+    # Grids belong to townships: not a county department's handlers'.
+    ("grids", "/console/grids", frozenset({"county_admin", "township_staff", "supervisor"})),
+    ("catalog", "/console/catalog", None),
     ("help", "/console/help", None),
 ]
 

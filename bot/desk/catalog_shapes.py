@@ -4,18 +4,30 @@ declared once for the API (its document too) and the console."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from bot.desk.fields import WHOLE, Answer, QueryShape, Shape
+from bot.desk.fields import WHOLE, Answer, QueryShape, Shape, maybe_words
 from conversations import texts
 from storage import catalog
 
 _FILE: dict[str, Any] = catalog.ItemSpec.model_json_schema()["properties"]
 # A code by the catalog file's own rule.
 CODE: str = _FILE["code"]["pattern"]
+# The file's limits, for a form to say them before it is sent: the longest text of each
+# field (of each entry, for a list), and the time limit's range in working days.
+LONGEST: dict[str, int] = {
+    name: int(spec.get("maxLength") or spec.get("items", {}).get("maxLength"))
+    for name, spec in _FILE.items()
+    if spec.get("maxLength") or spec.get("items", {}).get("maxLength")
+}
+TIME_LIMIT: tuple[int, int] = (
+    _FILE["time_limit_days"]["minimum"],
+    _FILE["time_limit_days"]["maximum"],
+)
+SEARCH_MAX = 100
 
 
 class ItemCode(QueryShape):
@@ -28,6 +40,13 @@ class Item(catalog.ItemSpec):
     model_config = ConfigDict(strict=False)
 
     active: bool
+
+
+class CatalogQuery(QueryShape):
+    """Browsing the catalog: by the words people use, or by area."""
+
+    q: Annotated[str | None, maybe_words(SEARCH_MAX)] = None
+    area: Literal[catalog.AREAS] | None = None  # type: ignore[valid-type]
 
 
 class Items(Answer):

@@ -122,6 +122,8 @@ async def workers_of(grid_ids: list[int]) -> dict[int, list[Worker]]:
     """The workers of several grids at once (a page of grids), each grid's in binding
     order; ids the caller already found visible."""
     found: dict[int, list[Worker]] = {i: [] for i in grid_ids}
+    if not grid_ids:
+        return found
     rows = (
         await GridWorker.filter(grid_id__in=grid_ids, unbound_at__isnull=True)
         .select_related("resident")
@@ -213,6 +215,23 @@ async def invite(member: StaffMember, grid_id: int, now: datetime) -> Issued:
     made = await grids.issue_invite(grid.id, member.id, now, timedelta(hours=INVITE_HOURS))
     log.info("grid invite issued", grid=grid.code, staff=member.username)
     return Issued(made.id, _invite(made, grid))
+
+
+async def open_invite(member: StaffMember, grid_id: int, invite_id: int, now: datetime) -> Invite:
+    """An invite of this grid that can still be used, for those who manage the grid (to
+    print it or show its QR code again); 404 once it is used or expired."""
+    grid = await managed(member, grid_id)
+    row = await GridInvite.get_or_none(
+        id=invite_id, grid_id=grid.id, used_at__isnull=True, expires_at__gt=now
+    )
+    if row is None:
+        raise Refused(404, texts.CONSOLE_GRIDS["invite_gone"])
+    return _invite(row, grid)
+
+
+def typed(code: str) -> str:
+    """What a worker sends the account to use the code: the content of its QR code."""
+    return texts.CONSOLE_GRIDS["qr_text"].format(code=code)
 
 
 async def unbind(member: StaffMember, grid_id: int, worker_id: int, now: datetime) -> Unbound:
