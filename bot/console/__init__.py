@@ -11,7 +11,19 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import accounts, holidays, home, live, manual, phrases, queue, signin, ticket
+from bot.console import (
+    accounts,
+    catalog,
+    grids,
+    holidays,
+    home,
+    live,
+    manual,
+    phrases,
+    queue,
+    signin,
+    ticket,
+)
 from bot.console.pages import Handler, refused_page
 from bot.console.visits import visit_of
 from bot.desk.refused import Refused
@@ -64,6 +76,8 @@ def add_routes(app: web.Application) -> None:
         ("GET", f"{PREFIX}/holidays", holidays.page),
         ("POST", f"{PREFIX}/holidays/{{year}}", holidays.save),
         ("POST", f"{PREFIX}/holidays/{{year}}/remove", holidays.remove),
+        *grids.routes(),
+        *catalog.routes(),
         ("GET", f"{PREFIX}/help", manual.page),
         ("GET", f"{PREFIX}/help/{{name}}", manual.screenshot),
         ("*", f"{PREFIX}/{{rest:.*}}", _nowhere),

@@ -20,6 +20,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("home", "/console", None),
     ("queue", "/console/tickets", None),
+    # Grids belong to townships: not a county department's handlers'.
+    ("grids", "/console/grids", frozenset({"county_admin", "township_staff", "supervisor"})),
+    ("catalog", "/console/catalog", None),
     ("staff", "/console/staff", frozenset({"county_admin"})),
     ("templates", "/console/templates", frozenset({"county_admin"})),
     ("holidays", "/console/holidays", frozenset({"county_admin"})),
