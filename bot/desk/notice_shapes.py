@@ -224,6 +224,20 @@ class MassSend(Answer):
     errors: int | None
 
 
+class Bucket(Answer):
+    start: datetime
+    sent: int
+
+
+class SentOverTime(Answer):
+    """Deliveries sent over time, for a chart: how many in each bucket of
+    ``bucket_seconds`` from its start (Beijing time), empty buckets included, from the
+    first send to the last."""
+
+    bucket_seconds: int
+    buckets: list[Bucket]
+
+
 class Report(NoticeSummary):
     """The delivery report: households reached by channel, and why the rest were not."""
 
@@ -233,3 +247,4 @@ class Report(NoticeSummary):
     not_reached: list[NotReached]
     waiting: int
     mass_sends: list[MassSend]
+    over_time: SentOverTime

@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 
 from bot.desk.notice_shapes import (
     AREA_KEYS,
+    Bucket,
     DeliveryCounts,
     Failure,
     Fanout,
@@ -22,6 +23,7 @@ from bot.desk.notice_shapes import (
     NoticeQuery,
     NoticeSummary,
     Report,
+    SentOverTime,
 )
 from bot.desk.reading import read
 from bot.desk.refused import Refused
@@ -249,14 +251,20 @@ async def _as_it_is_now(notice_id: int) -> Notice:
 
 
 async def report(member: StaffMember, notice_id: int) -> Report:
-    """The delivery report: households reached by channel, and why the rest were not."""
+    """The delivery report: households reached by channel, why the rest were not, and
+    the sends over time."""
     return await report_of(await find(member, notice_id))
 
 
 async def report_of(notice: NoticeModel) -> Report:
     """A notice's delivery report (of one this person may read: ``find``)."""
     figures = await notices.report(notice.id)
-    return Report(**_summary(notice), **figures)
+    width, buckets = await notices.sent_over_time(notice.id)
+    over_time = SentOverTime(
+        bucket_seconds=width,
+        buckets=[Bucket(start=start.astimezone(BEIJING), sent=n) for start, n in buckets],
+    )
+    return Report(**_summary(notice), **figures, over_time=over_time)
 
 
 # Changing -------------------------------------------------------------------------------
