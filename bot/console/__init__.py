@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import home, live, queue, signin, ticket
+from bot.console import home, live, notices, queue, signin, ticket
 from bot.console.pages import refused_page
 from bot.console.visits import visit_of
 from conversations import texts
@@ -52,6 +52,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{PREFIX}/tickets/{{number}}", ticket.show)
     r.add_post(f"{PREFIX}/tickets/{{number}}/{{action}}", ticket.act)
     r.add_get(f"{PREFIX}/tickets/{{number}}/files/{{file}}", ticket.file)
+    notices.add_routes(r)
     r.add_route("*", f"{PREFIX}/{{rest:.*}}", _nowhere)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.desk.notices import READERS as NOTICE_READERS
 from conversations import texts
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("home", "/console", None),
     ("queue", "/console/tickets", None),
+    ("notices", "/console/notices", NOTICE_READERS),
     ("help", "/console/help", None),
 ]
 
