@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.desk.notices import READERS as NOTICE_READERS
 from conversations import texts
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("home", "/console", None),
     ("queue", "/console/tickets", None),
+    ("notices", "/console/notices", NOTICE_READERS),
     # Grids belong to townships: not a county department's handlers'.
     ("grids", "/console/grids", frozenset({"county_admin", "township_staff", "supervisor"})),
     ("catalog", "/console/catalog", None),
