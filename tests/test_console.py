@@ -490,8 +490,9 @@ async def test_every_form_control_on_the_pages_has_a_label(desk: Desk) -> None:
     number = await complaint(desk)
     browser = await signed_in(desk, "county", "county_admin")
     pages = ("/console", "/console/tickets", f"/console/tickets/{number}", "/console/help")
+    more = ("/console/notices", "/console/notices/new", "/console/grids", "/console/catalog")
     admin = ("/console/staff", "/console/templates", "/console/holidays")
-    for path in (*pages, *admin):
+    for path in (*pages, *more, *admin):
         status, page = await browser.get(path)
         assert status == 200, path
         controls = Controls()
