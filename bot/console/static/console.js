@@ -21,8 +21,12 @@
         })
         .then(function (html) {
           if (!html || !html.trim()) return;
-          rows.insertAdjacentHTML("afterbegin", html);
-          if (window.htmx) window.htmx.process(rows);
+          // htmx puts them in (and wires any hx- attributes they carry); without it, plain DOM.
+          if (window.htmx && window.htmx.swap) {
+            window.htmx.swap(rows, html, { swapStyle: "afterbegin" });
+          } else {
+            rows.insertAdjacentHTML("afterbegin", html);
+          }
           var empty = document.querySelector(".empty");
           if (empty) empty.hidden = true;
           var arrived = document.getElementById("arrived");
