@@ -7,6 +7,7 @@ detail: tests/test_console.py.) Each test has its own `township serve`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 
@@ -82,8 +83,9 @@ async def disable(served: Served, username: str) -> None:
         finally:
             await conn.close()
         return
-    with sqlite3.connect(served.service.data_dir / "township.sqlite3") as db:
+    with contextlib.closing(sqlite3.connect(served.service.data_dir / "township.sqlite3")) as db:
         db.execute("UPDATE staff SET active = 0 WHERE username = ?", (username,))
+        db.commit()
 
 
 async def test_a_wechat_complaint_is_worked_to_the_end_in_the_browser(
@@ -103,6 +105,7 @@ async def test_a_wechat_complaint_is_worked_to_the_end_in_the_browser(
     number = await served.file_complaint(resident, "东街路灯坏了三天，晚上看不见路。")
     await expect(row(clerk, number)).to_be_visible(timeout=ARRIVAL_MS)
     await expect(row(clerk, number)).to_contain_text(SUBMITTED)
+    await expect(clerk.locator("li.ticket").first).to_have_attribute("data-id", number)  # on top
     await expect(clerk.get_by_text("有新工单")).to_be_visible()
     assert clerk.url.endswith("/console/tickets")  # no reload, no navigation
     heard = len(await served.texts_to(resident))
@@ -322,7 +325,7 @@ async def test_signing_in_and_accepting_with_the_keyboard_alone(served: Served, 
     )
     await page.goto(f"{served.base}/console/login")
     # The user name is where the typing goes on arrival.
-    assert await page.evaluate("document.activeElement.id") == "username"
+    await expect(page.get_by_label("用户名")).to_be_focused()  # autofocus comes after load
     await page.keyboard.type("sangyuan")
     await page.keyboard.press("Tab")
     await _focus_shows(page)
