@@ -37,7 +37,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 import run
 from tests.conftest import AES_KEY, APPID, SECRET, TOKEN
@@ -261,6 +261,9 @@ async def browser() -> AsyncIterator[Browser]:
     missing = run.browser_missing()
     if missing:
         pytest.fail(run.browser_hint(missing), pytrace=False)
+    # expect() waits 5 s by default, half of what an action may take here: on a busy
+    # machine a sign-in and the page after it took longer than that.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
             executable_path=shutil.which("chromium"), headless=True
