@@ -339,7 +339,12 @@ TICKET_ACTIONS = {
     "reopen": "重办",
     "withdraw": "撤回",
     "rate": "评价",
+    "submit": "提交",
+    "auto-close": "到期自动结束",
 }
+# Who took a step of a ticket's life when it was not a staff member (the console's
+# timeline; a staff member is shown by name).
+TICKET_ACTORS = {"resident": "群众", "system": "系统", "staff": "工作人员"}
 
 # 办事 (finding a service and its 办事指南) -----------------------------------------------
 

@@ -223,6 +223,14 @@ async def test_a_ticket_made_on_wechat_is_worked_through_the_console_forms(
     await handler.sign_in("minzheng")
     status, page = await handler.get(f"/console/tickets/{number}")
     assert status == 200 and "/accept" not in page and "/reply" in page  # no accept button
+    status, page = await handler.post(
+        f"/console/tickets/{number}/request-extension", {"days": "3", "reason": "需要补材料"}
+    )
+    # The timeline in plain words: who (群众 for the resident), what, and the extension's
+    # days with its reason, not the codes they are stored as.
+    timeline = " ".join(text_of(page).split("办理经过")[-1].split())
+    assert status == 200 and "提交 群众" in timeline and "3个工作日：需要补材料" in timeline
+    assert "submit" not in timeline and "resident" not in timeline and "3|" not in timeline
     status, page = await handler.post(f"/console/tickets/{number}/reply", {"text": "明天派车清运"})
     assert status == 200 and "已回复。" in text_of(page)
     status, page = await handler.post(f"/console/tickets/{number}/resolve", {"result": "已清运"})
@@ -231,7 +239,13 @@ async def test_a_ticket_made_on_wechat_is_worked_through_the_console_forms(
         ticket = await Ticket.get(number=number)
         assert ticket.status == "resolved" and ticket.result == "已清运"
         events = await TicketEvent.filter(ticket=ticket).order_by("id")
-        assert [e.action for e in events][-4:] == ["accept", "assign", "reply", "resolve"]
+        assert [e.action for e in events][-5:] == [
+            "accept",
+            "assign",
+            "request-extension",
+            "reply",
+            "resolve",
+        ]
         views = await AuditEntry.filter(ticket=ticket, action="view_contact").count()
         assert views >= 2
     # The resident heard of each step.

@@ -66,6 +66,7 @@ async def _page(
         choices=await desk.choices(visit.member) if "assign" in actions else None,
         deadline_names=texts.CONSOLE_DEADLINE_STATE,
         ratings=texts.RATINGS,
+        actors=texts.TICKET_ACTORS,
         photos=[a for a in ticket.attachments if a.kind == "image"],
         voices=[a for a in ticket.attachments if a.kind == "voice"],
         phrases=offered.templates,
