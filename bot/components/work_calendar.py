@@ -33,7 +33,8 @@ async def work_calendar(app: web.Application) -> AsyncIterator[None]:
             f"no public-holiday schedule for {year}, which deadlines reach within "
             f"{SCHEDULE_AHEAD_DAYS} days: they count Monday to Friday less 元旦/劳动节/"
             "国庆 until a county admin enters its holidays and swapped working days "
-            "(PUT /api/v1/holidays/{year}), they are listed under [tickets] in "
+            "(the console's 节假日 page, or PUT /api/v1/holidays/{year}), they are "
+            "listed under [tickets] in "
             "settings.toml, or chinesecalendar is upgraded",
             year=year,
         )
