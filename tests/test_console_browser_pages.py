@@ -148,3 +148,29 @@ async def test_a_clerk_prints_a_grid_invite_and_unbinds_the_worker_who_used_it(
     await expect(page.get_by_text("还没有网格员。")).to_be_visible()
     reply = await served.say(worker, "菜单")
     assert "网格员菜单" not in reply, reply
+
+
+async def test_every_list_and_form_fits_a_phone_for_a_county_admin(
+    served: Served, pages: Pages
+) -> None:
+    """The pages beyond the queue (notices, grids, catalog, accounts, templates, holidays),
+    each at 375 px without sideways scrolling, each reached through the menu or a link."""
+    served.staff_add("county", "county_admin")
+    phone = await pages.open("phone")
+    await sign_in(phone, served, "county")
+    for name in ("通知公告", "网格", "办事指南", "人员", "常用语", "节假日"):
+        await phone.goto(f"{served.base}/console")
+        await phone.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+        await expect(phone.get_by_role("heading", level=1)).to_be_visible()
+        await assert_fits(phone)
+    for path in ("/console/notices/new", "/console/catalog?q=低保"):
+        await phone.goto(f"{served.base}{path}")
+        await assert_fits(phone)
+    await phone.goto(f"{served.base}/console/grids")
+    await phone.locator("main a[href^='/console/grids/']").first.click()
+    await expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    await assert_fits(phone)
+    await phone.goto(f"{served.base}/console/catalog")
+    await phone.locator("main a[href^='/console/catalog/']").first.click()
+    await expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    await assert_fits(phone)
