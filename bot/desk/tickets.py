@@ -38,10 +38,10 @@ from bot.desk.ticket_shapes import (
 )
 from conversations import texts
 from conversations.answers import mask_phone
-from storage import tickets
+from storage import audit, tickets
 from storage.clock import BEIJING, local_day
 from storage.media_files import MediaStore
-from storage.models import Attachment, AuditEntry, Staff, Township, Unit, Village
+from storage.models import Attachment, Staff, Township, Unit, Village
 from storage.models import Ticket as TicketModel
 from storage.staff import StaffMember
 from storage.tickets import Actor, Change, Message, NotAllowed, TicketConflict
@@ -353,9 +353,7 @@ async def detail(
     view recorded."""
     shown = summary(t, local_day(now), calendar)
     if may_act(member, t) and t.contact_phone:
-        await AuditEntry.create(
-            at=now, staff_id=member.id, action="view_contact", ticket_id=t.id, detail=t.number
-        )
+        await audit.record(member.id, audit.VIEW_CONTACT, now, t.number, ticket_id=t.id)
         log.info("contact shown", staff=member.username, ticket=t.number)
         shown.contact = Contact(name=t.contact_name, phone=t.contact_phone)
     events = await tickets.timeline(t.id)
