@@ -15,6 +15,7 @@ from bot.turns import TurnRunner, message_key
 from conversations import texts
 from conversations.engine import Engine
 from conversations.services import AccountInfo, Services
+from notifications.announced_tickets import AnnouncedTickets
 from notifications.late_replies import send_late_reply
 from notifications.receipts import Receipts
 from storage.guesses import Guesses
@@ -41,6 +42,7 @@ def _engine(app: web.Application) -> Engine:
         ticket_alerts=rendering.alerts,
         feedback_days=settings.tickets.feedback_days.model_dump(),
         guesses=Guesses(app[keys.REDIS_UNBOUNDED]),
+        tickets=AnnouncedTickets(app[keys.REDIS]),
         recovering=app[keys.REDIS_LOSS].recovering,
     )
     return Engine(
