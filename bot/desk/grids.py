@@ -23,7 +23,7 @@ from bot.desk.grid_shapes import (
     Worker,
     Workers,
 )
-from bot.desk.refused import Refused
+from bot.desk.refused import Refused, only
 from bot.desk.tickets import mask_name
 from bot.logs import short_openid
 from conversations import texts
@@ -60,8 +60,7 @@ def may_write(member: StaffMember, township_id: int) -> bool:
 
 
 def _writer(member: StaffMember) -> None:
-    if member.role not in WRITERS:
-        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)
+    only(member.role, *WRITERS)
 
 
 def _outside(member: StaffMember) -> Refused:

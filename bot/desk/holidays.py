@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from bot.desk.fields import DIGITS, STRIP, Answer, Day, QueryShape, Says, Shape, Why, words
-from bot.desk.refused import Refused
+from bot.desk.refused import Refused, only
 from conversations import texts
 from storage import audit, calendar_days
 from storage.calendar_days import HOLIDAY, NAME_MAX, WORKDAY, Entry
@@ -73,11 +73,6 @@ class Year(Answer):
     days: list[ShownDay]
 
 
-def _county_admin(member: StaffMember) -> None:
-    if member.role != "county_admin":
-        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)
-
-
 async def year(member: StaffMember, which: int) -> Year:
     rows = await calendar_days.of_year(which)
     return Year(
@@ -129,7 +124,7 @@ async def set_year(
     member: StaffMember, which: int, given: YearDays, now: datetime, changed: Changed
 ) -> Year:
     """The year's entered days become ``given``'s; every process counts with them."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     entries = _checked(which, given)
     await calendar_days.replace_year(which, entries, member.id, now)
     holidays = sum(e.kind == HOLIDAY for e in entries)
@@ -141,7 +136,7 @@ async def set_year(
 
 async def remove(member: StaffMember, day: date, now: datetime, changed: Changed) -> Year:
     """One entered day removed; the year's remaining days answered."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await calendar_days.remove(day)
     if row is None:
         raise Refused(404, texts.STAFF_HOLIDAY_NOT_FOUND.format(day=day.isoformat()))

@@ -10,7 +10,7 @@ import structlog
 from pydantic import Field
 
 from bot.desk.fields import Answer, Says, Shape
-from bot.desk.refused import Refused
+from bot.desk.refused import only
 from bot.logs import short_openid
 from conversations import texts
 from storage import staff
@@ -78,8 +78,7 @@ async def link_code(member: StaffMember, now: datetime) -> LinkCode:
 
 async def set_duty(member: StaffMember, on_duty: bool) -> Account:
     """Township staff go on or off duty; anyone else is refused (403)."""
-    if member.role != "township_staff":
-        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)
+    only(member.role, "township_staff")
     row = await staff.set_on_duty(member.id, on_duty)
     log.info("staff duty changed", staff=member.username, on_duty=on_duty)
     return _shown(row, member.township, member.unit)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from conversations import texts
+
 
 class Refused(Exception):
     """Raised by a staff operation; nothing it would have changed has changed.
@@ -17,3 +19,10 @@ class Refused(Exception):
         self.status = status
         self.message = message
         self.extra = extra
+
+
+def only(role: str, *roles: str) -> None:
+    """Refused (403) unless ``role`` is among ``roles``: the words every operation a
+    role may not take answers with."""
+    if role not in roles:
+        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)

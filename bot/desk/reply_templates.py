@@ -20,7 +20,7 @@ from bot.desk.fields import (
     column_max,
     words,
 )
-from bot.desk.refused import Refused
+from bot.desk.refused import Refused, only
 from conversations import texts
 from storage import audit
 from storage.models import ReplyTemplate
@@ -80,11 +80,6 @@ class Templates(Answer):
     templates: list[Template]
 
 
-def _county_admin(member: StaffMember) -> None:
-    if member.role != "county_admin":
-        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)
-
-
 def _shown(row: ReplyTemplate) -> Template:
     return Template(
         id=row.id,
@@ -108,7 +103,7 @@ async def listed(member: StaffMember, query: TemplateQuery) -> Templates:
     kind. Retired ones only when a county admin asks for them."""
     retired = query.retired == "true"
     if retired:
-        _county_admin(member)
+        only(member.role, "county_admin")
     rows = ReplyTemplate.all() if retired else ReplyTemplate.filter(active=True)
     found = await rows.select_related("updated_by").order_by("id")
     if query.kind is not None:
@@ -128,7 +123,7 @@ def _detail(row: ReplyTemplate) -> str:
 
 
 async def add(member: StaffMember, draft: TemplateDraft, now: datetime) -> Template:
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await ReplyTemplate.create(
         title=draft.title,
         text=draft.text,
@@ -145,7 +140,7 @@ async def add(member: StaffMember, draft: TemplateDraft, now: datetime) -> Templ
 async def edit(member: StaffMember, ref: int, draft: TemplateDraft, now: datetime) -> Template:
     """The template's title, words and kinds become ``draft``'s (a retired one stays
     retired)."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await _template(ref)
     await ReplyTemplate.filter(id=row.id).update(
         title=draft.title,
@@ -160,7 +155,7 @@ async def edit(member: StaffMember, ref: int, draft: TemplateDraft, now: datetim
 
 async def retire(member: StaffMember, ref: int, now: datetime) -> Template:
     """Offered no more (kept, for the replies already sent with it)."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await _template(ref)
     if row.active:
         await ReplyTemplate.filter(id=row.id).update(

@@ -24,7 +24,7 @@ from bot.desk.fields import (
     filter_of,
     words,
 )
-from bot.desk.refused import Refused
+from bot.desk.refused import Refused, only
 from conversations import texts
 from storage import audit, staff
 from storage.models import Staff
@@ -139,11 +139,6 @@ class Issued(Answer):
     note: str
 
 
-def _county_admin(member: StaffMember) -> None:
-    if member.role != "county_admin":
-        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)
-
-
 def shown(row: Staff) -> Account:
     """``row`` as listed; its township and unit fetched (select_related)."""
     return Account(
@@ -159,7 +154,7 @@ def shown(row: Staff) -> Account:
 
 
 async def accounts(member: StaffMember, query: AccountQuery) -> Accounts:
-    _county_admin(member)
+    only(member.role, "county_admin")
     rows = Staff.all()
     if query.role is not None:
         rows = rows.filter(role=query.role)
@@ -222,7 +217,7 @@ def _refusal(error: StaffError, new: NewOne) -> Refused:
 
 async def create(member: StaffMember, new: NewAccount, now: datetime) -> Issued:
     """A new account; its password is the one given or a new one, shown this once."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     given = new.root
     password = given.password or staff.new_password()
     try:
@@ -241,7 +236,7 @@ SignOut = Callable[[int], Awaitable[object]]
 async def disable(member: StaffMember, username: str, now: datetime, sign_out: SignOut) -> Account:
     """The account signs in no more; its tokens and console sessions end at once.
     Disabling one already disabled changes nothing."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await _account(username)
     if row.id == member.id:
         raise Refused(403, texts.STAFF_ACCOUNT_NOT_SELF)
@@ -254,7 +249,7 @@ async def disable(member: StaffMember, username: str, now: datetime, sign_out: S
 
 
 async def enable(member: StaffMember, username: str, now: datetime) -> Account:
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await _account(username)
     if not row.active:
         await staff.set_active(row.id, True)
@@ -268,7 +263,7 @@ async def reset_password(
 ) -> Issued:
     """A new password, shown this once; the old one, every token and every console
     session end."""
-    _county_admin(member)
+    only(member.role, "county_admin")
     row = await _account(username)
     password = staff.new_password()
     await staff.set_password(row.id, password)

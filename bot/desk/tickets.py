@@ -19,7 +19,7 @@ from tortoise.queryset import QuerySet
 
 from bot.desk.fields import column_max
 from bot.desk.reading import read
-from bot.desk.refused import Refused
+from bot.desk.refused import Refused, only
 from bot.desk.ticket_shapes import (
     BODIES,
     Assign,
@@ -448,8 +448,7 @@ async def act(
     if action not in ACTION_ROLES:
         raise Refused(404, texts.STAFF_NO_SUCH_ACTION.format(actions="、".join(ACTION_ROLES)))
     ticket = await find(member, number)
-    if member.role not in ACTION_ROLES[action]:
-        raise Refused(403, texts.STAFF_FORBIDDEN_ROLE)
+    only(member.role, *ACTION_ROLES[action])
     if not may_act(member, ticket):
         raise Refused(403, texts.STAFF_NOT_YOUR_TICKET)
     body = read(BODIES[action], await given())
