@@ -14,6 +14,7 @@ from tortoise.context import TortoiseContext
 from notifications.dispatcher import WAKE_CHANNEL
 from storage.db import use
 from storage.models import Ticket
+from storage.redis import listen
 
 log = structlog.get_logger(__name__)
 
@@ -68,17 +69,8 @@ class Arrivals:
                 self._changed.notify_all()
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                async with self._wakeups.pubsub() as pubsub:
-                    await pubsub.subscribe(WAKE_CHANNEL)
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._heard.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                await asyncio.sleep(self._every)  # Redis away: looking every few seconds
+        # Redis away: looking every few seconds meanwhile.
+        await listen(self._wakeups, WAKE_CHANNEL, self._heard.set, retry_seconds=self._every)
 
     async def wait(self, seen: int, timeout: float) -> int:
         """The newest ticket's id once it is past ``seen`` or ``timeout`` has passed

@@ -30,6 +30,7 @@ from storage.db import use
 from storage.models import Resident
 from storage.outbox import Claimed
 from storage.ratelimit import RateLimit
+from storage.redis import listen
 from wechat.client import WeChatAPI, WeChatError, WeChatUnavailable
 from wechat.errcodes import QUOTA
 
@@ -158,17 +159,13 @@ class Dispatcher:
             listener.cancel()
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                async with self._wakeups.pubsub() as pubsub:
-                    await pubsub.subscribe(WAKE_CHANNEL)
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._rounds.wake()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                await asyncio.sleep(self._settings.poll_seconds)  # Redis away: poll only
+        # Redis away: the rounds poll meanwhile.
+        await listen(
+            self._wakeups,
+            WAKE_CHANNEL,
+            self._rounds.wake,
+            retry_seconds=self._settings.poll_seconds,
+        )
 
     async def drain_once(self) -> int:
         """Claim one batch and send it. Returns how many were claimed.

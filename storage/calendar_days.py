@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from storage.db import use
 from storage.models import CalendarDay
+from storage.redis import listen
 from storage.workdays import WorkCalendar
 
 log = structlog.get_logger(__name__)
@@ -125,15 +126,12 @@ class CalendarDays:
             listener.cancel()
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                async with self._wakeups.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    self._woken.set()  # what changed while not listening
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._woken.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                await asyncio.sleep(self._reload_seconds)  # Redis away: the timer reloads
+        # Subscribed (again): reread what changed while not listening. Redis away: the
+        # timer reloads meanwhile.
+        await listen(
+            self._wakeups,
+            CHANNEL,
+            self._woken.set,
+            retry_seconds=self._reload_seconds,
+            subscribed=self._woken.set,
+        )

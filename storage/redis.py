@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -58,3 +59,30 @@ async def open_redis(url: str, data_dir: Path) -> AsyncIterator[aioredis.Redis]:
         await client.aclose()
         if embedded is not None:
             await embedded.close()
+
+
+async def listen(
+    redis: aioredis.Redis,
+    channel: str,
+    heard: Callable[[], object],
+    *,
+    retry_seconds: float,
+    subscribed: Callable[[], object] | None = None,
+) -> None:
+    """Until cancelled: ``heard()`` for each message published on ``channel``, and
+    ``subscribed()`` each time the subscription is (re)made, for what was published while
+    nobody listened. Redis away: tried again after ``retry_seconds`` (the caller's own
+    timer covers the gap). ``redis`` must have no per-command timeout (without_timeout)."""
+    while True:
+        try:
+            async with redis.pubsub() as pubsub:
+                await pubsub.subscribe(channel)
+                if subscribed is not None:
+                    subscribed()
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        heard()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            await asyncio.sleep(retry_seconds)
