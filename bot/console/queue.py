@@ -3,7 +3,6 @@ the ticked tickets to a unit; and the rows a live queue adds when new requests a
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -11,7 +10,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot import keys
-from bot.console.pages import render
+from bot.console.pages import formed, render
 from bot.console.visits import Visit, form_of, signed_in
 from bot.desk import tickets as desk
 from bot.desk.reading import read
@@ -140,7 +139,7 @@ async def bulk_assign(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"unit": unit}
     for number in numbers:
         try:
-            await desk.act(visit.member, number, "assign", partial(_given, body), work(app))
+            await desk.act(visit.member, number, "assign", formed(body), work(app))
             done += 1
         except Refused as refused:
             failed.append(texts.CONSOLE["bulk_failed"].format(number=number, why=refused.message))
@@ -148,10 +147,6 @@ async def bulk_assign(request: web.Request) -> web.Response:
         await wake(app[keys.REDIS])
     said = (texts.CONSOLE["bulk_done"].format(done=done), *failed)
     return await _queue(request, visit, back, messages=said, status=200 if done else 400)
-
-
-async def _given(body: dict[str, Any]) -> dict[str, Any]:
-    return body
 
 
 def _one(form: MultiDictProxy[str], name: str) -> str:

@@ -3,13 +3,12 @@ on it now. An action refused by the rules is said on the page in a plain sentenc
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from aiohttp import web
 
 from bot import keys
-from bot.console.pages import refused_page, render
+from bot.console.pages import formed, refused_page, render
 from bot.console.visits import Visit, form_of, signed_in
 from bot.desk import reply_templates as phrases
 from bot.desk import tickets as desk
@@ -90,7 +89,7 @@ async def act(request: web.Request) -> web.Response:
             body[name] = value
     app = request.app
     try:
-        done = await desk.act(visit.member, number, action, partial(_given, body), work(app))
+        done = await desk.act(visit.member, number, action, formed(body), work(app))
     except Refused as refused:
         if refused.status == 404:
             raise await refused_page(
@@ -112,10 +111,6 @@ async def _picked(visit: Visit, chosen: str) -> str:
         return ""
     offered = await phrases.listed(visit.member, TemplateQuery())
     return next((t.text for t in offered.templates if t.id == int(chosen)), "")
-
-
-async def _given(body: dict[str, Any]) -> dict[str, Any]:
-    return body
 
 
 async def file(request: web.Request) -> web.Response:
