@@ -9,7 +9,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -252,6 +252,35 @@ class ConsoleSettings(_Section):
     live_seconds: float = Field(3.0, gt=0, le=300)
 
 
+class SupervisionSettings(_Section):
+    # 首问负责: working days from submission to 受理.
+    accept_days: int = Field(1, ge=1, le=10)
+    # 预警 (due soon): at most warn_days working days left, or warn_fraction of the time
+    # limit when that is more.
+    warn_days: int = Field(1, ge=0, le=30)
+    warn_fraction: float = Field(0.2, ge=0, le=1)
+    # Reminders go out on working days between these times, Beijing time.
+    remind_from: time = time(8, 30)
+    remind_until: time = time(18, 0)
+    # Working days overdue before a 督办单 is issued by itself, and the working days the
+    # unit is given to answer one.
+    escalate_after_days: int = Field(3, ge=1, le=60)
+    answer_days: int = Field(2, ge=1, le=30)
+    # A unit with fewer tickets than this in a period is listed on the scoreboard, not ranked.
+    min_sample: int = Field(10, ge=1, le=10_000)
+    # The weekly digest: the day (1 Monday ... 7 Sunday) and time, Beijing time.
+    digest_weekday: int = Field(1, ge=1, le=7)
+    digest_time: time = time(8, 30)
+    # How often each process looks for reminders and digests due (seconds).
+    sweep_seconds: float = Field(60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _window(self) -> SupervisionSettings:
+        if self.remind_from >= self.remind_until:
+            raise ValueError("remind_from must be before remind_until")
+        return self
+
+
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_lines: bool = Field(False, alias="json")
@@ -294,6 +323,7 @@ class Settings(BaseSettings):
     media: MediaSettings = MediaSettings()
     staff: StaffSettings = StaffSettings()
     console: ConsoleSettings = ConsoleSettings()
+    supervision: SupervisionSettings = SupervisionSettings()
     logging: LoggingSettings = LoggingSettings()
     menu: MenuSettings = MenuSettings()
 

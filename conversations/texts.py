@@ -341,6 +341,11 @@ TICKET_ACTIONS = {
     "rate": "评价",
     "submit": "提交",
     "auto-close": "到期自动结束",
+    "urge": "催办",
+    "supervise": "督办",
+    "supervise-answer": "督办反馈",
+    "supervise-close": "督办销号",
+    "follow-up": "回访",
 }
 # Who took a step of a ticket's life when it was not a staff member (the console's
 # timeline; a staff member is shown by name).

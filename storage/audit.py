@@ -11,6 +11,8 @@ from storage.models import AuditEntry
 VIEW_CONTACT = "view_contact"  # a resident's name and phone shown whole (a ticket)
 VIEW_VISITS = "view_visits"  # a grid's visit ledger, names and health shown
 VIEW_VISITS_MASKED = "view_visits_masked"  # the same, masked
+# Exports (detail: what was exported and its filter): each an audited read.
+EXPORT = "export"
 # Staff accounts (detail: the account's username).
 STAFF_CREATED = "staff_created"
 STAFF_DISABLED = "staff_disabled"
@@ -29,6 +31,7 @@ ACTIONS = frozenset(
         VIEW_CONTACT,
         VIEW_VISITS,
         VIEW_VISITS_MASKED,
+        EXPORT,
         STAFF_CREATED,
         STAFF_DISABLED,
         STAFF_ENABLED,

@@ -173,6 +173,11 @@ class Staff(Model):
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)  # the last successful sign-in
+    # Every new request of their township reaches their linked WeChat at once while they
+    # are on duty (a switch of their own, not only the urgent grid reports).
+    notify_new = fields.BooleanField(default=False)
+    # A unit's or township's lead (负责人): gets the weekly digest of their jurisdiction.
+    lead = fields.BooleanField(default=False)
 
     class Meta:
         table = "staff"
@@ -429,11 +434,16 @@ class TicketEvent(Model):
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)
     note = fields.TextField(default="")
+    # The ticket's deadline as it stood after this step: the scoreboard reads deadlines
+    # (after approved extensions, before a 重办's fresh one) from the events, so any past
+    # period can be counted again.
+    due_on = fields.DateField(null=True)
 
     class Meta:
         table = "ticket_event"
         ordering = ("id",)
-        indexes = (("ticket_id", "id"),)
+        # The scoreboard reads a period's steps of one kind (accept, resolve, urge ...).
+        indexes = (("ticket_id", "id"), ("action", "at"))
 
 
 class Attachment(Model):
@@ -703,3 +713,92 @@ class CalendarDay(Model):
     class Meta:
         table = "calendar_day"
         ordering = ("day",)
+
+
+class SupervisionOrder(Model):
+    """督办单: a supervisor's (or, after days overdue, the system's) written order to the
+    unit working a ticket to answer by a date. 待反馈 (open) -> 已反馈 (answered) -> 已销号
+    (closed); each step is also a TicketEvent of the ticket (storage.supervision)."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="orders", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    # The ticket's township, for jurisdiction; the unit it went to (None: the township's
+    # service centre, the ticket being with no unit).
+    township: fields.ForeignKeyRelation[Township] = fields.ForeignKeyField(
+        "models.Township", related_name="orders", on_delete=fields.RESTRICT
+    )
+    township_id: int
+    unit: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="orders", null=True, on_delete=fields.RESTRICT
+    )
+    unit_id: int | None
+    automatic = fields.BooleanField(default=False)  # issued by the clock, days overdue
+    issued_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="orders_issued", null=True, on_delete=fields.RESTRICT
+    )
+    issued_by_id: int | None
+    issued_at = fields.DatetimeField()
+    reason = fields.TextField()
+    answer_by = fields.DateField()
+    state = fields.CharField(max_length=16, default="open")  # storage.supervision.STATES
+    answer = fields.TextField(null=True)
+    answered_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="orders_answered", null=True, on_delete=fields.RESTRICT
+    )
+    answered_by_id: int | None
+    answered_at = fields.DatetimeField(null=True)
+    closed_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="orders_closed", null=True, on_delete=fields.RESTRICT
+    )
+    closed_by_id: int | None
+    closed_at = fields.DatetimeField(null=True)
+    close_note = fields.TextField(null=True)
+
+    class Meta:
+        table = "supervision_order"
+        indexes = (("township_id", "state", "id"), ("unit_id", "state", "id"), ("ticket_id", "id"))
+
+
+class FollowUp(Model):
+    """回访: staff asking the person after 办结 whether the matter is solved, and how
+    satisfied they are (their own rating in WeChat counts when they gave one)."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="follow_ups", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="follow_ups", on_delete=fields.RESTRICT
+    )
+    staff_id: int
+    at = fields.DatetimeField()
+    method = fields.CharField(max_length=16)  # storage.follow_ups.METHODS
+    solved = fields.BooleanField()
+    satisfaction = fields.IntField(null=True)  # 5 非常满意 ... 1 非常不满意, as a rating
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "follow_up"
+        indexes = (("ticket_id", "id"),)
+
+
+class Reminder(Model):
+    """A reminder or 催办 given for a ticket: ``key`` names the stage and the day (or the
+    deadline) it was for, and the unique pair makes it once only, whichever process of
+    however many got there first (notifications.reminders)."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="reminders", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    key = fields.CharField(max_length=48)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "reminder"
+        unique_together = (("ticket_id", "key"),)

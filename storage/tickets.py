@@ -377,6 +377,7 @@ async def act(
             from_status=before,
             to_status=to,
             note=note,
+            due_on=ticket.due_on,
         )
         await _push(ticket, event, message, now)
     return ticket, event
