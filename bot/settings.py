@@ -259,9 +259,10 @@ class SupervisionSettings(_Section):
     # limit when that is more.
     warn_days: int = Field(1, ge=0, le=30)
     warn_fraction: float = Field(0.2, ge=0, le=1)
-    # Reminders go out on working days between these times, Beijing time.
-    remind_from: time = time(8, 30)
-    remind_until: time = time(18, 0)
+    # The working day, Beijing time: reminders go out only within it (on working days),
+    # and response times count only its hours.
+    day_starts: time = time(8, 30)
+    day_ends: time = time(18, 0)
     # Working days overdue before a 督办单 is issued by itself, and the working days the
     # unit is given to answer one.
     escalate_after_days: int = Field(3, ge=1, le=60)
@@ -276,8 +277,8 @@ class SupervisionSettings(_Section):
 
     @model_validator(mode="after")
     def _window(self) -> SupervisionSettings:
-        if self.remind_from >= self.remind_until:
-            raise ValueError("remind_from must be before remind_until")
+        if self.day_starts >= self.day_ends:
+            raise ValueError("day_starts must be before day_ends")
         return self
 
 
