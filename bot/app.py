@@ -24,6 +24,7 @@ from notifications.channels import Route
 from notifications.ticket_updates import TicketRendering
 from storage.clock import beijing_now
 from storage.db import use
+from storage.deadlines import Deadlines
 from storage.workdays import WorkCalendar
 from wechat.sandbox import PREFIX as SANDBOX_PREFIX
 from wechat.sandbox import SandboxState, create_sandbox_app
@@ -46,6 +47,13 @@ def create_app(
     ts = settings.tickets
     app[keys.WORK_CALENDAR] = WorkCalendar(
         extra_holidays=ts.extra_holidays, extra_workdays=ts.extra_workdays
+    )
+    sv = settings.supervision
+    app[keys.DEADLINES] = Deadlines(
+        app[keys.WORK_CALENDAR],
+        accept_days=sv.accept_days,
+        warn_days=sv.warn_days,
+        warn_fraction=sv.warn_fraction,
     )
     app[keys.TICKET_RENDERING] = TicketRendering(
         route=Route.of(ts.channels, ts),

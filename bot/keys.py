@@ -21,6 +21,7 @@ from notifications.media_fetcher import MediaFetcher
 from notifications.ticket_updates import TicketRendering
 from storage.calendar_days import CalendarDays
 from storage.console_sessions import ConsoleSessions
+from storage.deadlines import Deadlines
 from storage.logins import Logins
 from storage.media_files import MediaStore
 from storage.ratelimit import RateLimit
@@ -49,6 +50,8 @@ SANDBOX = web.AppKey("sandbox", SandboxState)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 FANOUT = web.AppKey("fanout", Fanout)
 WORK_CALENDAR = web.AppKey("work_calendar", WorkCalendar)
+# The deadline clock's colours over WORK_CALENDAR, with the [supervision] settings.
+DEADLINES = web.AppKey("deadlines", Deadlines)
 # Keeps WORK_CALENDAR's entered days current across processes.
 CALENDAR_DAYS = web.AppKey("calendar_days", CalendarDays)
 TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)

@@ -9,5 +9,5 @@ from bot.desk.tickets import Work
 
 
 def work(app: web.Application) -> Work:
-    """The time now, the working-day calendar, and how residents are told."""
-    return Work(app[keys.CLOCK](), app[keys.WORK_CALENDAR], app[keys.TICKET_RENDERING].message)
+    """The time now, the deadline clock, and how residents are told."""
+    return Work(app[keys.CLOCK](), app[keys.DEADLINES], app[keys.TICKET_RENDERING].message)

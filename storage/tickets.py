@@ -65,10 +65,6 @@ class Change:
 Message = Callable[[Ticket, TicketEvent], Awaitable["tuple[str, dict[str, Any]] | None"]]
 
 
-def is_overdue(ticket: Ticket, today: date) -> bool:
-    return ticket.status in OPEN and ticket.due_on is not None and ticket.due_on < today
-
-
 async def _push(ticket: Ticket, event: TicketEvent, message: Message, now: datetime) -> None:
     if ticket.resident_id is None:
         return

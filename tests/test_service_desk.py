@@ -457,7 +457,10 @@ async def test_the_staff_queue_filters_and_pages(desk: Desk) -> None:
     assert await listed(f"limit=1&before={page['next']}") == [first]
     desk.clock.advance(days=30)
     township = await relogin(desk)
-    assert await listed("overdue=true") == [first]  # accepted, its 5 working days long gone
+    # The accepted one's 5 working days are long gone, and so is the other's one working
+    # day to be accepted at all (首问负责).
+    assert await listed("overdue=true") == [second, first]
+    assert await listed("overdue=true&status=submitted") == [second]
     for bad in ("status=lost", "overdue=maybe", "from=yesterday", "limit=x", "colour=red"):
         resp = await desk.client.get(f"/api/v1/tickets?{bad}", headers=township)
         assert resp.status == 400, bad

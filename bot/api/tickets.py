@@ -56,8 +56,8 @@ async def list_tickets(request: web.Request) -> web.Response:
     app = request.app
     today = local_day(app[keys.CLOCK]())
     size = app[keys.SETTINGS].tickets.page_size
-    calendar = app[keys.WORK_CALENDAR]
-    return respond(await desk.page(member, query, today=today, calendar=calendar, page_size=size))
+    deadlines = app[keys.DEADLINES]
+    return respond(await desk.page(member, query, today=today, deadlines=deadlines, page_size=size))
 
 
 async def show(request: web.Request) -> web.Response:
@@ -65,7 +65,7 @@ async def show(request: web.Request) -> web.Response:
     ref = read_path(request, TicketRef, texts.STAFF_TICKET_NOT_FOUND)
     ticket = await desk.find(member, ref.number)
     app = request.app
-    return respond(await desk.detail(member, ticket, app[keys.CLOCK](), app[keys.WORK_CALENDAR]))
+    return respond(await desk.detail(member, ticket, app[keys.CLOCK](), app[keys.DEADLINES]))
 
 
 async def act(request: web.Request) -> web.Response:

@@ -30,7 +30,7 @@ async def home(request: web.Request) -> web.Response:
 async def _home(request: web.Request, visit: Visit, code: str = "") -> web.Response:
     app = request.app
     today = local_day(app[keys.CLOCK]())
-    figures = await desk.counts(visit.member, today, app[keys.WORK_CALENDAR])
+    figures = await desk.counts(visit.member, today, app[keys.DEADLINES])
     return render(
         request,
         "home.html",

@@ -50,7 +50,7 @@ async def _page(request: web.Request, visit: Visit, query: TicketQuery) -> Ticke
         visit.member,
         query,
         today=local_day(app[keys.CLOCK]()),
-        calendar=app[keys.WORK_CALENDAR],
+        deadlines=app[keys.DEADLINES],
         page_size=app[keys.SETTINGS].tickets.page_size,
     )
 

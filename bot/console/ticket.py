@@ -48,7 +48,7 @@ async def _page(
     except Refused:
         raise await refused_page(request, 404, texts.CONSOLE["ticket_not_found"], visit) from None
     app = request.app
-    ticket = await desk.detail(visit.member, row, app[keys.CLOCK](), app[keys.WORK_CALENDAR])
+    ticket = await desk.detail(visit.member, row, app[keys.CLOCK](), app[keys.DEADLINES])
     actions = desk.actions_for(visit.member, row)
     offered = await phrases.listed(visit.member, TemplateQuery(kind=row.kind))
     return render(

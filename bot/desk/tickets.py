@@ -40,6 +40,7 @@ from conversations import texts
 from conversations.answers import mask_phone
 from storage import audit, tickets
 from storage.clock import BEIJING, local_day
+from storage.deadlines import OVERDUE, Deadlines
 from storage.media_files import MediaStore
 from storage.models import Attachment, Staff, Township, Unit, Village
 from storage.models import Ticket as TicketModel
@@ -66,12 +67,16 @@ assert set(ACTION_ROLES) == set(BODIES) <= set(tickets.RULES), "an action withou
 
 @dataclass(frozen=True)
 class Work:
-    """What changing a ticket needs besides the person: the time, the working-day
-    calendar, and how the resident is told."""
+    """What changing a ticket needs besides the person: the time, the deadline clock
+    (and its working-day calendar), and how the resident is told."""
 
     now: datetime
-    calendar: WorkCalendar
+    deadlines: Deadlines
     message: Message
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.deadlines.calendar
 
 
 # Jurisdiction ---------------------------------------------------------------------------
@@ -136,43 +141,13 @@ def mask_name(name: str) -> str:
 
 # Deadlines ------------------------------------------------------------------------------
 
-# A time limit's working days at most that makes the ticket due soon (预警): one working
-# day, or a fifth of its limit when that is more (DESIGN: 督办 and 考核).
-_SOON_CAP = 24
+
+def deadline_state(t: TicketModel, today: date, deadlines: Deadlines) -> str | None:
+    """normal, due_soon (预警) or overdue (超期) while the ticket is open (storage.deadlines)."""
+    return deadlines.state(t, today)
 
 
-def _soon_days(limit: int) -> int:
-    return max(1, min(limit, 5 * _SOON_CAP) // 5)
-
-
-def deadline_state(t: TicketModel, today: date, calendar: WorkCalendar) -> str | None:
-    """normal, due_soon (预警) or overdue (超期) while the ticket is open and has a
-    deadline; None otherwise."""
-    if t.status not in tickets.OPEN or t.due_on is None:
-        return None
-    if t.due_on < today:
-        return "overdue"
-    left = calendar.between(today, t.due_on)
-    return "due_soon" if left <= _soon_days(t.time_limit_days) else "normal"
-
-
-def due_soon(today: date, calendar: WorkCalendar) -> Q:
-    """Open tickets due soon (deadline_state's due_soon) as one query: for each width of
-    the warning, the time limits that give it and the last day it reaches."""
-    found = Q(id=-1)
-    for soon in range(1, _SOON_CAP + 1):
-        shortest = 0 if soon == 1 else soon * 5
-        longest = 9 if soon == 1 else (soon * 5 + 4 if soon < _SOON_CAP else 2**31 - 1)
-        found |= Q(
-            time_limit_days__gte=shortest,
-            time_limit_days__lte=longest,
-            due_on__gte=today,
-            due_on__lte=calendar.add(today, soon),
-        )
-    return Q(found, status__in=tickets.OPEN)
-
-
-async def counts(member: StaffMember, today: date, calendar: WorkCalendar) -> dict[str, int]:
+async def counts(member: StaffMember, today: date, deadlines: Deadlines) -> dict[str, int]:
     """The home page's figures for this person: waiting to be accepted, being worked, due
     soon, overdue, and extensions waiting for approval. One pass over their open tickets
     (all five are open ones), not five."""
@@ -181,8 +156,8 @@ async def counts(member: StaffMember, today: date, calendar: WorkCalendar) -> di
         .annotate(
             submitted=Count("id", _filter=Q(status=tickets.SUBMITTED)),
             working=Count("id", _filter=Q(status__in=(tickets.ACCEPTED, tickets.IN_PROGRESS))),
-            due_soon=Count("id", _filter=due_soon(today, calendar)),
-            overdue=Count("id", _filter=Q(due_on__lt=today)),
+            due_soon=Count("id", _filter=deadlines.due_soon(today)),
+            overdue=Count("id", _filter=deadlines.overdue(today)),
             extension=Count(
                 "id", _filter=Q(status=tickets.IN_PROGRESS, extension_days__isnull=False)
             ),
@@ -221,9 +196,10 @@ def _at(value: datetime | None) -> datetime | None:
     return value.astimezone(BEIJING) if value else None
 
 
-def summary(t: TicketModel, today: date, calendar: WorkCalendar) -> TicketSummary:
+def summary(t: TicketModel, today: date, deadlines: Deadlines) -> TicketSummary:
     """A ticket as a list shows it (contact masked); its township, village, unit and
     grid fetched with it."""
+    state = deadlines.state(t, today)
     return TicketSummary(
         number=t.number,
         kind=t.kind,
@@ -236,8 +212,8 @@ def summary(t: TicketModel, today: date, calendar: WorkCalendar) -> TicketSummar
         unit=t.unit.name if t.unit else None,
         created_at=_at(t.created_at),
         due_on=t.due_on,
-        overdue=tickets.is_overdue(t, today),
-        deadline=deadline_state(t, today, calendar),
+        overdue=state == OVERDUE,
+        deadline=state,
         flagged=t.flagged,
         urgent=t.urgent,
         grid=t.grid.name if t.grid else None,
@@ -250,12 +226,12 @@ async def page(
     query: TicketQuery,
     *,
     today: date,
-    calendar: WorkCalendar,
+    deadlines: Deadlines,
     page_size: int,
 ) -> TicketList:
     """One page of the tickets this person may see that ``query`` asks for, newest first."""
     limit = query.limit or page_size
-    q = await _filters(query, TicketModel.filter(visible(member)), today, calendar)
+    q = await _filters(query, TicketModel.filter(visible(member)), today, deadlines)
     if query.before is not None:
         q = q.filter(id__lt=query.before)
     if query.after is not None:
@@ -266,14 +242,14 @@ async def page(
         await q.order_by("-id").limit(limit).select_related("township", "village", "unit", "grid")
     )
     return TicketList(
-        tickets=[summary(t, today, calendar) for t in rows],
+        tickets=[summary(t, today, deadlines) for t in rows],
         next=str(rows[-1].id) if len(rows) == limit else None,
         newest=str(rows[0].id) if rows else None,
     )
 
 
 async def _filters(
-    query: TicketQuery, q: QuerySet[TicketModel], today: date, calendar: WorkCalendar
+    query: TicketQuery, q: QuerySet[TicketModel], today: date, deadlines: Deadlines
 ) -> QuerySet[TicketModel]:
     if query.status is not None:
         statuses = query.status.split(",")
@@ -292,10 +268,10 @@ async def _filters(
         unit = await Unit.get_or_none(name=query.unit)
         q = q.filter(unit_id=unit.id if unit else -1)
     if query.overdue is not None:
-        late = Q(status__in=tickets.OPEN, due_on__lt=today)
+        late = deadlines.overdue(today)
         q = q.filter(late) if query.overdue == "true" else q.exclude(late)
     if query.due_soon is not None:
-        soon = due_soon(today, calendar)
+        soon = deadlines.due_soon(today)
         q = q.filter(soon) if query.due_soon == "true" else q.exclude(soon)
     if query.extension is not None:
         waiting = Q(status=tickets.IN_PROGRESS, extension_days__isnull=False)
@@ -347,11 +323,11 @@ async def find(member: StaffMember, number: str) -> TicketModel:
 
 
 async def detail(
-    member: StaffMember, t: TicketModel, now: datetime, calendar: WorkCalendar
+    member: StaffMember, t: TicketModel, now: datetime, deadlines: Deadlines
 ) -> Ticket:
     """Everything about one ticket; the contact whole for those who work it, and that
     view recorded."""
-    shown = summary(t, local_day(now), calendar)
+    shown = summary(t, local_day(now), deadlines)
     if may_act(member, t) and t.contact_phone:
         await audit.record(member.id, audit.VIEW_CONTACT, now, t.number, ticket_id=t.id)
         log.info("contact shown", staff=member.username, ticket=t.number)
@@ -474,7 +450,7 @@ async def act(
     fresh = await _visible(member, ticket.number)
     if fresh is None:  # a handler who returned it no longer sees it
         return TicketGone(number=ticket.number, status=done[0].status)
-    return await detail(member, fresh, work.now, work.calendar)
+    return await detail(member, fresh, work.now, work.deadlines)
 
 
 async def _change(action: str, given: BaseModel) -> Change:
