@@ -71,6 +71,7 @@ def create_app(
             components.dispatcher,
             components.fanout,
             components.ticket_sweeper,
+            components.reminders,
             components.media_fetcher,
             components.arrivals,
             components.turn_runner,

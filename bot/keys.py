@@ -18,6 +18,7 @@ from notifications.arrivals import Arrivals
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.media_fetcher import MediaFetcher
+from notifications.reminders import Reminders
 from notifications.ticket_updates import TicketRendering
 from storage.calendar_days import CalendarDays
 from storage.console_sessions import ConsoleSessions
@@ -56,6 +57,8 @@ DEADLINES = web.AppKey("deadlines", Deadlines)
 CALENDAR_DAYS = web.AppKey("calendar_days", CalendarDays)
 TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)
 MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)
+# The deadline clock's reminders, 催办 and automatic 督办单 (poked by tests).
+REMINDERS = web.AppKey("reminders", Reminders)
 MEDIA_STORE = web.AppKey[MediaStore]("media_store")
 # Each staff account's budget of staff API requests (None: no limit).
 STAFF_RATE = web.AppKey[RateLimit | None]("staff_rate")

@@ -199,7 +199,8 @@ class Services:
     calendar: WorkCalendar
     # Builds the push that tells a resident their ticket moved (notifications/).
     ticket_message: Message
-    # Who is alerted at once of an urgent grid report (on-duty staff), and how.
+    # Who on duty hears of a new ticket at once (all of them of an urgent grid report,
+    # those who asked for it of every request), and how.
     ticket_alerts: Alerts
     # 办理时限 (working days) of complaints, suggestions and help requests, by kind.
     feedback_days: Mapping[str, int]

@@ -544,6 +544,29 @@ STAFF_ALERT = (
     "【紧急上报】{township}{grid}网格员上报“{category}”：{words}\n受理编号 {number}，请尽快处理。"
 )
 STAFF_ALERT_FIRST = "紧急事件，请尽快处理"
+# Every new request, to the staff on duty who asked for them (their 新诉求提醒 switch).
+STAFF_NEW_TICKET = "【新诉求】{township}收到群众诉求：{number}“{title}”，请及时受理。"
+STAFF_NEW_TICKET_FIRST = "有新的群众诉求"
+# Reminders and 催办 to staff, on working days within the working day ([supervision]):
+# due soon (预警), overdue (超期, daily), escalated to a 督办单, a 督办单 not answered.
+REMIND_FIRST = "工单提醒"
+URGE_FIRST = "催办通知"
+SUPERVISE_FIRST = "督办通知"
+REMIND_ACCEPT_SOON = "【待受理】{township}的群众诉求{number}“{title}”请在{due}前受理（首问负责）。"
+REMIND_SOON = "【即将到期】工单{number}“{title}”将于{due}到期，请抓紧办理。"
+URGE_ACCEPT = "【催办】群众诉求{number}“{title}”已超过受理时限{days}个工作日仍未受理，请尽快受理。"
+URGE = "【催办】工单{number}“{title}”已超期{days}个工作日（期限{due}），请尽快办结。"
+ESCALATED = (
+    "【督办】工单{number}“{title}”超期{days}个工作日，已发出督办单，请在{answer_by}前反馈办理情况。"
+)
+ESCALATE_REASON = "超期{days}个工作日仍未办结，系统自动督办。"
+URGE_ORDER = (
+    "【督办催办】工单{number}“{title}”的督办单要求{answer_by}前反馈，至今未反馈，请尽快反馈。"
+)
+# A 催办's note on the ticket's timeline.
+URGE_NOTE = "超期{days}个工作日，已提醒：{who}"
+URGE_ORDER_NOTE = "督办单逾期未反馈，已提醒：{who}"
+URGE_NOBODY = "（无人绑定微信）"
 VISIT_GROUPS = {
     "left_behind_child": "留守儿童",
     "child_in_need": "困境儿童",

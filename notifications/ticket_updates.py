@@ -57,31 +57,48 @@ class TicketRendering:
         )
         return self.route.first, self.route.payload(push)
 
-    async def alerts(self, ticket: Ticket) -> list[tuple[str, str, str, dict[str, Any]]]:
-        """(appid, openid, channel, payload) for each on-duty staff member of the ticket's
-        township whose WeChat is linked: an urgent grid report reaches them at once."""
-        township = await Township.get(id=ticket.township_id)
-        grid = await Grid.get_or_none(id=ticket.grid_id) if ticket.grid_id else None
-        text = texts.STAFF_ALERT.format(
-            township=township.name,
-            grid=grid.name if grid else "",
-            category=ticket.category or "",
-            words=ticket.content[:60],
-            number=ticket.number,
-        )
+    def to_staff(
+        self, ticket: Ticket, text: str, heading: str, remark: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """A push to staff about a ticket (an alert, a reminder, a 催办): channel and
+        payload, by the route for staff (a template first: they may not have written to
+        the account lately)."""
         push = Push(
             text=text,
-            heading=texts.STAFF_ALERT_FIRST,
+            heading=heading,
             fields=(
                 ticket.number,
                 ticket.title,
                 texts.TICKET_STATUS.get(ticket.status, ticket.status),
             ),
-            remark=ticket.content[:60],
+            remark=text if remark is None else remark,
         )
-        channel, payload = self.alert_route.first, self.alert_route.payload(push)
+        return self.alert_route.first, self.alert_route.payload(push)
+
+    async def alerts(self, ticket: Ticket) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(appid, openid, channel, payload) for each on-duty staff member of the ticket's
+        township whose WeChat is linked: an urgent grid report reaches them all at once,
+        any other new request those who asked for every one (Staff.notify_new)."""
+        township = await Township.get(id=ticket.township_id)
+        if ticket.urgent:
+            grid = await Grid.get_or_none(id=ticket.grid_id) if ticket.grid_id else None
+            text = texts.STAFF_ALERT.format(
+                township=township.name,
+                grid=grid.name if grid else "",
+                category=ticket.category or "",
+                words=ticket.content[:60],
+                number=ticket.number,
+            )
+            channel, payload = self.to_staff(
+                ticket, text, texts.STAFF_ALERT_FIRST, remark=ticket.content[:60]
+            )
+        else:
+            text = texts.STAFF_NEW_TICKET.format(
+                township=township.name, number=ticket.number, title=ticket.title
+            )
+            channel, payload = self.to_staff(ticket, text, texts.STAFF_NEW_TICKET_FIRST)
         return [
             (m.wechat_appid, m.wechat_openid, channel, payload)
             for m in await staff.on_duty_in(ticket.township_id)
-            if m.wechat_appid and m.wechat_openid
+            if m.wechat_appid and m.wechat_openid and (ticket.urgent or m.notify_new)
         ]

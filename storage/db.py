@@ -21,7 +21,7 @@ MODELS = ["storage.models"]
 
 
 @dataclass(frozen=True)
-class Deadlines:
+class Timeouts:
     """How long PostgreSQL may take to open a connection, and to run any one statement
     (seconds): a server that stopped answering fails the call instead of holding it, and
     whoever made it for ever."""
@@ -30,13 +30,13 @@ class Deadlines:
     command: float
 
 
-def tortoise_config(url: str, deadlines: Deadlines | None = None) -> dict[str, Any]:
+def tortoise_config(url: str, timeouts: Timeouts | None = None) -> dict[str, Any]:
     """The tortoise-orm configuration for a database URL (sqlite://PATH or postgres://...)."""
     connection: str | dict[str, Any] = url
-    if deadlines is not None and url.startswith(("postgres://", "asyncpg://")):
+    if timeouts is not None and url.startswith(("postgres://", "asyncpg://")):
         connection = expand_db_url(url)
-        connection["credentials"]["timeout"] = deadlines.connect
-        connection["credentials"]["command_timeout"] = deadlines.command
+        connection["credentials"]["timeout"] = timeouts.connect
+        connection["credentials"]["command_timeout"] = timeouts.command
     return {
         "connections": {"default": connection},
         "apps": {
@@ -72,16 +72,16 @@ async def open_database(
     url: str,
     *,
     prepare: Callable[[], Awaitable[object]] | None = None,
-    deadlines: Deadlines | None = None,
+    timeouts: Timeouts | None = None,
 ) -> AsyncIterator[TortoiseContext]:
     """Migrate and ``prepare`` (e.g. load the demo data), one process at a time, then yield
     a tortoise context the caller makes current around its queries (see :func:`use`)."""
     ctx = TortoiseContext()
     try:  # a failed start-up closes its connections too, or aiosqlite's thread lingers
-        async with _startup_lock(url, deadlines):
+        async with _startup_lock(url, timeouts):
             await apply_migrations(url)
             with use(ctx):
-                await ctx.init(config=tortoise_config(url, deadlines))
+                await ctx.init(config=tortoise_config(url, timeouts))
                 if prepare is not None:
                     await prepare()
         yield ctx
@@ -94,11 +94,11 @@ _MIGRATION_LOCK = 0x70776E73
 
 
 @contextlib.asynccontextmanager
-async def _startup_lock(url: str, deadlines: Deadlines | None) -> AsyncIterator[None]:
+async def _startup_lock(url: str, timeouts: Timeouts | None) -> AsyncIterator[None]:
     if url.startswith(("postgres://", "asyncpg://")):
         conn = await asyncpg.connect(
             "postgres://" + url.split("://", 1)[1].split("?", 1)[0],
-            timeout=deadlines.connect if deadlines else 60,
+            timeout=timeouts.connect if timeouts else 60,
         )
         try:
             await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)

@@ -71,6 +71,19 @@ class Deadlines:
         late_accept = self._submitted_before(self._last_day_submitted(today, lambda d: d < today))
         return Q(status__in=WORKING, due_on__lt=today) | Q(late_accept, status=SUBMITTED)
 
+    def overdue_by(self, today: date, days: int) -> Q:
+        """Open tickets whose deadline passed at least ``days`` working days ago."""
+        cutoff = today
+        while self.calendar.between(cutoff, today) < days:
+            cutoff -= timedelta(days=1)
+        late_accept = self._submitted_before(self._last_day_submitted(today, lambda d: d <= cutoff))
+        return Q(status__in=WORKING, due_on__lte=cutoff) | Q(late_accept, status=SUBMITTED)
+
+    def days_overdue(self, t: Ticket, today: date) -> int:
+        """Working days since an open ticket's deadline (0 when not past it)."""
+        found = self.deadline(t)
+        return self.calendar.between(found[0], today) if found else 0
+
     def due_soon(self, today: date) -> Q:
         """Open tickets due soon: for each width of the warning, the time limits that
         give it and the last deadline it reaches."""

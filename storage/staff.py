@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from storage.models import Staff, StaffLinkCode, StaffToken, Township, Unit
 
@@ -237,6 +238,11 @@ async def set_on_duty(staff_id: int, on_duty: bool) -> Staff:
     return await Staff.get(id=staff_id)
 
 
+async def set_notify_new(staff_id: int, notify_new: bool) -> Staff:
+    await Staff.filter(id=staff_id).update(notify_new=notify_new)
+    return await Staff.get(id=staff_id)
+
+
 async def on_duty_in(township_id: int) -> list[Staff]:
     """Township staff on duty there whose WeChat is linked: who hears of urgent reports."""
     return await Staff.filter(
@@ -246,3 +252,24 @@ async def on_duty_in(township_id: int) -> list[Staff]:
         on_duty=True,
         wechat_openid__isnull=False,
     )
+
+
+def _linked() -> Q:
+    return Q(active=True, wechat_openid__isnull=False, wechat_appid__isnull=False)
+
+
+async def supervisors(township_id: int | None) -> list[Staff]:
+    """Supervisors with a linked WeChat: a township's, or (None) the county's own."""
+    return await Staff.filter(_linked(), role="supervisor", township_id=township_id)
+
+
+async def of_unit(unit_id: int) -> list[Staff]:
+    """A unit's department handlers with a linked WeChat."""
+    return await Staff.filter(_linked(), role="department_handler", unit_id=unit_id)
+
+
+async def linked(staff_id: int | None) -> Staff | None:
+    """The staff member if their account is active and their WeChat linked."""
+    if staff_id is None:
+        return None
+    return await Staff.filter(_linked(), id=staff_id).first()

@@ -125,7 +125,8 @@ async def _next_number(day: date) -> str:
     return f"{key}-{int(rows[0]['issued']):04d}"
 
 
-# Who else hears of a new urgent ticket: (appid, openid, channel, payload) for each.
+# Who else hears of a new ticket at once (staff on duty): (appid, openid, channel,
+# payload) for each.
 Alerts = Callable[[Ticket], Awaitable[list[tuple[str, str, str, dict[str, Any]]]]]
 
 
@@ -167,7 +168,7 @@ async def create(
                 ticket=ticket, at=now, action="submit", actor="resident", to_status=SUBMITTED
             )
             await _push(ticket, event, message, now)
-            if new.urgent and alerts is not None:
+            if alerts is not None:
                 await _alert(ticket, alerts, now)
     except IntegrityError:
         # The same request made by a racing retry between the check and the insert.
@@ -186,7 +187,7 @@ async def _attach(ticket: Ticket, new: NewTicket, now: datetime) -> None:
 
 
 async def _alert(ticket: Ticket, alerts: Alerts, now: datetime) -> None:
-    """An urgent ticket reaches the staff on duty at once."""
+    """A new ticket reaches the staff on duty who are to hear of it at once."""
     for appid, openid, channel, payload in await alerts(ticket):
         await outbox.enqueue(
             source=f"alert:{ticket.id}",

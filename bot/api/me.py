@@ -11,7 +11,7 @@ from bot.api.inputs import read_body
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
 from bot.desk import me
-from bot.desk.me import Account, Duty, LinkCode
+from bot.desk.me import Account, Duty, LinkCode, NewRequests
 
 
 async def show(request: web.Request) -> web.Response:
@@ -29,6 +29,12 @@ async def duty(request: web.Request) -> web.Response:
     return respond(await me.set_duty(member, value))
 
 
+async def new_requests(request: web.Request) -> web.Response:
+    member = await caller(request, "township_staff")
+    value = (await read_body(request, NewRequests)).notify_new
+    return respond(await me.set_new_requests(member, value))
+
+
 OPERATIONS = [
     Operation(
         "GET", "/staff/me", show, "Who the caller is: role, jurisdiction, WeChat linked, on duty",
@@ -44,5 +50,10 @@ OPERATIONS = [
         "PUT", "/staff/me/duty", duty,
         "Go on or off duty (值班): township staff on duty hear of urgent reports",
         Account, body=Duty, refusals=(403,), description=roles("township_staff"),
+    ),
+    Operation(
+        "PUT", "/staff/me/new-requests", new_requests,
+        "Hear of every new request while on duty, not only urgent grid reports (a switch)",
+        Account, body=NewRequests, refusals=(403,), description=roles("township_staff"),
     ),
 ]  # fmt: skip

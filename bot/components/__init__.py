@@ -8,7 +8,15 @@ from bot.components.redis_client import redis
 from bot.components.turn_runner import turn_runner
 from bot.components.wechat_client import wechat
 from bot.components.work_calendar import work_calendar
-from bot.components.workers import arrivals, dispatcher, fanout, jobs, media_fetcher, ticket_sweeper
+from bot.components.workers import (
+    arrivals,
+    dispatcher,
+    fanout,
+    jobs,
+    media_fetcher,
+    reminders,
+    ticket_sweeper,
+)
 
 __all__ = [
     "arrivals",
@@ -19,6 +27,7 @@ __all__ = [
     "media_fetcher",
     "media_store",
     "redis",
+    "reminders",
     "ticket_sweeper",
     "turn_runner",
     "wechat",

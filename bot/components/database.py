@@ -14,7 +14,7 @@ from tortoise.exceptions import BaseORMException
 from bot import keys
 from bot.settings import StartupError, without_password
 from storage import demo
-from storage.db import Deadlines, open_database
+from storage.db import Timeouts, open_database
 from storage.models import Township
 
 log = structlog.get_logger(__name__)
@@ -43,7 +43,7 @@ async def database(app: web.Application) -> AsyncIterator[None]:
                 open_database(
                     url,
                     prepare=prepare,
-                    deadlines=Deadlines(
+                    timeouts=Timeouts(
                         connect=settings.database.connect_timeout,
                         command=settings.database.command_timeout,
                     ),

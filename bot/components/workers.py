@@ -1,5 +1,5 @@
 """The background workers, each run as an aiojobs job: the outbox dispatcher, the notice
-fan-out, the ticket sweeper and the media fetcher. ``jobs`` opens the scheduler after
+fan-out, the ticket sweeper, the reminders and the media fetcher. ``jobs`` opens the scheduler after
 the resources they use, so at shutdown every worker is stopped and its job finished
 before those resources close."""
 
@@ -18,6 +18,7 @@ from notifications.channels import CHANNELS, Route
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout, NoticeRendering
 from notifications.media_fetcher import MediaFetcher
+from notifications.reminders import ReminderRules, Reminders
 from notifications.rounds import Worker
 from notifications.ticket_sweeper import TicketSweeper
 
@@ -112,6 +113,26 @@ async def ticket_sweeper(app: web.Application) -> AsyncIterator[None]:
         keep_drafts=timedelta(minutes=app[keys.SETTINGS].conversation.session_timeout_minutes),
         poll_seconds=ts.sweep_seconds,
     )
+    async for _ in _run(app, worker):
+        yield
+
+
+async def reminders(app: web.Application) -> AsyncIterator[None]:
+    sv = app[keys.SETTINGS].supervision
+    worker = Reminders(
+        database=app[keys.DATABASE],
+        clock=app[keys.CLOCK],
+        deadlines=app[keys.DEADLINES],
+        rules=ReminderRules(
+            day_starts=sv.day_starts,
+            day_ends=sv.day_ends,
+            escalate_after_days=sv.escalate_after_days,
+            answer_days=sv.answer_days,
+        ),
+        rendering=app[keys.TICKET_RENDERING],
+        poll_seconds=sv.sweep_seconds,
+    )
+    app[keys.REMINDERS] = worker
     async for _ in _run(app, worker):
         yield
 

@@ -1,5 +1,5 @@
 """The caller's own account: who they are, linking their WeChat, going on duty (值班)
-for urgent grid reports."""
+for urgent grid reports, and hearing of every new request too."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ class Duty(Shape):
     on_duty: Annotated[bool, _ON_DUTY]
 
 
+_NOTIFY_NEW = Says(texts.STAFF_FIELD_BAD.format(field="notify_new", why=texts.STAFF_WHY_BOOL), True)
+
+
+class NewRequests(Shape):
+    notify_new: Annotated[bool, _NOTIFY_NEW]
+
+
 class Account(Answer):
     """The caller's account."""
 
@@ -39,6 +46,9 @@ class Account(Answer):
     wechat_linked: bool
     wechat: str | None = Field(description="The linked WeChat, shortened")
     on_duty: bool
+    notify_new: bool = Field(
+        description="While on duty, every new request reaches their WeChat, not only urgent ones"
+    )
 
 
 class LinkCode(Answer):
@@ -59,6 +69,7 @@ def _shown(row: Staff, township: str | None, unit: str | None) -> Account:
         # Enough to notice a WeChat that is not theirs (a code someone else sent first).
         wechat=short_openid(row.wechat_openid) if row.wechat_openid else None,
         on_duty=row.on_duty,
+        notify_new=row.notify_new,
     )
 
 
@@ -81,4 +92,12 @@ async def set_duty(member: StaffMember, on_duty: bool) -> Account:
     only(member.role, "township_staff")
     row = await staff.set_on_duty(member.id, on_duty)
     log.info("staff duty changed", staff=member.username, on_duty=on_duty)
+    return _shown(row, member.township, member.unit)
+
+
+async def set_new_requests(member: StaffMember, notify_new: bool) -> Account:
+    """Township staff choose to hear of every new request while on duty (403 for others)."""
+    only(member.role, "township_staff")
+    row = await staff.set_notify_new(member.id, notify_new)
+    log.info("staff new-request pushes changed", staff=member.username, notify_new=notify_new)
     return _shown(row, member.township, member.unit)

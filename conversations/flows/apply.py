@@ -324,6 +324,7 @@ async def _submit(ctx: StepContext) -> Outcome:
         _ticket(ctx, person, person.township_id),
         now=services.clock(),
         message=services.ticket_message,
+        alerts=services.ticket_alerts,
     )
     after = (
         texts.TICKET_NEXT_SERVICE.format(days=ticket.time_limit_days)
