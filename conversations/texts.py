@@ -228,6 +228,7 @@ STAFF_WHY_CHOICES = "可选 {choices}"
 STAFF_ACCOUNT_NOT_FOUND = "没有这个工作人员账号"
 STAFF_ACCOUNT_TAKEN = "用户名 {username} 已经有人用了，请换一个"
 STAFF_ACCOUNT_NOT_SELF = "不能停用自己的账号"
+STAFF_ACCOUNT_NOT_A_LEAD = "只有部门经办人和乡镇工作人员可以设为负责人"
 STAFF_ACCOUNT_ROLES = {
     "county_admin": "县级管理员",
     "township_staff": "乡镇工作人员",
@@ -622,6 +623,10 @@ CONSOLE: dict[str, str] = {
     "on_duty_off": "没有值班。",
     "duty_start": "开始值班",
     "duty_stop": "结束值班",
+    "new_requests_on": "值班时每一件新诉求都会推送到您的微信。",
+    "new_requests_off": "值班时只推送紧急的网格上报。",
+    "new_requests_start": "新诉求也推送给我",
+    "new_requests_stop": "只推送紧急上报",
     "duty_needs_link": "先绑定微信才能值班：向公众号发送“绑定 {code}”（{minutes}分钟内有效）。",
     "link_code": "绑定微信",
     "link_code_get": "取绑定码",
@@ -806,6 +811,11 @@ CONSOLE_ADMIN = {
     "disabled_done": "{username} 已停用，已在所有地方退出登录。",
     "enabled_done": "{username} 已启用。",
     "reset_done": "{username} 的密码已重置。",
+    "lead": "设为负责人",
+    "not_lead": "取消负责人",
+    "is_lead": "负责人（收每周简报）",
+    "lead_done": "{username} 已设为负责人，每周一会收到本单位的简报。",
+    "not_lead_done": "{username} 不再是负责人。",
     "active": "在用",
     "inactive": "已停用",
     "last_login": "上次登录",

@@ -18,6 +18,7 @@ STAFF_CREATED = "staff_created"
 STAFF_DISABLED = "staff_disabled"
 STAFF_ENABLED = "staff_enabled"
 STAFF_PASSWORD_RESET = "staff_password_reset"
+STAFF_LEAD_SET = "staff_lead_set"  # detail: the account and whether it now leads
 # Reply templates, 常用语 (detail: the template's id and title).
 TEMPLATE_ADDED = "template_added"
 TEMPLATE_EDITED = "template_edited"
@@ -36,6 +37,7 @@ ACTIONS = frozenset(
         STAFF_DISABLED,
         STAFF_ENABLED,
         STAFF_PASSWORD_RESET,
+        STAFF_LEAD_SET,
         TEMPLATE_ADDED,
         TEMPLATE_EDITED,
         TEMPLATE_RETIRED,

@@ -238,6 +238,10 @@ async def set_on_duty(staff_id: int, on_duty: bool) -> Staff:
     return await Staff.get(id=staff_id)
 
 
+async def set_lead(staff_id: int, lead: bool) -> None:
+    await Staff.filter(id=staff_id).update(lead=lead)
+
+
 async def set_notify_new(staff_id: int, notify_new: bool) -> Staff:
     await Staff.filter(id=staff_id).update(notify_new=notify_new)
     return await Staff.get(id=staff_id)

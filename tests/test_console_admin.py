@@ -194,3 +194,18 @@ async def test_each_admin_page_is_refused_without_its_csrf_token(desk: Desk) -> 
         status, _ = await admin.post(path, {**form, "csrf": "forged"})
         assert status == 403, path
     assert (await Browser(desk).sign_in("victim"))[0] == 200
+
+
+async def test_a_unit_lead_is_marked_on_the_accounts_page(desk: Desk) -> None:
+    admin = await signed_in(desk, "county", "county_admin")
+    await account(desk, "minzheng", "department_handler")
+    await account(desk, "super", "supervisor")
+    _, page = await admin.get("/console/staff")
+    assert "设为负责人 minzheng" in text_of(page) and "设为负责人 super" not in text_of(page)
+    status, page = await admin.post("/console/staff/minzheng/lead", {})
+    assert status == 200 and "minzheng 已设为负责人" in text_of(page)
+    assert "负责人（收每周简报）" in text_of(page) and "取消负责人 minzheng" in text_of(page)
+    status, page = await admin.post("/console/staff/super/lead", {})
+    assert status == 400 and "只有部门经办人和乡镇工作人员可以设为负责人" in text_of(page)
+    status, page = await admin.post("/console/staff/minzheng/not-lead", {})
+    assert status == 200 and "minzheng 不再是负责人" in text_of(page)

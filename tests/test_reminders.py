@@ -14,7 +14,7 @@ from storage.clock import BEIJING
 from storage.db import use
 from storage.models import Delivery, Staff, SupervisionOrder
 from tests.conftest import Desk, DeskFactory, FakeWeChat
-from tests.test_console import account
+from tests.test_console import _close_browsers, account, desk, signed_in, text_of
 from tests.test_grid import link_staff_wechat
 from tests.test_holidays import move_to
 from tests.test_notices import FAST, TEMPLATE, login, token_for
@@ -23,6 +23,7 @@ from tests.test_service_desk import complaint, shown, staff_act
 TOWNSHIP, HANDLER = "oStaffTownship0000000000000001", "oStaffHandler00000000000000002"
 SUPERVISOR, COUNTY = "oStaffSupervisor00000000000003", "oStaffCounty000000000000000004"
 QUICK = {"sweep_seconds": 0.05}
+__all__ = ["_close_browsers", "desk"]  # the console's fixtures, imported for these tests
 TITLE = "“投诉：环境卫生”"  # how the test complaint is named in pushes
 
 
@@ -38,8 +39,8 @@ def at(
 ) -> datetime:
     """Both processes' clocks moved to this Beijing time."""
     moment = datetime(year, month, day, hour, minute, tzinfo=BEIJING)
-    for desk in desks:
-        move_to(desk, moment)
+    for each in desks:
+        move_to(each, moment)
     return moment
 
 
@@ -48,14 +49,14 @@ async def looked(desks: tuple[Desk, ...], moment: datetime) -> None:
     it queued has gone out."""
     loop = asyncio.get_running_loop()
     end = loop.time() + 10
-    for desk in desks:
-        worker = desk.app[keys.REMINDERS]
+    for each in desks:
+        worker = each.app[keys.REMINDERS]
         while worker.looked_at is None or worker.looked_at < moment:
             assert loop.time() < end, "the reminder clock never looked"
             await asyncio.sleep(0.02)
     # The round after that one: the first may have started before the clock moved.
-    for desk in desks:
-        worker = desk.app[keys.REMINDERS]
+    for each in desks:
+        worker = each.app[keys.REMINDERS]
         seen = worker.looked_at
         while worker.looked_at == seen:
             assert loop.time() < end, "the reminder clock stopped"
@@ -234,6 +235,18 @@ async def test_the_clerk_who_asks_hears_of_every_new_request_at_once(
     assert pushed == [f"【新诉求】桑园镇收到群众诉求：{number}{TITLE}，请及时受理。"]
     # The colleague on duty without the switch hears of urgent grid reports only.
     assert told(wechat, SUPERVISOR) == []
+
+
+async def test_the_new_request_switch_in_the_console(desk: Desk) -> None:
+    clerk = await signed_in(desk)
+    _, page = await clerk.get("/console")
+    assert "值班时只推送紧急的网格上报" in text_of(page)
+    status, page = await clerk.post("/console/new-requests", {"notify_new": "true"})
+    assert status == 200 and "值班时每一件新诉求都会推送到您的微信" in text_of(page)
+    status, page = await clerk.post("/console/new-requests", {"notify_new": "true", "csrf": "x"})
+    assert status == 403
+    status, page = await clerk.post("/console/new-requests", {"notify_new": "false"})
+    assert status == 200 and "值班时只推送紧急的网格上报" in text_of(page)
 
 
 async def until_told(wechat: FakeWeChat, openid: str, count: int) -> list[str]:

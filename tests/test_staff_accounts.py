@@ -151,3 +151,28 @@ async def test_a_password_shown_once_is_not_kept_for_a_retry(desk: Desk) -> None
         kept = await StaffRequest.all().values_list("answer", flat=True)
     assert kept and not any(password in str(answer) for answer in kept)
     assert (await sign_in(desk, "liming", password))[0] == 200  # done once, not twice
+
+
+async def test_a_county_admin_marks_who_leads_a_unit_or_township(desk: Desk) -> None:
+    county = await login(desk, "county", "county_admin")
+    township = await login(desk, "sangyuan")
+    await login(desk, "minzheng", "department_handler")
+    await login(desk, "super", "supervisor")
+    status, shown = await call(desk, "PUT", "/staff/minzheng/lead", county, {"lead": True})
+    assert status == 200 and shown["lead"] is True
+    # Only a unit's handler or a township's staff leads anything; only county admins say so.
+    status, body = await call(desk, "PUT", "/staff/super/lead", county, {"lead": True})
+    assert status == 400 and body["error"] == "只有部门经办人和乡镇工作人员可以设为负责人"
+    status, _ = await call(desk, "PUT", "/staff/sangyuan/lead", township, {"lead": True})
+    assert status == 403
+    status, body = await call(desk, "PUT", "/staff/minzheng/lead", county, {"lead": "yes"})
+    assert status == 400 and body["field"] == "lead"
+    status, listed = await call(desk, "GET", "/staff?role=department_handler", county)
+    assert [a["lead"] for a in listed["accounts"]] == [True]
+    status, shown = await call(desk, "PUT", "/staff/minzheng/lead", county, {"lead": False})
+    assert status == 200 and shown["lead"] is False
+    changes = [row for row in await audited(desk) if row[1] == "staff_lead_set"]
+    assert changes == [
+        ("county", "staff_lead_set", "minzheng: True"),
+        ("county", "staff_lead_set", "minzheng: False"),
+    ]

@@ -11,7 +11,15 @@ from bot.api.inputs import read_body, read_path, read_query
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
 from bot.desk import staff_accounts as accounts
-from bot.desk.staff_accounts import Account, AccountQuery, AccountRef, Accounts, Issued, NewAccount
+from bot.desk.staff_accounts import (
+    Account,
+    AccountQuery,
+    AccountRef,
+    Accounts,
+    Issued,
+    Lead,
+    NewAccount,
+)
 from conversations import texts
 
 log = structlog.get_logger(__name__)
@@ -59,6 +67,14 @@ async def reset_password(request: web.Request) -> web.Response:
     return respond(issued)
 
 
+async def lead(request: web.Request) -> web.Response:
+    member = await caller(request)
+    value = (await read_body(request, Lead)).lead
+    shown = await accounts.set_lead(member, _username(request), value, request.app[keys.CLOCK]())
+    log.info("staff lead changed", staff=member.username, account=shown.username, lead=value)
+    return respond(shown)
+
+
 _ADMIN = roles("county_admin")
 OPERATIONS = [
     Operation(
@@ -87,5 +103,11 @@ OPERATIONS = [
         "A new password for an account, in the answer this once; the old one and its "
         "tokens end", Issued, params=AccountRef, refusals=(403,), description=_ADMIN,
         shown_once=("password",),
+    ),
+    Operation(
+        "PUT", "/staff/{username}/lead", lead,
+        "Mark a unit's handler or a township's staff member as its lead (负责人), or not: "
+        "leads get the weekly digest", Account, params=AccountRef, body=Lead,
+        refusals=(403,), description=_ADMIN,
     ),
 ]  # fmt: skip

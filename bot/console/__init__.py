@@ -57,6 +57,7 @@ def add_routes(app: web.Application) -> None:
     pages: list[tuple[str, str, Handler]] = [
         ("GET", PREFIX, home.home),
         ("POST", f"{PREFIX}/duty", home.duty),
+        ("POST", f"{PREFIX}/new-requests", home.new_requests),
         ("POST", f"{PREFIX}/wechat-code", home.link_code),
         ("GET", f"{PREFIX}/login", signin.login_page),
         ("POST", f"{PREFIX}/login", signin.login),

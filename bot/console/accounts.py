@@ -57,6 +57,7 @@ async def _page(
         error=error,
         typed=typed or {},
         roles=texts.STAFF_ACCOUNT_ROLES,
+        lead_roles=desk.LEAD_ROLES,
         choices=await tickets.choices(visit.member),
     )
 
@@ -103,6 +104,10 @@ async def act(request: web.Request) -> web.Response:
         elif action == "enable":
             shown = await desk.enable(visit.member, username, now)
             said = (a["enabled_done"].format(username=shown.username),)
+        elif action in ("lead", "not-lead"):
+            shown = await desk.set_lead(visit.member, username, action == "lead", now)
+            done = a["lead_done"] if shown.lead else a["not_lead_done"]
+            said = (done.format(username=shown.username),)
         elif action == "reset-password":
             issued = await desk.reset_password(visit.member, username, now, sign_out)
             name = issued.account.username

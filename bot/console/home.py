@@ -1,5 +1,5 @@
-"""工作台: the signed-in person's figures, each a link into the queue; their duty switch
-and the code that links their own WeChat."""
+"""工作台: the signed-in person's figures, each a link into the queue; their duty switch,
+whether every new request reaches them on duty, and the code that links their own WeChat."""
 
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ async def duty(request: web.Request) -> web.Response:
     visit = await signed_in(request)
     form = await form_of(request, visit)
     await me.set_duty(visit.member, form.get("on_duty") == "true")
+    raise web.HTTPSeeOther("/console")
+
+
+async def new_requests(request: web.Request) -> web.Response:
+    visit = await signed_in(request)
+    form = await form_of(request, visit)
+    await me.set_new_requests(visit.member, form.get("notify_new") == "true")
     raise web.HTTPSeeOther("/console")
 
 

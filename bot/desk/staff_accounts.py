@@ -110,6 +110,16 @@ class AccountQuery(QueryShape):
     ] = None
 
 
+class Lead(Shape):
+    lead: Annotated[
+        bool, Says(texts.STAFF_FIELD_BAD.format(field="lead", why=texts.STAFF_WHY_BOOL), True)
+    ]
+
+
+# Who may lead: a unit's handlers (the unit's lead) and a township's staff (its lead).
+LEAD_ROLES = frozenset({"department_handler", "township_staff"})
+
+
 class AccountRef(QueryShape):
     username: Annotated[str, Field(min_length=1, max_length=USERNAME_MAX)]
 
@@ -123,6 +133,7 @@ class Account(Answer):
     active: bool
     created_at: datetime
     last_login_at: datetime | None = Field(description="The last successful sign-in")
+    lead: bool = Field(description="A unit's or township's lead (负责人): gets the weekly digest")
 
 
 class Accounts(Answer):
@@ -150,6 +161,7 @@ def shown(row: Staff) -> Account:
         active=row.active,
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        lead=row.lead,
     )
 
 
@@ -270,3 +282,17 @@ async def reset_password(
     await sign_out(row.id)
     await audit.record(member.id, audit.STAFF_PASSWORD_RESET, now, row.username)
     return Issued(account=shown(row), password=password, note=texts.STAFF_PASSWORD_SHOWN_ONCE)
+
+
+async def set_lead(member: StaffMember, username: str, lead: bool, now: datetime) -> Account:
+    """Mark an account as its unit's or township's lead (负责人), or not: leads get the
+    weekly digest of their jurisdiction."""
+    only(member.role, "county_admin")
+    row = await _account(username)
+    if lead and row.role not in LEAD_ROLES:
+        raise Refused(400, texts.STAFF_ACCOUNT_NOT_A_LEAD, field="lead")
+    if row.lead != lead:
+        await staff.set_lead(row.id, lead)
+        await audit.record(member.id, audit.STAFF_LEAD_SET, now, f"{row.username}: {lead}")
+        row = await _account(username)
+    return shown(row)
