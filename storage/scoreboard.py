@@ -155,9 +155,7 @@ def working_days(
 ) -> list[tuple[int, int, int]]:
     """For each day: its number, the working seconds of the days before it (from
     ``first``), and the seconds it can hold (0 on a day off)."""
-    span = (
-        datetime.combine(first, hours.ends) - datetime.combine(first, hours.starts)
-    ).seconds
+    span = (datetime.combine(first, hours.ends) - datetime.combine(first, hours.starts)).seconds
     rows, prior, day = [], 0, first
     while day <= last:
         held = span if calendar.is_workday(day) else 0

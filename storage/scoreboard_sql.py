@@ -191,7 +191,8 @@ SELECT 'due', (due_day - @monday) / 7, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 FROM facts WHERE due = 1 GROUP BY (due_day - @monday) / 7
 UNION ALL
 SELECT 'wait', grp_a, grp_b, rn, n, wait, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-FROM ranked WHERE rn IN ((n - 1) / 2 + 1, n / 2 + 1, (n - 1) * 9 / 10 + 1, ((n - 1) * 9 + 9) / 10 + 1)
+FROM ranked
+WHERE rn IN ((n - 1) / 2 + 1, n / 2 + 1, (n - 1) * 9 / 10 + 1, ((n - 1) * 9 + 9) / 10 + 1)
 UNION ALL
 SELECT 'all', NULL, NULL, all_rn, all_n, wait, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 FROM ranked WHERE all_rn IN ((all_n - 1) / 2 + 1, all_n / 2 + 1, (all_n - 1) * 9 / 10 + 1,
