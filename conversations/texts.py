@@ -1055,3 +1055,63 @@ CONSOLE_NOTICES: dict[str, str] = {
     "who": "微信号（部分）",
     "attempts": "尝试次数",
 }
+
+# 考核 (the scoreboard) ------------------------------------------------------------------
+STAFF_SCOREBOARD_ORDER = "end 不能早于 start"
+STAFF_SCOREBOARD_TOO_LONG = "统计时段最长 {days} 天，请缩短"
+STAFF_SCOREBOARD_YEARS = "统计时段要在 {first} 年到 {last} 年之间"
+# What each figure is, beside it (the API's definitions and the console's table).
+SCOREBOARD_FIGURES = {
+    "accepted": "受理量",
+    "on_time_rate": "按期办结率",
+    "satisfaction": "满意率",
+    "basic_share": "基本满意",
+    "follow_rate": "回访率",
+    "once_rate": "一次办结率",
+    "return_rate": "退单率",
+    "extension_rate": "延期率",
+    "redo_rate": "重办率",
+    "urged": "催办",
+    "supervised": "督办",
+    "wait_median": "响应时间中位数",
+    "wait_p90": "响应时间90分位",
+}
+SCOREBOARD_DEFINITIONS = {
+    "accepted": "统计时段内受理的工单数。",
+    "on_time_rate": (
+        "按期办结的工单 ÷ 办结期限在统计时段内的工单。办结期限以第一次办结时的期限为准"
+        "（含批准的延期）；还没办结的以现在的期限为准，过了期限还没办结的也算在分母里。"
+        "办结当天不晚于期限算按期。"
+    ),
+    "satisfaction": (
+        "（非常满意 + 满意）÷ 有评价的工单，统计时段内第一次办结的工单。"
+        "群众自己的评价优先，没有评价的用回访时问到的满意度。"
+    ),
+    "basic_share": "评价为“基本满意”的工单 ÷ 有评价的工单，单独列出，不算进满意率。",
+    "follow_rate": "有回访记录的工单 ÷ 统计时段内第一次办结的工单。",
+    "once_rate": (
+        "没有退过单、也没有重办（重新办理或群众不满意退回）的工单 ÷ 统计时段内第一次办结的工单。"
+    ),
+    "return_rate": "退过单的工单 ÷ 统计时段内受理的工单。",
+    "extension_rate": "批准过延期的工单 ÷ 统计时段内受理的工单。",
+    "redo_rate": "重办过的工单 ÷ 统计时段内第一次办结的工单。",
+    "urged": "统计时段内的催办次数。",
+    "supervised": "统计时段内的督办次数。",
+    "wait_median": (
+        "从受理到第一次处理（回复、办结、退单或申请延期）的工作时长，单位小时，"
+        "只算工作日的上班时间；统计时段内受理、已有处理的工单。"
+    ),
+    "wait_p90": "同上，九成工单的响应时间不超过这个数。",
+}
+SCOREBOARD_GROUPING = {
+    "township": "按乡镇（工单所属乡镇）",
+    "unit": "按责任单位（工单现在的责任单位；没有转办的算乡镇便民服务中心）",
+    "handler": "按经办人（第一次办结的人；还没办结的算现在的经办人）",
+}
+SCOREBOARD_RANKING = (
+    "受理量不少于 {min_sample} 件的参加排名，按按期办结率从高到低，相同的再看满意率；"
+    "不足 {min_sample} 件的列出但不排名。"
+)
+SCOREBOARD_NO_HANDLER = "未指定经办人"
+SCOREBOARD_COUNTY = "全县"
+SCOREBOARD_TOTAL = "合计"

@@ -14,6 +14,7 @@ from bot.api import (
     notices,
     openapi,
     reply_templates,
+    scoreboard,
     staff_accounts,
     tickets,
 )
@@ -33,6 +34,7 @@ OPERATIONS: list[Operation] = [
     *staff_accounts.OPERATIONS,
     *reply_templates.OPERATIONS,
     *holidays.OPERATIONS,
+    *scoreboard.OPERATIONS,
 ]
 
 

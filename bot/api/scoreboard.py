@@ -1,0 +1,48 @@
+"""The scoreboard (考核) for staff over JSON; the rules are bot.desk.scoreboard's, shared
+with the console."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import keys
+from bot.api.auth import caller
+from bot.api.inputs import read_query
+from bot.api.responses import respond
+from bot.api.routes import Operation, roles
+from bot.desk import scoreboard as desk
+from bot.desk.scoreboard_shapes import Scoreboard, ScoreboardQuery
+from storage.clock import local_day
+from storage.scoreboard import Hours
+from storage.staff import ROLES
+
+
+def rules(app: web.Application) -> desk.Rules:
+    """The scoreboard's working days, working hours and minimum sample for this app."""
+    supervision = app[keys.SETTINGS].supervision
+    return desk.Rules(
+        calendar=app[keys.WORK_CALENDAR],
+        hours=Hours(supervision.day_starts, supervision.day_ends),
+        min_sample=supervision.min_sample,
+    )
+
+
+async def show(request: web.Request) -> web.Response:
+    member = await caller(request)
+    query = read_query(request, ScoreboardQuery)
+    app = request.app
+    return respond(await desk.board(member, query, local_day(app[keys.CLOCK]()), rules(app)))
+
+
+OPERATIONS = [
+    Operation(
+        "GET", "/scoreboard", show,
+        "The scoreboard (考核) of a period within the caller's jurisdiction: each township, "
+        "unit or handler's figures, ranked (under [supervision] min_sample accepted: listed, "
+        "not ranked), the total, the weekly series, and what each figure means",
+        Scoreboard, query=ScoreboardQuery,
+        description=roles(*ROLES) + " County admins and county-wide supervisors see the "
+        "county; a township's staff and supervisors their township; a department's handlers "
+        "their unit. A period is at most 400 days, in 2000-2100.",
+    ),
+]  # fmt: skip
