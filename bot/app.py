@@ -72,6 +72,7 @@ def create_app(
             components.fanout,
             components.ticket_sweeper,
             components.reminders,
+            components.digest,
             components.media_fetcher,
             components.arrivals,
             components.turn_runner,

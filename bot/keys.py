@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.turns import TurnRunner
 from conversations.flows import FlowRegistry
 from notifications.arrivals import Arrivals
+from notifications.digest import Digest
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout
 from notifications.media_fetcher import MediaFetcher
@@ -59,6 +60,7 @@ TICKET_RENDERING = web.AppKey("ticket_rendering", TicketRendering)
 MEDIA_FETCHER = web.AppKey("media_fetcher", MediaFetcher)
 # The deadline clock's reminders, 催办 and automatic 督办单 (poked by tests).
 REMINDERS = web.AppKey("reminders", Reminders)
+DIGEST = web.AppKey("digest", Digest)
 MEDIA_STORE = web.AppKey[MediaStore]("media_store")
 # Each staff account's budget of staff API requests (None: no limit).
 STAFF_RATE = web.AppKey[RateLimit | None]("staff_rate")

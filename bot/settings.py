@@ -250,6 +250,9 @@ class ConsoleSettings(_Section):
     absolute_hours: float = Field(12.0, gt=0, le=24 * 7)
     # How often an open queue looks for new tickets when no wake-up came.
     live_seconds: float = Field(3.0, gt=0, le=300)
+    # The console's address as staff open it (e.g. "https://desk.example.gov.cn/console"),
+    # for the link in the weekly digest; empty: http://<http.host>:<http.port>/console.
+    address: str = Field("", max_length=200)
 
 
 class SupervisionSettings(_Section):

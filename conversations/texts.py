@@ -568,6 +568,16 @@ URGE_ORDER = (
 URGE_NOTE = "超期{days}个工作日，已提醒：{who}"
 URGE_ORDER_NOTE = "督办单逾期未反馈，已提醒：{who}"
 URGE_NOBODY = "（无人绑定微信）"
+# The weekly digest to supervisors and leads (notifications.digest).
+DIGEST_FIRST = "上周工作简报"
+DIGEST_COUNTY = "全县"
+DIGEST_NONE = "—"
+DIGEST_PERIOD = "{start:%Y-%m-%d}至{end:%Y-%m-%d}"
+DIGEST = (
+    "【上周简报】{place}（{start}至{end}）：受理{accepted}件，办结{resolved}件，"
+    "按期办结率{on_time}，满意率{satisfied}。现在超期未办结{overdue}件，"
+    "待反馈的督办单{orders}件。详情请到工作台查看：{link}"
+)
 VISIT_GROUPS = {
     "left_behind_child": "留守儿童",
     "child_in_need": "困境儿童",

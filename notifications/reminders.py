@@ -6,7 +6,7 @@ On working days, within the working day ([supervision] day_starts–day_ends, Be
 - 超期: a 催办 to the handler (or the staff on duty) and the township's supervisors, once
   each working day while it stays overdue, written on the ticket as an ``urge`` event;
 - ``escalate_after_days`` working days overdue: a 督办单 issued by the clock to the unit,
-  copied to the county's supervisors;
+  copied to the county's supervisors (once per ticket: the order is then chased);
 - a 督办单 past its answer-by date: chased daily like an overdue ticket.
 
 Each is a ``Reminder`` row (ticket, stage and day or deadline) written in the same
@@ -37,6 +37,7 @@ from storage.models import Reminder, Staff, SupervisionOrder, Ticket, TicketEven
 log = structlog.get_logger(__name__)
 
 BATCH = 200
+ESCALATED = "escalate"  # the Reminder key of a ticket's 督办单 by the clock (once only)
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,6 @@ class Reminders(Worker):
         self._deadlines = deadlines
         self._rules = rules
         self._rendering = rendering
-        # The clock's time at the last round's end: shows the worker alive, and lets a
-        # test know a round has looked at a moment it moved to.
-        self.looked_at: datetime | None = None
         super().__init__(database=database, poll_seconds=poll_seconds, name="reminders")
 
     def working(self, now: datetime) -> bool:
@@ -146,10 +144,15 @@ class Reminders(Worker):
         return len(rows) == BATCH
 
     async def _escalate(self, today: date, now: datetime) -> bool:
-        """A 督办单 by the clock, once per deadline, after so many working days overdue."""
+        """A 督办单 by the clock after so many working days overdue: once per ticket (the
+        order is then chased in its own right until answered)."""
         late = self._deadlines.overdue_by(today, self._rules.escalate_after_days)
+        done = Reminder.filter(key=ESCALATED).values("ticket_id")
+        rows = await (
+            Ticket.filter(late, id__not_in=Subquery(done)).order_by("id").limit(BATCH)
+        )
         answer_by = self._deadlines.calendar.add(today, self._rules.answer_days)
-        async for t, due in self._pending(late, "escalate", today):
+        for t in rows:
             days = self._deadlines.days_overdue(t, today)
             people = [*await self._unit(t), *await staff.supervisors(None)]
             text = texts.ESCALATED.format(
@@ -162,10 +165,10 @@ class Reminders(Worker):
                     t, by=None, reason=reason, answer_by=answer_by, now=now
                 )
 
-            notice = _Notice(t, f"escalate:{due}", people, text, texts.SUPERVISE_FIRST, also=issue)
+            notice = _Notice(t, ESCALATED, people, text, texts.SUPERVISE_FIRST, also=issue)
             if await self._give(notice):
                 log.info("ticket escalated", ticket=t.number, days_overdue=days)
-        return False
+        return len(rows) == BATCH
 
     async def _orders(self, today: date, now: datetime) -> bool:
         """A 督办单 past its answer-by date, chased each working day."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import structlog
 from tortoise.context import TortoiseContext
@@ -55,6 +56,9 @@ class Worker:
     def __init__(self, *, database: TortoiseContext, poll_seconds: float, name: str) -> None:
         self._database = database
         self._rounds = Rounds(poll_seconds, name)
+        # The service clock's time at the end of the last round (set by workers that keep
+        # time): shows the worker alive, and tells a test a round looked at a moment.
+        self.looked_at: datetime | None = None
 
     def poke(self) -> None:
         """There is work in this process: start now, not at the next poll."""

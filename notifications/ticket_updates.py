@@ -61,18 +61,17 @@ class TicketRendering:
         self, ticket: Ticket, text: str, heading: str, remark: str | None = None
     ) -> tuple[str, dict[str, Any]]:
         """A push to staff about a ticket (an alert, a reminder, a 催办): channel and
-        payload, by the route for staff (a template first: they may not have written to
-        the account lately)."""
-        push = Push(
-            text=text,
-            heading=heading,
-            fields=(
-                ticket.number,
-                ticket.title,
-                texts.TICKET_STATUS.get(ticket.status, ticket.status),
-            ),
-            remark=text if remark is None else remark,
-        )
+        payload, by the route for staff."""
+        status = texts.TICKET_STATUS.get(ticket.status, ticket.status)
+        fields = (ticket.number, ticket.title, status)
+        return self.staff_push(fields, text, heading, text if remark is None else remark)
+
+    def staff_push(
+        self, fields: tuple[str, ...], text: str, heading: str, remark: str
+    ) -> tuple[str, dict[str, Any]]:
+        """A push to staff (the route for staff: a template first, as they may not have
+        written to the account lately): channel and payload."""
+        push = Push(text=text, heading=heading, fields=fields, remark=remark)
         return self.alert_route.first, self.alert_route.payload(push)
 
     async def alerts(self, ticket: Ticket) -> list[tuple[str, str, str, dict[str, Any]]]:

@@ -6,9 +6,12 @@ never at night, at the weekend or on a holiday; once only with two processes run
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot import keys
+from notifications.rounds import Worker
 from storage import supervision
 from storage.clock import BEIJING
 from storage.db import use
@@ -27,9 +30,9 @@ __all__ = ["_close_browsers", "desk"]  # the console's fixtures, imported for th
 TITLE = "“投诉：环境卫生”"  # how the test complaint is named in pushes
 
 
-async def two_processes(make_desk: DeskFactory) -> tuple[Desk, Desk]:
-    first: Desk = await make_desk(outbox=FAST, supervision=QUICK)
-    second: Desk = await make_desk(outbox=FAST, supervision=QUICK)
+async def two_processes(make_desk: DeskFactory, **supervision: Any) -> tuple[Desk, Desk]:
+    first: Desk = await make_desk(outbox=FAST, supervision={**QUICK, **supervision})
+    second: Desk = await make_desk(outbox=FAST, supervision={**QUICK, **supervision})
     second.clock.offset = first.clock.offset  # one time for both
     return first, second
 
@@ -44,19 +47,25 @@ def at(
     return moment
 
 
-async def looked(desks: tuple[Desk, ...], moment: datetime) -> None:
-    """Every process's reminder clock has had a round at (or after) this moment, and what
-    it queued has gone out."""
+def reminders(desk: Desk) -> Worker:
+    return desk.app[keys.REMINDERS]
+
+
+async def looked(
+    desks: tuple[Desk, ...], moment: datetime, worker_of: Callable[[Desk], Worker] = reminders
+) -> None:
+    """Every process's worker (the reminder clock unless said) has had a round at (or
+    after) this moment, and what it queued has gone out."""
     loop = asyncio.get_running_loop()
     end = loop.time() + 10
     for each in desks:
-        worker = each.app[keys.REMINDERS]
+        worker = worker_of(each)
         while worker.looked_at is None or worker.looked_at < moment:
             assert loop.time() < end, "the reminder clock never looked"
             await asyncio.sleep(0.02)
     # The round after that one: the first may have started before the clock moved.
     for each in desks:
-        worker = each.app[keys.REMINDERS]
+        worker = worker_of(each)
         seen = worker.looked_at
         while worker.looked_at == seen:
             assert loop.time() < end, "the reminder clock stopped"

@@ -10,6 +10,7 @@ from bot.components.wechat_client import wechat
 from bot.components.work_calendar import work_calendar
 from bot.components.workers import (
     arrivals,
+    digest,
     dispatcher,
     fanout,
     jobs,
@@ -21,6 +22,7 @@ from bot.components.workers import (
 __all__ = [
     "arrivals",
     "database",
+    "digest",
     "dispatcher",
     "fanout",
     "jobs",

@@ -1,5 +1,5 @@
 """The background workers, each run as an aiojobs job: the outbox dispatcher, the notice
-fan-out, the ticket sweeper, the reminders and the media fetcher. ``jobs`` opens the scheduler after
+fan-out, the ticket sweeper, the reminders, the weekly digest and the media fetcher. ``jobs`` opens the scheduler after
 the resources they use, so at shutdown every worker is stopped and its job finished
 before those resources close."""
 
@@ -15,12 +15,14 @@ from bot import keys
 from notifications import notice_rules
 from notifications.arrivals import Arrivals
 from notifications.channels import CHANNELS, Route
+from notifications.digest import Digest, DigestRules
 from notifications.dispatcher import Dispatcher
 from notifications.fanout import Fanout, NoticeRendering
 from notifications.media_fetcher import MediaFetcher
 from notifications.reminders import ReminderRules, Reminders
 from notifications.rounds import Worker
 from notifications.ticket_sweeper import TicketSweeper
+from storage.scoreboard import Hours
 
 # Long enough for the job in hand to finish its round at shutdown.
 CLOSE_TIMEOUT_SECONDS = 10.0
@@ -133,6 +135,27 @@ async def reminders(app: web.Application) -> AsyncIterator[None]:
         poll_seconds=sv.sweep_seconds,
     )
     app[keys.REMINDERS] = worker
+    async for _ in _run(app, worker):
+        yield
+
+
+async def digest(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    sv, http = settings.supervision, settings.http
+    worker = Digest(
+        database=app[keys.DATABASE],
+        clock=app[keys.CLOCK],
+        deadlines=app[keys.DEADLINES],
+        rules=DigestRules(
+            weekday=sv.digest_weekday,
+            at=sv.digest_time,
+            hours=Hours(sv.day_starts, sv.day_ends),
+            console=settings.console.address or f"http://{http.host}:{http.port}/console",
+        ),
+        rendering=app[keys.TICKET_RENDERING],
+        poll_seconds=sv.sweep_seconds,
+    )
+    app[keys.DIGEST] = worker
     async for _ in _run(app, worker):
         yield
 
