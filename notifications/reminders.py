@@ -148,9 +148,7 @@ class Reminders(Worker):
         order is then chased in its own right until answered)."""
         late = self._deadlines.overdue_by(today, self._rules.escalate_after_days)
         done = Reminder.filter(key=ESCALATED).values("ticket_id")
-        rows = await (
-            Ticket.filter(late, id__not_in=Subquery(done)).order_by("id").limit(BATCH)
-        )
+        rows = await Ticket.filter(late, id__not_in=Subquery(done)).order_by("id").limit(BATCH)
         answer_by = self._deadlines.calendar.add(today, self._rules.answer_days)
         for t in rows:
             days = self._deadlines.days_overdue(t, today)

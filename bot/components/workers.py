@@ -1,7 +1,7 @@
 """The background workers, each run as an aiojobs job: the outbox dispatcher, the notice
-fan-out, the ticket sweeper, the reminders, the weekly digest and the media fetcher. ``jobs`` opens the scheduler after
-the resources they use, so at shutdown every worker is stopped and its job finished
-before those resources close."""
+fan-out, the ticket sweeper, the reminders, the weekly digest and the media fetcher.
+``jobs`` opens the scheduler after the resources they use, so at shutdown every worker
+is stopped and its job finished before those resources close."""
 
 from __future__ import annotations
 
