@@ -1022,3 +1022,69 @@ CONSOLE_NOTICES: dict[str, str] = {
     "who": "微信号（部分）",
     "attempts": "尝试次数",
 }
+
+# 督办单 (supervision orders) and 回访 (follow-ups) -----------------------------------------
+SUPERVISION_STATES = {"open": "待反馈", "answered": "已反馈", "closed": "已销号"}
+FOLLOW_UP_METHODS = {"phone": "电话", "visit": "上门", "wechat": "微信"}
+STAFF_ORDER_NOT_FOUND = "没有这张督办单"
+STAFF_ORDER_WRONG_STATE = "督办单现在是“{state}”，不能{step}"
+STAFF_ORDER_STEPS = {"answer": "反馈", "close": "销号"}
+STAFF_ORDER_NOT_YOURS = "这张督办单不是发给您单位的，不能反馈"
+STAFF_ANSWER_BY_PAST = "answer_by 的值不对：反馈期限不能早于今天（{today}）"
+STAFF_WHY_SATISFACTION = "应为 1 到 5 的整数（5 非常满意，1 非常不满意）"
+
+# The console's 督办 pages and the ticket page's 督办 and 回访 (bot/console/supervision.py;
+# templates read them as ``s``).
+CONSOLE_SUPERVISION: dict[str, str] = {
+    "title": "督办",
+    "none": "没有符合条件的督办单。",
+    "any": "全部",
+    "state": "状态",
+    "filter": "筛选",
+    "more": "下一页",
+    "first_page": "回到第一页",
+    "back": "返回督办列表",
+    "not_found": "没有找到这张督办单，或者它不在您的管辖范围内。",
+    "ticket": "工单",
+    "unit": "督办对象",
+    "reason": "督办事由",
+    "answer_by": "反馈期限",
+    "overdue": "已逾期",
+    "issued": "督办",
+    "issued_by": "督办人",
+    "automatic": "超期自动督办",
+    "answer": "反馈内容",
+    "answered": "反馈",
+    "closed": "销号",
+    "close_note": "销号意见",
+    "answer_form": "反馈（写明办理情况）",
+    "answer_go": "提交反馈",
+    "close_form": "销号（确认反馈属实后销号）",
+    "close_note_label": "意见（可不填）",
+    "close_go": "销号",
+    "done_answer": "已反馈，等待督办人销号。",
+    "done_close": "已销号。",
+    "done_supervise": "已发出督办单。",
+    "done_follow_up": "已记录回访。",
+    "done_follow_up_reopened": "已记录回访：问题没有解决，工单已重新办理。",
+    "no_steps": "这张督办单现在没有您可做的操作。",
+    "open_orders": "待反馈的督办单",
+    "open_orders_count": "待反馈督办",
+    "orders": "督办单",
+    "supervise_form": "督办",
+    "supervise_reason": "督办事由（责任单位会看到）",
+    "supervise_answer_by": "反馈期限（不填则为 {days} 个工作日后）",
+    "supervise_go": "发出督办单",
+    "follow_ups": "回访",
+    "follow_up_form": "回访",
+    "method": "回访方式",
+    "solved": "问题解决了吗",
+    "solved_yes": "已解决",
+    "solved_no": "没有解决（将重新办理）",
+    "satisfaction": "满意程度",
+    "satisfaction_none": "（对方没有说）",
+    "satisfaction_rated": "群众已在微信评价：{name}。回访按群众自己的评价记录。",
+    "follow_up_note": "回访记录（可不填）",
+    "follow_up_go": "记录回访",
+    "by_at": "{who} · {at}",
+}
