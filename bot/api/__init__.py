@@ -8,6 +8,7 @@ from aiohttp import web
 from bot.api import (
     auth,
     catalog,
+    follow_ups,
     grids,
     holidays,
     me,
@@ -15,6 +16,7 @@ from bot.api import (
     openapi,
     reply_templates,
     staff_accounts,
+    supervision,
     tickets,
 )
 from bot.api.errors import refuse
@@ -26,6 +28,9 @@ PREFIX = "/api/v1"
 OPERATIONS: list[Operation] = [
     *auth.OPERATIONS,
     *notices.OPERATIONS,
+    # Before the tickets' POST /tickets/{number}/{action}, which would take their paths.
+    *supervision.OPERATIONS,
+    *follow_ups.OPERATIONS,
     *tickets.OPERATIONS,
     *catalog.OPERATIONS,
     *grids.OPERATIONS,
