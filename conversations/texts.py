@@ -687,6 +687,7 @@ CONSOLE: dict[str, str] = {
     "page_of": "第 {page} 页",
     "due_filter_overdue": "已超期",
     "due_filter_soon": "即将到期",
+    "supervision": "督办",
 }
 CONSOLE_ROLES = {
     "county_admin": "县管理员",

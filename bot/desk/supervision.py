@@ -28,6 +28,7 @@ from conversations import texts
 from storage import supervision, tickets
 from storage.clock import local_day
 from storage.models import SupervisionOrder
+from storage.models import Ticket as TicketModel
 from storage.staff import StaffMember
 from storage.supervision import OrderConflict
 from storage.workdays import WorkCalendar
@@ -64,6 +65,15 @@ def may_answer(member: StaffMember, order: SupervisionOrder) -> bool:
 def may_close(member: StaffMember, order: SupervisionOrder) -> bool:
     """销号 is the supervisors' (within what they see, which ``find`` has checked)."""
     return member.role in SUPERVISORS
+
+
+def may_issue(member: StaffMember, ticket: TicketModel) -> bool:
+    """Whether the console offers this person the 督办 form for the ticket as it is now."""
+    return (
+        member.role in SUPERVISORS
+        and desk_tickets.may_act(member, ticket)
+        and ticket.status not in _ENDED
+    )
 
 
 def steps_for(member: StaffMember, order: SupervisionOrder) -> list[str]:
