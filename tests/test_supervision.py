@@ -66,7 +66,11 @@ async def test_an_order_is_issued_answered_and_closed_each_step_in_the_timeline(
     boss = await supervisor(desk, "duban")
     by = (today(desk) + timedelta(days=3)).isoformat()
     status, order = await post(
-        desk, f"/tickets/{number}/supervise", boss, reason="群众反映多次，请三日内清理", answer_by=by
+        desk,
+        f"/tickets/{number}/supervise",
+        boss,
+        reason="群众反映多次，请三日内清理",
+        answer_by=by,
     )
     assert status == 201, order
     assert order["state"] == "open" and order["state_name"] == "待反馈"
