@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from bot import keys
-from storage import staff
+from storage import staff, supervision
 from storage.clock import BEIJING
 from storage.db import use
-from storage.models import FollowUp, SupervisionOrder
+from storage.models import FollowUp, SupervisionOrder, Ticket
 from tests.conftest import Desk, DeskFactory, FakeWeChat
 from tests.test_notices import FAST, PASSWORD, login, token_for
 from tests.test_service_desk import FIRST, complaint, shown, staff_act
@@ -139,6 +139,32 @@ async def test_orders_stay_within_their_jurisdiction(desk: Desk) -> None:
     assert status == 403 and said["error"] == "这张督办单不是发给您单位的，不能反馈"
     assert (await post(desk, f"{path}/close", handler))[0] == 403
     assert (await get(desk, path, boss))[1]["state"] == "open"
+
+
+async def test_an_order_issued_by_the_clock_to_the_township_is_answered_by_its_staff(
+    desk: Desk,
+) -> None:
+    number = await complaint(desk)
+    township = await login(desk)
+    handler = await login(desk, "minzheng", "department_handler", unit="县民政局")
+    await staff_act(desk, township, number, "accept")  # with the township: no unit yet
+    with use(desk.app[keys.DATABASE]):  # as the reminders' clock issues one, days overdue
+        ticket = await Ticket.get(number=number)
+        made = await supervision.issue(
+            ticket, by=None, reason="超期3个工作日", answer_by=today(desk), now=desk.clock()
+        )
+    path = f"/supervision/{made.id}"
+    status, order = await get(desk, path, township)
+    assert status == 200 and order["issued_by"] == "系统" and order["automatic"]
+    assert order["unit"] == "桑园镇便民服务中心"
+    assert (await get(desk, path, handler))[0] == 404  # not the unit's
+    status, order = await post(desk, f"{path}/answer", township, answer="已联系群众，今天办结")
+    assert status == 200 and order["state"] == "answered" and order["answered_by"] == "sangyuan"
+    last = (await shown(desk, township, number))[1]["timeline"][-2:]
+    assert [(e["action"], e["actor"]) for e in last] == [
+        ("supervise", "system"),
+        ("supervise-answer", "sangyuan"),
+    ]
 
 
 async def test_an_order_on_a_rejected_ticket_is_refused(desk: Desk) -> None:
