@@ -76,11 +76,8 @@ async def ticket_page(
         voices=[a for a in ticket.attachments if a.kind == "voice"],
         phrases=offered.templates,
         s=texts.CONSOLE_SUPERVISION,
-        order_states=texts.SUPERVISION_STATES,
         may_supervise=orders.may_issue(visit.member, row),
-        may_follow_up=follow_up_desk.may_follow_up(
-            visit.member, row.status, desk.may_act(visit.member, row)
-        ),
+        may_follow_up=follow_up_desk.may_follow_up(visit.member, row),
         answer_days=app[keys.SETTINGS].supervision.answer_days,
         methods=texts.FOLLOW_UP_METHODS,
     )

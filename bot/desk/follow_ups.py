@@ -17,6 +17,7 @@ from bot.desk.ticket_shapes import Ticket
 from bot.desk.tickets import Work
 from conversations import texts
 from storage import follow_ups
+from storage.models import Ticket as TicketModel
 from storage.staff import StaffMember
 from storage.tickets import NotAllowed, TicketConflict
 
@@ -26,9 +27,13 @@ log = structlog.get_logger(__name__)
 ROLES = ("township_staff", "supervisor", "county_admin")
 
 
-def may_follow_up(member: StaffMember, status: str, works: bool) -> bool:
-    """Whether the console offers this person the 回访 form for a ticket in ``status``."""
-    return member.role in ROLES and works and status in follow_ups.AFTER
+def may_follow_up(member: StaffMember, ticket: TicketModel) -> bool:
+    """Whether the console offers this person the 回访 form for the ticket as it is now."""
+    return (
+        member.role in ROLES
+        and desk_tickets.may_act(member, ticket)
+        and ticket.status in follow_ups.AFTER
+    )
 
 
 async def record(
