@@ -725,6 +725,7 @@ CONSOLE: dict[str, str] = {
     "page_of": "第 {page} 页",
     "due_filter_overdue": "已超期",
     "due_filter_soon": "即将到期",
+    "supervision": "督办",
 }
 CONSOLE_ROLES = {
     "county_admin": "县管理员",
@@ -803,6 +804,16 @@ CONSOLE_HELP = [
             "“人员”里为新同事开账号：选角色、乡镇或单位，密码由系统生成，只显示这一次，请当面告诉本人。同事离职时点“停用”，他在所有地方立即退出登录。",
             "“常用语”里的话，办理人在回复群众时可以直接选用，也可以只给某几类工单用。",
             "“节假日”里录入国务院公布的每年放假和调休安排。工作台上出现提醒时，说明明年的安排还没录入，办理时限可能算错。",
+        ],
+        "",
+    ),
+    (
+        "督办和回访",
+        [
+            "督办人员和县管理员在工单详情下方的“督办”里写明督办事由，发出督办单；反馈期限不填，就按工作日自动算。超期太久的工单，系统也会自动发督办单。",
+            "收到督办单的单位，在“工单”列表最上面和工作台上都能看到待反馈的督办单，红色的是已过反馈期限的。点开督办单，写明办理情况，点“提交反馈”。",
+            "督办人员核实反馈后点“销号”。督办、反馈、销号每一步都记在工单的办理经过里。",
+            "工单办结后，乡镇工作人员在工单详情下方“回访”里记下怎么联系的、问题解决了没有、群众满不满意。群众已经在微信上评价过的，按群众自己的评价记录。回访发现没有解决，工单会重新办理，群众也会收到通知。",
         ],
         "",
     ),
@@ -1125,3 +1136,65 @@ SCOREBOARD_RANKING = (
 SCOREBOARD_NO_HANDLER = "未指定经办人"
 SCOREBOARD_COUNTY = "全县"
 SCOREBOARD_TOTAL = "合计"
+
+# 督办单 (supervision orders) and 回访 (follow-ups) -----------------------------------------
+SUPERVISION_STATES = {"open": "待反馈", "answered": "已反馈", "closed": "已销号"}
+FOLLOW_UP_METHODS = {"phone": "电话", "visit": "上门", "wechat": "微信"}
+STAFF_ORDER_NOT_FOUND = "没有这张督办单"
+STAFF_ORDER_WRONG_STATE = "督办单现在是“{state}”，不能{step}"
+STAFF_ORDER_STEPS = {"answer": "反馈", "close": "销号"}
+STAFF_ORDER_NOT_YOURS = "这张督办单不是发给您单位的，不能反馈"
+STAFF_ANSWER_BY_PAST = "answer_by 的值不对：反馈期限不能早于今天（{today}）"
+STAFF_WHY_SATISFACTION = "应为 1 到 5 的整数（5 非常满意，1 非常不满意）"
+
+# The console's 督办 pages and the ticket page's 督办 and 回访 (bot/console/supervision.py;
+# templates read them as ``s``).
+CONSOLE_SUPERVISION: dict[str, str] = {
+    "title": "督办",
+    "none": "没有符合条件的督办单。",
+    "any": "全部",
+    "state": "状态",
+    "filter": "筛选",
+    "more": "下一页",
+    "first_page": "回到第一页",
+    "back": "返回督办列表",
+    "not_found": "没有找到这张督办单，或者它不在您的管辖范围内。",
+    "ticket": "工单",
+    "unit": "督办对象",
+    "reason": "督办事由",
+    "answer_by": "反馈期限",
+    "overdue": "已逾期",
+    "issued_by": "督办人",
+    "automatic": "超期自动督办",
+    "answer": "反馈内容",
+    "answered": "反馈",
+    "closed": "销号",
+    "close_note": "销号意见",
+    "answer_form": "反馈（写明办理情况）",
+    "answer_go": "提交反馈",
+    "close_form": "销号（确认反馈属实后销号）",
+    "close_note_label": "意见（可不填）",
+    "close_go": "销号",
+    "done_answer": "已反馈，等待督办人销号。",
+    "done_close": "已销号。",
+    "no_steps": "这张督办单现在没有您可做的操作。",
+    "open_orders": "待反馈的督办单",
+    "open_orders_count": "待反馈督办",
+    "orders": "督办单",
+    "supervise_form": "督办",
+    "supervise_reason": "督办事由（责任单位会看到）",
+    "supervise_answer_by": "反馈期限（不填则为 {days} 个工作日后）",
+    "supervise_go": "发出督办单",
+    "follow_ups": "回访",
+    "follow_up_form": "回访",
+    "method": "回访方式",
+    "solved": "问题解决了吗",
+    "solved_yes": "已解决",
+    "solved_no": "没有解决（将重新办理）",
+    "satisfaction": "满意程度",
+    "satisfaction_none": "（对方没有说）",
+    "satisfaction_rated": "群众已在微信评价：{name}。回访按群众自己的评价记录。",
+    "follow_up_note": "回访记录（可不填）",
+    "follow_up_go": "记录回访",
+    "by_at": "{who} · {at}",
+}

@@ -99,3 +99,12 @@ async def close(order_id: int, *, by: int, note: str, now: datetime) -> Supervis
     """销号: the supervisor accepts the unit's answer."""
     fields = {"state": CLOSED, "closed_by_id": by, "closed_at": now, "close_note": note}
     return await _step(order_id, ANSWERED, fields, CLOSE, by, note, now)
+
+
+async def of_ticket(ticket_id: int) -> list[SupervisionOrder]:
+    """A ticket's orders, oldest first, with their township, unit and people."""
+    return (
+        await SupervisionOrder.filter(ticket_id=ticket_id)
+        .select_related("ticket", "township", "unit", "issued_by", "answered_by", "closed_by")
+        .order_by("id")
+    )

@@ -202,7 +202,14 @@ async def test_a_ticket_made_on_wechat_is_worked_through_the_console_forms(
     found = re.findall(r'class="count">(\d+)</span><span class="label">([^<]+)<', page)
     figures = {label: int(count) for count, label in found}
     # A new request has one working day to be accepted (首问负责): due soon at once.
-    assert figures == {"待受理": 1, "办理中": 0, "即将到期": 1, "已超期": 0, "待审批延期": 0}
+    assert figures == {
+        "待受理": 1,
+        "办理中": 0,
+        "即将到期": 1,
+        "已超期": 0,
+        "待审批延期": 0,
+        "待反馈督办": 0,
+    }
     assert 'href="/console/tickets?status=submitted"' in page
     status, page = await township.get("/console/tickets?status=submitted")
     assert status == 200 and number in page and "村东头垃圾" not in page  # list: titles only

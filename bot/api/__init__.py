@@ -8,6 +8,7 @@ from aiohttp import web
 from bot.api import (
     auth,
     catalog,
+    follow_ups,
     grids,
     holidays,
     me,
@@ -16,6 +17,7 @@ from bot.api import (
     reply_templates,
     scoreboard,
     staff_accounts,
+    supervision,
     tickets,
 )
 from bot.api.errors import refuse
@@ -27,6 +29,9 @@ PREFIX = "/api/v1"
 OPERATIONS: list[Operation] = [
     *auth.OPERATIONS,
     *notices.OPERATIONS,
+    # Before the tickets' POST /tickets/{number}/{action}, which would take their paths.
+    *supervision.OPERATIONS,
+    *follow_ups.OPERATIONS,
     *tickets.OPERATIONS,
     *catalog.OPERATIONS,
     *grids.OPERATIONS,

@@ -66,6 +66,7 @@ class Refusal(BaseModel):
     field: str | None = None
     retry_after: int | None = None  # seconds, 429 and 503 only
     ticket_status: str | None = None  # 409 on a ticket: where it stands now
+    order_state: str | None = None  # 409 on a 督办单: where it stands now
 
 
 class _Titled(GenerateJsonSchema):

@@ -23,6 +23,7 @@ from bot.console import (
     phrases,
     queue,
     signin,
+    supervision,
     ticket,
 )
 from bot.console.pages import Handler, refused_page
@@ -66,6 +67,8 @@ def add_routes(app: web.Application) -> None:
         ("GET", f"{PREFIX}/tickets/rows", queue.rows),
         ("POST", f"{PREFIX}/tickets/assign", queue.bulk_assign),
         ("GET", LIVE, live.live),
+        # Before the ticket's POST {action}, which would take its 督办 and 回访 forms' paths.
+        *supervision.routes(),
         ("GET", f"{PREFIX}/tickets/{{number}}", ticket.show),
         ("POST", f"{PREFIX}/tickets/{{number}}/{{action}}", ticket.act),
         ("GET", f"{PREFIX}/tickets/{{number}}/files/{{file}}", ticket.file),

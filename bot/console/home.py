@@ -8,7 +8,7 @@ from aiohttp import web
 from bot import keys
 from bot.console.pages import render
 from bot.console.visits import Visit, form_of, signed_in
-from bot.desk import holidays, me
+from bot.desk import holidays, me, supervision
 from bot.desk import tickets as desk
 from conversations import texts
 from storage.clock import local_day
@@ -38,6 +38,8 @@ async def _home(request: web.Request, visit: Visit, code: str = "") -> web.Respo
         figures=[
             (texts.CONSOLE_COUNTS[name], figures[name], COUNT_LINKS[name]) for name in figures
         ],
+        orders_open=await supervision.open_count(visit.member),
+        s=texts.CONSOLE_SUPERVISION,
         account=await me.account(visit.member),
         code=code,
         minutes=me.LINK_MINUTES,

@@ -21,6 +21,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("home", "/console", None),
     ("queue", "/console/tickets", None),
+    ("supervision", "/console/supervision", None),
     ("notices", "/console/notices", NOTICE_READERS),
     # Grids belong to townships: not a county department's handlers'.
     ("grids", "/console/grids", frozenset({"county_admin", "township_staff", "supervisor"})),

@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 from bot import keys
 from bot.console.pages import formed, render
 from bot.console.visits import Visit, form_of, signed_in
+from bot.desk import supervision
 from bot.desk import tickets as desk
 from bot.desk.reading import read
 from bot.desk.refused import Refused
@@ -25,6 +26,8 @@ from storage.clock import local_day
 _PAGING = frozenset({"before", "after", "limit"})
 # The most tickets one bulk assignment takes: a page's worth, with room.
 BULK_MAX = 100
+# Open 督办单 shown above the tickets, the soonest due first (the 督办 page has them all).
+ORDERS_SHOWN = 20
 
 
 def _query(pairs: list[tuple[str, str]]) -> TicketQuery:
@@ -81,11 +84,14 @@ async def _queue(
     except Refused as refused:  # a tampered or mistyped filter: said, and nothing listed
         error, status = refused.message, refused.status
         query, found = TicketQuery(), TicketList(tickets=[], next=None, newest=None)
+    app = request.app
     return render(
         request,
         "queue.html",
         visit,
         status=status,
+        orders=await supervision.waiting(visit.member, local_day(app[keys.CLOCK]()), ORDERS_SHOWN),
+        s=texts.CONSOLE_SUPERVISION,
         error=error,
         messages=messages,
         found=found,
@@ -96,7 +102,7 @@ async def _queue(
         choices=await desk.choices(visit.member),
         can_assign=visit.member.role in desk.ACTION_ROLES["assign"],
         deadline_names=texts.CONSOLE_DEADLINE_STATE,
-        live_seconds=request.app[keys.SETTINGS].console.live_seconds,
+        live_seconds=app[keys.SETTINGS].console.live_seconds,
     )
 
 

@@ -10,7 +10,9 @@ from aiohttp import web
 from bot import keys
 from bot.console.pages import formed, refused_page, render
 from bot.console.visits import Visit, form_of, signed_in
+from bot.desk import follow_ups as follow_up_desk
 from bot.desk import reply_templates as phrases
+from bot.desk import supervision as orders
 from bot.desk import tickets as desk
 from bot.desk.fields import ID_MAX
 from bot.desk.refused import Refused
@@ -19,21 +21,24 @@ from bot.desk.ticket_shapes import BODIES, TicketGone
 from bot.work import work
 from conversations import texts
 from notifications.dispatcher import wake
+from storage import follow_ups, supervision
 
 # The fields each action's form has, as the body's names (bot.desk.ticket_shapes).
 _NUMBERS = frozenset({"days"})
 # The fields a reply template (常用语) may fill.
 _WORDS = frozenset({"reason", "text", "result"})
+# What the page says was done (its own actions, and the 督办 and 回访 forms').
+_DONE = frozenset(BODIES) | {supervision.ISSUE, follow_ups.EVENT}
 
 
 async def show(request: web.Request) -> web.Response:
     visit = await signed_in(request)
     done = request.query.get("done", "")
-    said = texts.CONSOLE["done"].format(action=texts.TICKET_ACTIONS[done]) if done in BODIES else ""
-    return await _page(request, visit, messages=(said,) if said else ())
+    said = texts.CONSOLE["done"].format(action=texts.TICKET_ACTIONS[done]) if done in _DONE else ""
+    return await ticket_page(request, visit, messages=(said,) if said else ())
 
 
-async def _page(
+async def ticket_page(
     request: web.Request,
     visit: Visit,
     *,
@@ -42,6 +47,7 @@ async def _page(
     status: int = 200,
     typed: dict[str, str] | None = None,
 ) -> web.Response:
+    """The ticket page (with a refusal's sentence and what was typed, after a form)."""
     number = request.match_info["number"]
     try:
         row = await desk.find(visit.member, number)
@@ -69,6 +75,11 @@ async def _page(
         photos=[a for a in ticket.attachments if a.kind == "image"],
         voices=[a for a in ticket.attachments if a.kind == "voice"],
         phrases=offered.templates,
+        s=texts.CONSOLE_SUPERVISION,
+        may_supervise=orders.may_issue(visit.member, row),
+        may_follow_up=follow_up_desk.may_follow_up(visit.member, row),
+        answer_days=app[keys.SETTINGS].supervision.answer_days,
+        methods=texts.FOLLOW_UP_METHODS,
     )
 
 
@@ -96,7 +107,7 @@ async def act(request: web.Request) -> web.Response:
                 request, 404, texts.CONSOLE["ticket_not_found"], visit
             ) from None
         typed = {k: str(v) for k, v in body.items()}
-        return await _page(
+        return await ticket_page(
             request, visit, error=refused.message, status=refused.status, typed=typed
         )
     await wake(app[keys.REDIS])

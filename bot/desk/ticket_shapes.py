@@ -24,6 +24,8 @@ from bot.desk.fields import (
     maybe_words,
     words,
 )
+from bot.desk.follow_up_shapes import FollowUpShown
+from bot.desk.supervision_shapes import OrderSummary
 from conversations import texts
 from storage import tickets
 from storage.models import Grid, Staff, Township, Unit, Village
@@ -254,7 +256,7 @@ class Attached(Answer):
 
 
 class Ticket(TicketSummary):
-    """The ticket with its timeline, attachments and rating."""
+    """The ticket with its timeline, attachments, rating, 督办单 and 回访."""
 
     content: str
     answers: list[dict[str, Any]]
@@ -275,6 +277,8 @@ class Ticket(TicketSummary):
     redo_count: int
     timeline: list[Step]
     attachments: list[Attached]
+    orders: list[OrderSummary] = Field(description="Its 督办单, oldest first")
+    follow_ups: list[FollowUpShown] = Field(description="Its 回访, oldest first")
 
 
 class TicketGone(Answer):

@@ -18,8 +18,10 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from bot.desk.fields import column_max
+from bot.desk.follow_up_shapes import follow_up_shown
 from bot.desk.reading import read
 from bot.desk.refused import Refused, only
+from bot.desk.supervision_shapes import order_summary
 from bot.desk.ticket_shapes import (
     BODIES,
     Assign,
@@ -38,7 +40,7 @@ from bot.desk.ticket_shapes import (
 )
 from conversations import texts
 from conversations.answers import mask_phone
-from storage import audit, tickets
+from storage import audit, follow_ups, supervision, tickets
 from storage.clock import BEIJING, local_day
 from storage.deadlines import OVERDUE, Deadlines
 from storage.media_files import MediaStore
@@ -334,6 +336,8 @@ async def detail(
         shown.contact = Contact(name=t.contact_name, phone=t.contact_phone)
     events = await tickets.timeline(t.id)
     files = await tickets.attachments(t.id)
+    orders = await supervision.of_ticket(t.id)
+    heard = await follow_ups.of_ticket(t.id)
     return Ticket(
         **dict(shown),
         content=t.content,
@@ -389,6 +393,8 @@ async def detail(
             )
             for a in files
         ],
+        orders=[order_summary(o, local_day(now)) for o in orders],
+        follow_ups=[follow_up_shown(f) for f in heard],
     )
 
 
