@@ -8,6 +8,7 @@ from aiohttp import web
 from bot.api import (
     auth,
     catalog,
+    exports,
     grids,
     holidays,
     me,
@@ -33,6 +34,7 @@ OPERATIONS: list[Operation] = [
     *staff_accounts.OPERATIONS,
     *reply_templates.OPERATIONS,
     *holidays.OPERATIONS,
+    *exports.OPERATIONS,
 ]
 
 

@@ -32,6 +32,7 @@ from bot.desk.ticket_shapes import (
     Step,
     Ticket,
     TicketGone,
+    TicketFilter,
     TicketList,
     TicketQuery,
     TicketSummary,
@@ -255,7 +256,7 @@ async def page(
 ) -> TicketList:
     """One page of the tickets this person may see that ``query`` asks for, newest first."""
     limit = query.limit or page_size
-    q = await _filters(query, TicketModel.filter(visible(member)), today, calendar)
+    q = await matching(member, query, today, calendar)
     if query.before is not None:
         q = q.filter(id__lt=query.before)
     if query.after is not None:
@@ -272,8 +273,16 @@ async def page(
     )
 
 
+async def matching(
+    member: StaffMember, query: TicketFilter, today: date, calendar: WorkCalendar
+) -> QuerySet[TicketModel]:
+    """The tickets this person may see that ``query``'s filters ask for, unordered: what
+    the queue pages through and an export writes out."""
+    return await _filters(query, TicketModel.filter(visible(member)), today, calendar)
+
+
 async def _filters(
-    query: TicketQuery, q: QuerySet[TicketModel], today: date, calendar: WorkCalendar
+    query: TicketFilter, q: QuerySet[TicketModel], today: date, calendar: WorkCalendar
 ) -> QuerySet[TicketModel]:
     if query.status is not None:
         statuses = query.status.split(",")
