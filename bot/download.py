@@ -31,12 +31,16 @@ def disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def _temporary(kind: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix="township-export-", suffix=f".{kind}")
+    os.close(handle)
+    return Path(name)
+
+
 async def send(request: web.Request, export: Export, kind: str) -> web.StreamResponse:
     """The export as a file of ``kind`` (xlsx or csv)."""
     write, content_type = WRITERS[kind]
-    handle, name = tempfile.mkstemp(prefix="township-export-", suffix=f".{kind}")
-    os.close(handle)
-    path = Path(name)
+    path = await asyncio.to_thread(_temporary, kind)
     try:
         await write(export, path)
         response = web.StreamResponse(
@@ -48,12 +52,15 @@ async def send(request: web.Request, export: Export, kind: str) -> web.StreamRes
                 "X-Content-Type-Options": "nosniff",
             }
         )
-        response.content_length = path.stat().st_size
+        response.content_length = await asyncio.to_thread(os.path.getsize, path)
         await response.prepare(request)
-        with path.open("rb") as file:
+        file = await asyncio.to_thread(path.open, "rb")
+        try:
             while chunk := await asyncio.to_thread(file.read, CHUNK):
                 await response.write(chunk)
+        finally:
+            file.close()
         await response.write_eof()
         return response
     finally:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(path.unlink, missing_ok=True)

@@ -208,9 +208,7 @@ def _success(op: Operation, answer: dict[str, Any] | None) -> dict[str, Any]:
                     "schema": {"type": "string"},
                 }
             },
-            "content": {
-                op.file.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-            },
+            "content": {op.file.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}},
         }
     if op.answer is None or answer is None:
         return {"description": "The file, with its content type."}

@@ -45,7 +45,9 @@ def rows(report: Report) -> list[Row]:
         found.append([_R["reached"], texts.CHANNEL_NAMES.get(channel, channel), count])
     for miss in report.not_reached:
         state = _N.get(f"miss_{miss.state}", miss.state)
-        found.append([f"{_R['not_reached']}：{state}", miss.reason or _N["reason_none"], miss.count])
+        found.append(
+            [f"{_R['not_reached']}：{state}", miss.reason or _N["reason_none"], miss.count]
+        )
     for job in report.mass_sends:
         line = _N["mass_line"].format(
             households=job.households,

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlencode
 
 from tortoise.queryset import QuerySet
 
@@ -66,7 +65,8 @@ async def tickets(
     if count > rows_max:
         raise Refused(400, texts.STAFF_EXPORT_TOO_MANY.format(count=count, most=rows_max))
     given = query.model_dump(mode="json", by_alias=True, exclude_none=True)
-    await audit.record(member.id, audit.EXPORT, now, f"tickets.{kind} {urlencode(given)}")
+    said = " ".join(f"{k}={v}" for k, v in given.items())
+    await audit.record(member.id, audit.EXPORT, now, f"tickets.{kind} {said}".strip())
     names: dict[int, str] = dict(await Staff.all().values_list("id", "username"))
     return Export(
         title=texts.EXPORT_TICKETS,
