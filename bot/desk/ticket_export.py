@@ -108,7 +108,7 @@ async def _steps(ticket_ids: list[int], names: dict[int, str]) -> dict[int, list
     found: dict[int, list[_Step]] = defaultdict(list)
     rows = (
         await TicketEvent.filter(ticket_id__in=ticket_ids)
-        .order_by("id")
+        .order_by("ticket_id", "id")  # the (ticket_id, id) index, no sort
         .values_list("ticket_id", "at", "action", "actor", "staff_id")
     )
     for ticket_id, at, action, actor, staff_id in rows:

@@ -156,11 +156,27 @@ async def write_xlsx(export: Export, path: Path) -> int:
     while a large export is written."""
     book, sheet, cells = await asyncio.to_thread(_begin, export)
     count = 0
-    async for batch in export.batches:
-        await asyncio.to_thread(_append, sheet, cells, batch)
-        count += len(batch)
+    try:
+        async for batch in export.batches:
+            await asyncio.to_thread(_append, sheet, cells, batch)
+            count += len(batch)
+    except BaseException:
+        _abandon(sheet)
+        raise
     await asyncio.to_thread(book.save, str(path))
     return count
+
+
+def _abandon(sheet: WriteOnlyWorksheet) -> None:
+    """A sheet given up half-written: its XML closed and openpyxl's own temporary file
+    removed now (left open, it would fail when collected and stay until exit)."""
+    try:
+        sheet.close()
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            writer.cleanup()
+    except Exception:  # already failing: the first error is the one to tell
+        pass
 
 
 # CSV ------------------------------------------------------------------------------------
