@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from bot import api, components, console, keys, webhook
+from bot import api, components, console, download, keys, webhook
 from bot.health import healthz
 from bot.metrics import metrics
 from bot.settings import Settings, required
@@ -104,7 +104,7 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
     request that fails (a store away or too slow) is a 503 saying when to try again."""
     with use(request.app[keys.DATABASE]):
         try:
-            if request.path.startswith((api.PREFIX, console.PREFIX)) and not live(request):
+            if request.path.startswith((api.PREFIX, console.PREFIX)) and not untimed(request):
                 return await _within_deadline(request, handler)
             response: web.StreamResponse = await handler(request)
             return response
@@ -115,9 +115,11 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
             return _unavailable(request)
 
 
-def live(request: web.Request) -> bool:
-    """A stream held open on purpose (the console's live queue), not a request to time."""
-    return request.path == console.LIVE
+def untimed(request: web.Request) -> bool:
+    """A stream held open on purpose (the console's live queue), or a download of an
+    export, which takes as long as its rows ([staff] export_rows_max bounds those): not
+    a request to time."""
+    return request.path == console.LIVE or request.path.endswith(download.SUFFIXES)
 
 
 async def _within_deadline(request: web.Request, handler: Any) -> web.StreamResponse:

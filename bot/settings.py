@@ -241,6 +241,8 @@ class StaffSettings(_Section):
     login_address_burst: int = Field(20, ge=1, le=100_000)
     usual_addresses: int = Field(5, ge=0, le=50)
     usual_address_days: float = Field(30.0, gt=0, le=366)
+    # The most rows one export (Excel or CSV) writes: a larger one is refused in words.
+    export_rows_max: int = Field(200_000, ge=1, le=1_048_575)
 
 
 class ConsoleSettings(_Section):

@@ -1198,3 +1198,66 @@ CONSOLE_SUPERVISION: dict[str, str] = {
     "follow_up_go": "记录回访",
     "by_at": "{who} · {at}",
 }
+
+# Exports (Excel and CSV files) ------------------------------------------------------------
+
+# The tickets export's columns, in order.
+EXPORT_TICKET_COLUMNS = {
+    "number": "受理编号",
+    "kind": "类型",
+    "status": "状态",
+    "title": "标题",
+    "township": "乡镇",
+    "village": "村/社区",
+    "unit": "责任单位",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "created": "提交时间",
+    "accepted_by": "受理人",
+    "accepted_at": "受理时间",
+    "assigned_by": "转办人",
+    "assigned_at": "转办时间",
+    "handler": "经办人",
+    "resolved_by": "办结人",
+    "resolved_at": "办结时间",
+    "due_on": "办理期限",
+    "deadline": "期限状态",
+    "extensions": "延期次数",
+    "returns": "退单次数",
+    "redos": "重办次数",
+    "rating": "评价",
+    "steps": "办理经过",
+}
+EXPORT_VISIT_COLUMNS = {
+    "visited_at": "走访时间",
+    "group": "人员类别",
+    "person": "走访对象",
+    "findings": "情况",
+    "health": "身体",
+    "needs_help": "需要乡镇帮忙",
+    "worker": "网格员",
+}
+EXPORT_REPORT_COLUMNS = {"item": "项目", "detail": "说明", "count": "户数"}
+# What a file is named after (工单_桑园镇_20261201-20261231.xlsx).
+EXPORT_TICKETS = "工单"
+EXPORT_VISITS = "走访台账"
+EXPORT_REPORT = "送达情况"
+EXPORT_COUNTY = "全县"
+# A notice's report as rows: the summary, then what was reached and what was not.
+EXPORT_REPORT_ROWS = {
+    "notice": "通知",
+    "published_at": "发布时间",
+    "households": "应送达户数",
+    "reached_total": "已送达",
+    "waiting": "等待发送",
+    "reached": "按渠道送达",
+    "not_reached": "未送达",
+}
+STAFF_EXPORT_TOO_MANY = (
+    "符合条件的有 {count} 条，一次最多导出 {most} 条，请缩小范围（比如分几段日期）再导出"
+)
+CONSOLE_EXPORT = {
+    "export_xlsx": "导出Excel",
+    "export_csv": "导出CSV",
+    "export_hint": "按当前筛选条件导出全部工单（不止这一页），联系方式已隐去；每次导出都会记录。",
+}

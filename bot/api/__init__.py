@@ -8,6 +8,7 @@ from aiohttp import web
 from bot.api import (
     auth,
     catalog,
+    exports,
     follow_ups,
     grids,
     holidays,
@@ -40,6 +41,7 @@ OPERATIONS: list[Operation] = [
     *reply_templates.OPERATIONS,
     *holidays.OPERATIONS,
     *scoreboard.OPERATIONS,
+    *exports.OPERATIONS,
 ]
 
 

@@ -199,6 +199,18 @@ def _operation(
 
 
 def _success(op: Operation, answer: dict[str, Any] | None) -> dict[str, Any]:
+    if op.file:
+        return {
+            "description": "The file, to save under the name its Content-Disposition gives.",
+            "headers": {
+                "Content-Disposition": {
+                    "description": "attachment, with the Chinese file name as filename* "
+                    "(RFC 6266, RFC 5987) and an ASCII stand-in as filename",
+                    "schema": {"type": "string"},
+                }
+            },
+            "content": {op.file.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}},
+        }
     if op.answer is None or answer is None:
         return {"description": "The file, with its content type."}
     about = (op.answer.__doc__ or "").strip().splitlines()

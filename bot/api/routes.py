@@ -42,6 +42,9 @@ class Operation:
     # For one route that stands for several documented ones ({action}): each variant's
     # path, summary and body.
     variants: Mapping[str, Variant] = field(default_factory=dict)
+    # The media type of the file a success sends (an export), named in the document with
+    # its Content-Disposition; answer is None then.
+    file: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.console import (
     accounts,
     catalog,
+    exports,
     grids,
     holidays,
     home,
@@ -84,6 +85,7 @@ def add_routes(app: web.Application) -> None:
         *notices.routes(),
         *grids.routes(),
         *catalog.routes(),
+        *exports.routes(),
         ("GET", f"{PREFIX}/help", manual.page),
         ("GET", f"{PREFIX}/help/{{name}}", manual.screenshot),
         ("*", f"{PREFIX}/{{rest:.*}}", _nowhere),

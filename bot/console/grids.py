@@ -196,4 +196,5 @@ async def visits(request: web.Request) -> web.Response:
         grid=desk.shown(grid),
         ledger=ledger,
         whole=desk.sees_visits_whole(visit.member, grid),
+        x=texts.CONSOLE_EXPORT,
     )

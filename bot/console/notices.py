@@ -56,6 +56,7 @@ def _render(request: web.Request, template: str, visit: Visit, **context: Any) -
         n=_WORDS,
         areas=texts.NOTICE_AREAS,
         channels=texts.CHANNEL_NAMES,
+        x=texts.CONSOLE_EXPORT,
         **context,
     )
 

@@ -3,7 +3,7 @@ the ticked tickets to a unit; and the rows a live queue adds when new requests a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
@@ -16,12 +16,13 @@ from bot.desk import supervision
 from bot.desk import tickets as desk
 from bot.desk.reading import read
 from bot.desk.refused import Refused
-from bot.desk.ticket_shapes import TicketList, TicketQuery
+from bot.desk.ticket_shapes import TicketFilter, TicketList, TicketQuery
 from bot.work import work
 from conversations import texts
 from notifications.dispatcher import wake
 from storage.clock import local_day
 
+Q = TypeVar("Q", bound=TicketFilter)
 # Filters a page's links carry on (the paging ones are the page's own).
 _PAGING = frozenset({"before", "after", "limit"})
 # The most tickets one bulk assignment takes: a page's worth, with room.
@@ -31,8 +32,13 @@ ORDERS_SHOWN = 20
 
 
 def _query(pairs: list[tuple[str, str]]) -> TicketQuery:
-    """The filters as given; a form's empty fields mean "any". A value given twice, or
-    one the shape refuses, is Refused (400) in words naming the field."""
+    return query_of(pairs, TicketQuery)
+
+
+def query_of(pairs: list[tuple[str, str]], shape: type[Q]) -> Q:
+    """The filters as given, read as ``shape`` (a page's query, or only the filters for
+    an export); a form's empty fields mean "any". A value given twice, or one the shape
+    refuses, is Refused (400) in words naming the field."""
     given: dict[str, str] = {}
     for name, value in pairs:
         if name in given:
@@ -40,7 +46,7 @@ def _query(pairs: list[tuple[str, str]]) -> TicketQuery:
                 400, texts.STAFF_FIELD_BAD.format(field=name, why=texts.STAFF_WHY_ONCE), field=name
             )
         given[name] = value
-    return read(TicketQuery, {k: v for k, v in given.items() if v.strip()})
+    return read(shape, {k: v for k, v in given.items() if v.strip()})
 
 
 def _kept(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -103,6 +109,7 @@ async def _queue(
         can_assign=visit.member.role in desk.ACTION_ROLES["assign"],
         deadline_names=texts.CONSOLE_DEADLINE_STATE,
         live_seconds=app[keys.SETTINGS].console.live_seconds,
+        x=texts.CONSOLE_EXPORT,
     )
 
 

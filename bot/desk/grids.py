@@ -29,7 +29,7 @@ from bot.logs import short_openid
 from conversations import texts
 from storage import audit, grids
 from storage.clock import BEIJING
-from storage.models import Grid, GridInvite, GridWorker, Township, Village
+from storage.models import Grid, GridInvite, GridWorker, Township, Village, Visit
 from storage.staff import StaffMember
 
 log = structlog.get_logger(__name__)
@@ -262,21 +262,21 @@ async def visits(member: StaffMember, grid_id: int, now: datetime) -> Visits:
         member.id, audit.VIEW_VISITS if private else audit.VIEW_VISITS_MASKED, now, grid.code
     )
     log.info("visit ledger shown", grid=grid.code, staff=member.username, whole=private)
+    return Visits(grid=grid.name, visits=[visit_shown(v, private) for v in rows])
+
+
+def visit_shown(v: Visit, private: bool) -> VisitShown:
+    """A visit as the ledger shows it (its worker fetched with it): whole when
+    ``private`` (sees_visits_whole), else the person masked and their words hidden."""
     hidden = texts.STAFF_VISITS_PRIVATE
-    return Visits(
-        grid=grid.name,
-        visits=[
-            VisitShown(
-                id=v.id,
-                group=v.group,
-                group_name=texts.VISIT_GROUPS.get(v.group, v.group),
-                person=v.person if private else mask_name(v.person),
-                findings=v.findings if private else hidden,
-                health=v.health if private else hidden,
-                needs_help=v.needs_help,
-                visited_at=v.visited_at.astimezone(BEIJING),
-                worker=v.worker.name,
-            )
-            for v in rows
-        ],
+    return VisitShown(
+        id=v.id,
+        group=v.group,
+        group_name=texts.VISIT_GROUPS.get(v.group, v.group),
+        person=v.person if private else mask_name(v.person),
+        findings=v.findings if private else hidden,
+        health=v.health if private else hidden,
+        needs_help=v.needs_help,
+        visited_at=v.visited_at.astimezone(BEIJING),
+        worker=v.worker.name,
     )

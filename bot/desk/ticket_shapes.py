@@ -114,7 +114,9 @@ _DATE = Why(texts.STAFF_WHY_DATE)
 TrueOrFalse = Annotated[Literal["true", "false"] | None, Why(texts.STAFF_WHY_BOOL)]
 
 
-class TicketQuery(QueryShape):
+class TicketFilter(QueryShape):
+    """Which tickets: the queue's filters, shared by its pages and its exports."""
+
     status: Annotated[
         str | None,
         Field(
@@ -153,6 +155,11 @@ class TicketQuery(QueryShape):
     end: Annotated[
         Day | None, Field(alias="to", description="Made on or before (Beijing)"), _DATE
     ] = None
+
+
+class TicketQuery(TicketFilter):
+    """A page of the queue: its filters, and where the page starts."""
+
     limit: Annotated[
         Annotated[int, Field(ge=1, le=100), DIGITS] | None,
         Field(description="Tickets in a page ([tickets] page_size if not given)"),

@@ -33,6 +33,7 @@ from bot.desk.ticket_shapes import (
     RequestExtension,
     Step,
     Ticket,
+    TicketFilter,
     TicketGone,
     TicketList,
     TicketQuery,
@@ -233,7 +234,7 @@ async def page(
 ) -> TicketList:
     """One page of the tickets this person may see that ``query`` asks for, newest first."""
     limit = query.limit or page_size
-    q = await _filters(query, TicketModel.filter(visible(member)), today, deadlines)
+    q = await matching(member, query, today, deadlines)
     if query.before is not None:
         q = q.filter(id__lt=query.before)
     if query.after is not None:
@@ -250,8 +251,16 @@ async def page(
     )
 
 
+async def matching(
+    member: StaffMember, query: TicketFilter, today: date, deadlines: Deadlines
+) -> QuerySet[TicketModel]:
+    """The tickets this person may see that ``query``'s filters ask for, unordered: what
+    the queue pages through and an export writes out."""
+    return await _filters(query, TicketModel.filter(visible(member)), today, deadlines)
+
+
 async def _filters(
-    query: TicketQuery, q: QuerySet[TicketModel], today: date, deadlines: Deadlines
+    query: TicketFilter, q: QuerySet[TicketModel], today: date, deadlines: Deadlines
 ) -> QuerySet[TicketModel]:
     if query.status is not None:
         statuses = query.status.split(",")
