@@ -581,6 +581,7 @@ CONSOLE: dict[str, str] = {
     "notices": "通知公告",
     "grids": "网格",
     "catalog": "办事指南",
+    "scoreboard": "考核",
     "staff": "人员",
     "templates": "常用语",
     "holidays": "节假日",
@@ -1082,3 +1083,39 @@ SCOREBOARD_RANKING = (
 SCOREBOARD_NO_HANDLER = "未指定经办人"
 SCOREBOARD_COUNTY = "全县"
 SCOREBOARD_TOTAL = "合计"
+CONSOLE_SCOREBOARD: dict[str, str] = {
+    "title": "考核",
+    "period": "统计时段",
+    "this_month": "本月",
+    "last_month": "上月",
+    "this_quarter": "本季度",
+    "custom": "自定义",
+    "start": "开始日期",
+    "end": "结束日期",
+    "show": "查看",
+    "grouping": "分组",
+    "by_township": "按乡镇",
+    "by_unit": "按责任单位",
+    "by_handler": "按经办人",
+    "shown": "{jurisdiction} · {start} 至 {end}",
+    "rank": "排名",
+    "name": "名称",
+    "unranked": "不排名",
+    "none": "这个时段没有工单。",
+    "total": "合计",
+    "hours": "（小时）",
+    "definitions": "指标说明",
+    "table_hint": "表格较宽，可以左右滑动。",
+    "weekly": "每周受理量和按期办结率",
+    "weekly_caption": (
+        "柱：每周受理量（最多 {peak} 件）；线：按期办结率（0–100%），{first} 至 {last}"
+    ),
+    "weekly_bar": "{week}：受理 {n} 件",
+    "weekly_dot": "{week}：按期办结率 {rate}",
+    "satisfaction_chart": "满意率",
+    "satisfaction_caption": "各组满意率（非常满意 + 满意 ÷ 有评价），没有评价的不画",
+    "satisfaction_bar": "{name}：{rate}（{rated} 件有评价）",
+    "chart_table": "按数字列出",
+    "week": "周",
+    "no_rate": "—",
+}

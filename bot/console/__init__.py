@@ -22,6 +22,7 @@ from bot.console import (
     notices,
     phrases,
     queue,
+    scoreboard,
     signin,
     ticket,
 )
@@ -80,6 +81,7 @@ def add_routes(app: web.Application) -> None:
         *notices.routes(),
         *grids.routes(),
         *catalog.routes(),
+        *scoreboard.routes(),
         ("GET", f"{PREFIX}/help", manual.page),
         ("GET", f"{PREFIX}/help/{{name}}", manual.screenshot),
         ("*", f"{PREFIX}/{{rest:.*}}", _nowhere),
