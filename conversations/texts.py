@@ -1113,6 +1113,7 @@ CONSOLE_SCOREBOARD: dict[str, str] = {
     "weekly_bar": "{week}：受理 {n} 件",
     "weekly_dot": "{week}：按期办结率 {rate}",
     "satisfaction_chart": "满意率",
+    "no_ratings": "这个时段办结的工单还没有评价。",
     "satisfaction_caption": "各组满意率（非常满意 + 满意 ÷ 有评价），没有评价的不画",
     "satisfaction_bar": "{name}：{rate}（{rated} 件有评价）",
     "chart_table": "按数字列出",
