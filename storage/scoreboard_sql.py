@@ -33,6 +33,8 @@ GROUPS = {
     "unit": ("t.unit_id", "CASE WHEN t.unit_id IS NULL THEN t.township_id END"),
     "handler": ("COALESCE(t.resolver, t.handler_id)", "NULL"),
 }
+# One ticket's steps are written one after another (each a conditional update of the
+# ticket), so their times grow with their ids: the earliest 办结 is also the first.
 # The first 办结's deadline (as a day number) and who did it, carried beside its event id
 # in one number: the smallest such number is the first 办结's, in one pass over the events
 # with no second look-up (ids are far below 2**63 / _SLOT, days and staff ids below _SLOT).
