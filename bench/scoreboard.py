@@ -190,7 +190,7 @@ async def measure(url: str, runs: int) -> tuple[dict[str, list[float]], list[flo
                 f"  county, {QUARTER[0]} to {QUARTER[1]}: accepted {shown.accepted},"
                 f" resolved {shown.resolved}, due {shown.due}, on time {shown.on_time},"
                 f" returned {shown.returned}, urged {shown.urged},"
-                f" response median {shown.wait_median} h"
+                f" response median {shown.wait_median or 0:.1f} working hours"
             )
     return timings, baseline
 

@@ -442,8 +442,9 @@ class TicketEvent(Model):
     class Meta:
         table = "ticket_event"
         ordering = ("id",)
-        # The scoreboard reads a period's steps of one kind (accept, resolve, urge ...).
-        indexes = (("ticket_id", "id"), ("action", "at"))
+        # The scoreboard reads a period's steps of one kind (accept, resolve, urge ...), and
+        # the 办结 whose deadline falls in a period.
+        indexes = (("ticket_id", "id"), ("action", "at"), ("action", "due_on"))
 
 
 class Attachment(Model):

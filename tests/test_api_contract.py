@@ -127,6 +127,9 @@ def realistic(case: schemathesis.Case[Any], places: Places) -> None:
     if case.method == "PUT" and case.path == "/holidays/{year}":
         within_year(case)
         return
+    if case.method == "GET" and case.path == "/scoreboard":
+        within_period(case)
+        return
     if case.method != "POST" or case.path not in ("/notices", "/grids", "/staff"):
         return
     if not isinstance(body, dict):
@@ -144,6 +147,18 @@ def realistic(case: schemathesis.Case[Any], places: Places) -> None:
     if isinstance(body.get("scheduled_at"), str):
         when = datetime.now(BEIJING) + timedelta(days=pick.randint(1, 300))
         body["scheduled_at"] = when.isoformat(timespec="seconds")
+
+
+def within_period(case: schemathesis.Case[Any]) -> None:
+    """A valid scoreboard period ends on or after its start and is at most 400 days long, in
+    2000-2100: a document cannot say so. The generated length is kept, the start moved."""
+    query = case.query
+    if not isinstance(query, dict) or not ({"start", "end"} & set(query)):
+        return
+    pick = random.Random(repr(sorted(query.items(), key=str)))
+    start = date(2026, 1, 1) + timedelta(days=pick.randint(0, 300))
+    query["start"] = start.isoformat()
+    query["end"] = (start + timedelta(days=pick.randint(0, 399))).isoformat()
 
 
 def within_year(case: schemathesis.Case[Any]) -> None:

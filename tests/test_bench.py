@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -48,3 +50,17 @@ def test_the_webhook_benchmark_gets_every_reply_right() -> None:
     summary = done.stdout.strip().splitlines()[-1]
     assert summary.startswith("webhook (menu steps, SQLite, embedded Redis): full step ")
     assert "msg/s" in summary and "bare" in summary
+
+
+def test_the_scoreboard_benchmark_counts_a_quarter_and_drops_its_database() -> None:
+    """On the PostgreSQL pass only (it needs a server): a database of its own, made and
+    dropped, never the suite's."""
+    url = os.environ.get("TOWNSHIP_DATABASE__URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("needs PostgreSQL (the suite's PostgreSQL pass)")
+    server = url.rsplit("/", 1)[0]
+    done = _bench("scoreboard", "--server-url", server, "--tickets", "3000", "--runs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.startswith("scoreboard (3000 tickets, "), summary
+    assert "by township" in summary and "count(*)" in summary and "target p95" in summary

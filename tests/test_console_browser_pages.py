@@ -153,12 +153,13 @@ async def test_a_clerk_prints_a_grid_invite_and_unbinds_the_worker_who_used_it(
 async def test_every_list_and_form_fits_a_phone_for_a_county_admin(
     served: Served, pages: Pages
 ) -> None:
-    """The pages beyond the queue (notices, grids, catalog, accounts, templates, holidays),
-    each at 375 px without sideways scrolling, each reached through the menu or a link."""
+    """The pages beyond the queue (notices, grids, catalog, scoreboard, accounts, templates,
+    holidays), each at 375 px without sideways scrolling, each reached through the menu or
+    a link."""
     served.staff_add("county", "county_admin")
     phone = await pages.open("phone")
     await sign_in(phone, served, "county")
-    for name in ("通知公告", "网格", "办事指南", "人员", "常用语", "节假日"):
+    for name in ("通知公告", "网格", "办事指南", "考核", "人员", "常用语", "节假日"):
         await phone.goto(f"{served.base}/console")
         await phone.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
         await expect(phone.get_by_role("heading", level=1)).to_be_visible()

@@ -173,8 +173,8 @@ def expected_rows(w: dict[str, Any], due: date) -> list[list[Any]]:
     waiting = [
         w["waiting"], "投诉", "待受理", "=HYPERLINK(1)", "桑园镇", None, None, "张**",
         "138****5678", local(w["waiting_at"]), None, None, None, None, None, None, None,
-        None, None, 0, 0, 0, None, f"{s(w['waiting_at'])} 提交 群众",
-    ]  # fmt: skip
+        None, "预警", 0, 0, 0, None, f"{s(w['waiting_at'])} 提交 群众",
+    ]  # fmt: skip  # 预警: one working day to be accepted (首问负责)
     done = [
         w["done"], "投诉", "已办结", "垃圾没人清理", "桑园镇", "南街村", "县民政局", "张**",
         "138****5678", local(w["submitted"]), "sangyuan", local(w["accepted"]),

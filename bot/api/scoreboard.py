@@ -12,26 +12,17 @@ from bot.api.responses import respond
 from bot.api.routes import Operation, roles
 from bot.desk import scoreboard as desk
 from bot.desk.scoreboard_shapes import Scoreboard, ScoreboardQuery
+from bot.work import scoreboard_rules
 from storage.clock import local_day
-from storage.scoreboard import Hours
 from storage.staff import ROLES
-
-
-def rules(app: web.Application) -> desk.Rules:
-    """The scoreboard's working days, working hours and minimum sample for this app."""
-    supervision = app[keys.SETTINGS].supervision
-    return desk.Rules(
-        calendar=app[keys.WORK_CALENDAR],
-        hours=Hours(supervision.day_starts, supervision.day_ends),
-        min_sample=supervision.min_sample,
-    )
 
 
 async def show(request: web.Request) -> web.Response:
     member = await caller(request)
     query = read_query(request, ScoreboardQuery)
     app = request.app
-    return respond(await desk.board(member, query, local_day(app[keys.CLOCK]()), rules(app)))
+    today = local_day(app[keys.CLOCK]())
+    return respond(await desk.board(member, query, today, scoreboard_rules(app)))
 
 
 OPERATIONS = [

@@ -26,6 +26,8 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     # Grids belong to townships: not a county department's handlers'.
     ("grids", "/console/grids", frozenset({"county_admin", "township_staff", "supervisor"})),
     ("catalog", "/console/catalog", None),
+    # Each sees the scoreboard of their own jurisdiction (bot.desk.scoreboard).
+    ("scoreboard", "/console/scoreboard", None),
     ("staff", "/console/staff", frozenset({"county_admin"})),
     ("templates", "/console/templates", frozenset({"county_admin"})),
     ("holidays", "/console/holidays", frozenset({"county_admin"})),

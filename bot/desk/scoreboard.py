@@ -84,7 +84,10 @@ async def board(
         grouping=texts.SCOREBOARD_GROUPING[by],
         ranking=texts.SCOREBOARD_RANKING.format(min_sample=rules.min_sample),
         groups=ranked(
-            [Group(name=names[k], rank=None, ranked=False, **_shown(f)) for k, f in _in(counted)],
+            [
+                Group(name=names[k], rank=None, ranked=False, **_shown(f))
+                for k, f in counted.groups.items()
+            ],
             rules.min_sample,
         ),
         total=Counted(**_shown(counted.total)),
@@ -94,10 +97,6 @@ async def board(
             for k, v in texts.SCOREBOARD_DEFINITIONS.items()
         ],
     )
-
-
-def _in(counted: Board) -> list[tuple[Key, Figures]]:
-    return list(counted.groups.items())
 
 
 def ranked(groups: list[Group], min_sample: int) -> list[Group]:
