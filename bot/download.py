@@ -54,7 +54,9 @@ async def send(request: web.Request, export: Export, kind: str) -> web.StreamRes
         )
         response.content_length = await asyncio.to_thread(os.path.getsize, path)
         await response.prepare(request)
-        file = await asyncio.to_thread(path.open, "rb")
+        # Opened here, not in a thread: a request cancelled while a thread opened it
+        # would leave the file open with no one to close it.
+        file = path.open("rb")
         try:
             while chunk := await asyncio.to_thread(file.read, CHUNK):
                 await response.write(chunk)

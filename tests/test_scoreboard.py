@@ -89,7 +89,10 @@ async def act(desk: Desk, who: str, number: str, action: str, **body: Any) -> No
 async def month(make_desk: DeskFactory) -> AsyncIterator[Month]:
     """November 2026 in 桑园镇 (T1-T7, T9) and 铁城镇 (T8); every complaint due five
     working days after 受理 (accepted Monday 2 November: due Monday 9 November)."""
-    desk: Desk = await make_desk(outbox=FAST, supervision={"min_sample": MIN_SAMPLE})
+    # The reminder clock looks once an hour: no 催办 of its own among the hand-made figures.
+    desk: Desk = await make_desk(
+        outbox=FAST, supervision={"min_sample": MIN_SAMPLE, "sweep_seconds": 3600}
+    )
     await person(desk, "sangyuan", "township_staff", township="桑园镇")
     await person(desk, "tiecheng", "township_staff", township="铁城镇")
     await person(desk, "minzheng", "department_handler", unit="县民政局")
