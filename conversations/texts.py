@@ -1257,6 +1257,14 @@ EXPORT_REPORT_ROWS = {
 STAFF_EXPORT_TOO_MANY = (
     "符合条件的有 {count} 条，一次最多导出 {most} 条，请缩小范围（比如分几段日期）再导出"
 )
+# The scoreboard as a file (bot.desk.scoreboard_export).
+EXPORT_SCOREBOARD_TITLE = "考核"
+EXPORT_SCOREBOARD = {
+    "rank": "排名",
+    "name": "名称",
+    "percent": "{name}（%）",
+    "hours": "{name}（小时）",
+}
 CONSOLE_EXPORT = {
     "export_xlsx": "导出Excel",
     "export_csv": "导出CSV",

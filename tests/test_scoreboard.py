@@ -5,18 +5,23 @@ same figures in the API and on the console page; and each person's jurisdiction.
 
 from __future__ import annotations
 
+import html
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot import keys
 from storage import staff, supervision, tickets
 from storage.clock import BEIJING
 from storage.db import use
-from storage.models import FollowUp, Resident, Staff, Ticket, TicketEvent, Township
+from storage.models import AuditEntry, FollowUp, Resident, Staff, Ticket, TicketEvent, Township
 from tests.conftest import APPID, Desk, DeskFactory
 from tests.test_console import Browser, _close_browsers  # noqa: F401 (autouse fixture)
 from tests.test_notices import FAST, PASSWORD, token_for
@@ -228,6 +233,29 @@ async def test_the_figures_are_the_ones_worked_out_by_hand(month: Month) -> None
     await county_by_township(month)
     await township_by_unit(month)
     await township_by_handler(month)
+    await county_in_excel(month)
+
+
+async def county_in_excel(month: Month) -> None:
+    """The same figures in the workbook, cell by cell for 桑园镇's row, with the
+    definitions under the table, a Chinese file name and an audit row."""
+    auth = await token_for(month.desk, "ducha")
+    resp = await month.desk.client.get(f"/api/v1/exports/scoreboard.xlsx?{NOVEMBER}", headers=auth)
+    assert resp.status == 200
+    name = resp.headers["Content-Disposition"].split("filename*=UTF-8''")[1]
+    assert unquote(name) == "考核_全县_20261101-20261130.xlsx"
+    sheet = load_workbook(io.BytesIO(await resp.read()), read_only=True).active
+    assert isinstance(sheet, ReadOnlyWorksheet)
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:5] == ["排名", "名称", "受理量", "按期办结率（%）", "满意率（%）"]
+    assert rows[0][-2:] == ["响应时间中位数（小时）", "响应时间90分位（小时）"]
+    assert rows[1] == [1, "桑园镇", 7, 62.5, 60.0, 20.0, 28.6, 57.1, 14.3, 14.3, 28.6, 1, 1,
+                       10.0, 48.5]  # fmt: skip
+    assert rows[2][:3] == [None, "铁城镇", 1] and rows[3][:3] == [None, "合计", 8]
+    assert ["按期办结率" in str(r[1]) and "延期" in str(r[2]) for r in rows[5:]].count(True) == 1
+    with use(month.desk.app[keys.DATABASE]):
+        audited = [e.detail for e in await AuditEntry.filter(action="export")]
+    assert audited == ["scoreboard.xlsx 2026-11-01..2026-11-30 by=township 全县"]
 
 
 async def county_by_township(month: Month) -> None:
@@ -353,6 +381,15 @@ async def console(month: Month) -> None:
     await theirs.sign_in("sy-ducha")
     status, page = await theirs.get(f"/console/scoreboard?{NOVEMBER}&by=unit")
     assert status == 200 and "铁城镇" not in page and "县民政局" in page
+    # 导出Excel: the page's own period and grouping, their township only.
+    link = html.unescape(page.split('<p class="exports"><a href="')[1].split('"')[0])
+    assert link.startswith("/console/exports/scoreboard.xlsx?") and "by=unit" in link
+    resp = await theirs.client.get(link)
+    assert resp.status == 200 and resp.content_type.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(await resp.read()), read_only=True).active
+    assert isinstance(sheet, ReadOnlyWorksheet)
+    names = [r[1] for r in sheet.iter_rows(min_row=2, max_row=3, values_only=True)]
+    assert names == ["县民政局", "桑园镇便民服务中心"]
     status, page = await theirs.get("/console/scoreboard?start=2026-12-01&end=2026-11-01")
     assert status == 400 and "end 不能早于 start" in page
 

@@ -10,13 +10,16 @@ from bot import keys
 from bot.api.auth import caller
 from bot.api.inputs import read_path, read_query
 from bot.api.routes import Operation
-from bot.desk import report_export, ticket_export, visit_export
+from bot.desk import report_export, scoreboard_export, ticket_export, visit_export
 from bot.desk.grid_shapes import GridRef
 from bot.desk.notice_shapes import NoticeRef
+from bot.desk.scoreboard_shapes import ScoreboardQuery
 from bot.desk.ticket_shapes import TicketFilter
 from bot.desk.workbook import CSV, XLSX
 from bot.download import send
+from bot.work import scoreboard_rules
 from conversations import texts
+from storage.clock import local_day
 
 
 async def tickets(request: web.Request) -> web.StreamResponse:
@@ -54,6 +57,20 @@ async def report(request: web.Request) -> web.StreamResponse:
     return await send(request, export, "xlsx")
 
 
+async def board(request: web.Request) -> web.StreamResponse:
+    member = await caller(request)
+    app = request.app
+    now = app[keys.CLOCK]()
+    export = await scoreboard_export.board(
+        member,
+        read_query(request, ScoreboardQuery),
+        local_day(now),
+        scoreboard_rules(app),
+        now=now,
+    )
+    return await send(request, export, "xlsx")
+
+
 _TICKETS = (
     "The tickets the queue's filters find (all of them, newest first, not a page), one row "
     "each: who accepted, assigned, handled and resolved it and when, the deadline and its "
@@ -82,5 +99,11 @@ OPERATIONS = [
         "The notice's delivery report as an Excel workbook: the figures of "
         "GET /notices/{id}/report, no openids; each export audited",
         None, params=NoticeRef, file=XLSX,
+    ),
+    Operation(
+        "GET", "/exports/scoreboard.xlsx", board,
+        "The scoreboard (考核) of GET /scoreboard as an Excel workbook: one row per group, "
+        "the total, and each figure's definition; shares in percent; each export audited",
+        None, query=ScoreboardQuery, file=XLSX,
     ),
 ]  # fmt: skip

@@ -1,6 +1,7 @@
 """导出: the files behind the console's 导出Excel / 导出CSV links (the queue with its
-current filters, a grid's visit ledger, a notice's report), as the staff API sends them
-(bot.download); reading only, so plain GETs of the signed-in session."""
+current filters, a grid's visit ledger, a notice's report, the scoreboard), as the
+staff API sends them (bot.download); reading only, so plain GETs of the signed-in
+session."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ from bot import keys
 from bot.console.pages import Handler
 from bot.console.queue import query_of
 from bot.console.visits import signed_in
-from bot.desk import report_export, ticket_export, visit_export
+from bot.desk import report_export, scoreboard_export, ticket_export, visit_export
 from bot.desk.grid_shapes import GridRef
 from bot.desk.notice_shapes import NoticeRef
+from bot.desk.reading import read
 from bot.desk.refused import Refused
+from bot.desk.scoreboard_shapes import ScoreboardQuery
 from bot.desk.ticket_shapes import TicketFilter
 from bot.download import send
+from bot.work import scoreboard_rules
 from conversations import texts
+from storage.clock import local_day
 
 PREFIX = "/console/exports"
 
@@ -30,6 +35,7 @@ def routes() -> list[tuple[str, str, Handler]]:
         ("GET", f"{PREFIX}/tickets.{{kind:xlsx|csv}}", tickets),
         ("GET", f"{PREFIX}/grids/{{id}}/visits.xlsx", visits),
         ("GET", f"{PREFIX}/notices/{{id}}/report.xlsx", report),
+        ("GET", f"{PREFIX}/scoreboard.xlsx", board),
     ]
 
 
@@ -87,4 +93,15 @@ async def report(request: web.Request) -> web.StreamResponse:
     async with _missing_says(missing):
         notice_id = _id(request, NoticeRef, missing)
         export = await report_export.report(visit.member, notice_id, now=request.app[keys.CLOCK]())
+    return await send(request, export, "xlsx")
+
+
+async def board(request: web.Request) -> web.StreamResponse:
+    visit = await signed_in(request)
+    app = request.app
+    now = app[keys.CLOCK]()
+    query = read(ScoreboardQuery, dict(request.query))
+    export = await scoreboard_export.board(
+        visit.member, query, local_day(now), scoreboard_rules(app), now=now
+    )
     return await send(request, export, "xlsx")

@@ -60,4 +60,7 @@ async def page(request: web.Request) -> web.Response:
         percent=charts.percent,
         weekly=charts.weekly(board.weeks),
         satisfaction=charts.satisfaction(board.groups),
+        export="/console/exports/scoreboard.xlsx?"
+        + urlencode({"start": board.start, "end": board.end, "by": board.by}),
+        x=texts.CONSOLE_EXPORT,
     )
