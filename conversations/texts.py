@@ -1180,6 +1180,7 @@ CONSOLE_SUPERVISION: dict[str, str] = {
     "done_close": "已销号。",
     "no_steps": "这张督办单现在没有您可做的操作。",
     "open_orders": "待反馈的督办单",
+    "export_open": "导出待反馈的督办单（Excel）",
     "open_orders_count": "待反馈督办",
     "orders": "督办单",
     "supervise_form": "督办",
@@ -1257,6 +1258,19 @@ EXPORT_REPORT_ROWS = {
 STAFF_EXPORT_TOO_MANY = (
     "符合条件的有 {count} 条，一次最多导出 {most} 条，请缩小范围（比如分几段日期）再导出"
 )
+# The open 督办单 as a file (bot.desk.order_export).
+EXPORT_ORDERS = "待反馈督办单"
+EXPORT_ORDER_COLUMNS = {
+    "number": "受理编号",
+    "title": "工单标题",
+    "township": "乡镇",
+    "unit": "督办对象",
+    "reason": "督办事由",
+    "answer_by": "反馈期限",
+    "overdue": "已逾期",
+    "issued_by": "督办人",
+    "issued_at": "督办时间",
+}
 # The scoreboard as a file (bot.desk.scoreboard_export).
 EXPORT_SCOREBOARD_TITLE = "考核"
 EXPORT_SCOREBOARD = {

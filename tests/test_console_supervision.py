@@ -4,9 +4,13 @@ step in the ticket's timeline in words; a 回访 that finds the matter unsolved.
 
 from __future__ import annotations
 
+import io
 import re
+from urllib.parse import unquote
 
 import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from tests.conftest import Desk, DeskFactory, FakeWeChat
 from tests.test_console import (  # noqa: F401 (the fixture closes the browsers)
@@ -150,3 +154,32 @@ async def test_a_follow_up_that_finds_it_unsolved_reopens_the_ticket(
     assert timeline.index(" 回访 ") < timeline.index(" 重办 ")
     pushes = await wechat.wait_for_texts(FIRST, 4)
     assert pushes[-1].startswith("【重新办理】")
+
+
+async def test_the_open_orders_go_to_excel_for_whoever_sees_them(desk: Desk) -> None:
+    number = await worked(desk)
+    boss = await browser_for(desk, "duban")
+    await boss.post(
+        f"/console/tickets/{number}/supervise", {"reason": "请尽快清理", "answer_by": ""}
+    )
+    await account(desk, "tiecheng-duban", "supervisor", township="铁城镇")
+    for who, rows in (("minzheng", 1), ("duban", 1), ("tiecheng-duban", 0)):
+        browser = await browser_for(desk, who)
+        _, page = await browser.get("/console/supervision")
+        assert 'href="/console/exports/orders.xlsx"' in page
+        resp = await browser.client.get("/console/exports/orders.xlsx")
+        assert resp.status == 200
+        name = unquote(resp.headers["Content-Disposition"].split("filename*=UTF-8''")[1])
+        assert name.startswith("待反馈督办单_") and name.endswith(".xlsx")
+        sheet = load_workbook(io.BytesIO(await resp.read()), read_only=True).active
+        assert isinstance(sheet, ReadOnlyWorksheet)
+        found = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert found[0][:4] == ["受理编号", "工单标题", "乡镇", "督办对象"]
+        assert len(found) - 1 == rows
+        if rows:
+            assert (
+                found[1][0] == number and found[1][3] == "县民政局" and found[1][4] == "请尽快清理"
+            )
+    api = await token_for(desk, "minzheng")
+    resp = await desk.client.get("/api/v1/exports/orders.xlsx", headers=api)
+    assert resp.status == 200 and resp.content_type.endswith("spreadsheetml.sheet")

@@ -10,7 +10,13 @@ from bot import keys
 from bot.api.auth import caller
 from bot.api.inputs import read_path, read_query
 from bot.api.routes import Operation
-from bot.desk import report_export, scoreboard_export, ticket_export, visit_export
+from bot.desk import (
+    order_export,
+    report_export,
+    scoreboard_export,
+    ticket_export,
+    visit_export,
+)
 from bot.desk.grid_shapes import GridRef
 from bot.desk.notice_shapes import NoticeRef
 from bot.desk.scoreboard_shapes import ScoreboardQuery
@@ -71,6 +77,15 @@ async def board(request: web.Request) -> web.StreamResponse:
     return await send(request, export, "xlsx")
 
 
+async def orders(request: web.Request) -> web.StreamResponse:
+    member = await caller(request)
+    app = request.app
+    export = await order_export.open_orders(
+        member, now=app[keys.CLOCK](), rows_max=app[keys.SETTINGS].staff.export_rows_max
+    )
+    return await send(request, export, "xlsx")
+
+
 _TICKETS = (
     "The tickets the queue's filters find (all of them, newest first, not a page), one row "
     "each: who accepted, assigned, handled and resolved it and when, the deadline and its "
@@ -105,5 +120,11 @@ OPERATIONS = [
         "The scoreboard (考核) of GET /scoreboard as an Excel workbook: one row per group, "
         "the total, and each figure's definition; shares in percent; each export audited",
         None, query=ScoreboardQuery, file=XLSX,
+    ),
+    Operation(
+        "GET", "/exports/orders.xlsx", orders,
+        "The open 督办单 the caller sees (as GET /supervision?state=open), the soonest due "
+        "first, as an Excel workbook; each export audited. More than `[staff] "
+        "export_rows_max`: 400", None, refusals=(400,), file=XLSX,
     ),
 ]  # fmt: skip

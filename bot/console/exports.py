@@ -15,7 +15,13 @@ from bot import keys
 from bot.console.pages import Handler
 from bot.console.queue import query_of
 from bot.console.visits import signed_in
-from bot.desk import report_export, scoreboard_export, ticket_export, visit_export
+from bot.desk import (
+    order_export,
+    report_export,
+    scoreboard_export,
+    ticket_export,
+    visit_export,
+)
 from bot.desk.grid_shapes import GridRef
 from bot.desk.notice_shapes import NoticeRef
 from bot.desk.reading import read
@@ -36,6 +42,7 @@ def routes() -> list[tuple[str, str, Handler]]:
         ("GET", f"{PREFIX}/grids/{{id}}/visits.xlsx", visits),
         ("GET", f"{PREFIX}/notices/{{id}}/report.xlsx", report),
         ("GET", f"{PREFIX}/scoreboard.xlsx", board),
+        ("GET", f"{PREFIX}/orders.xlsx", orders),
     ]
 
 
@@ -103,5 +110,14 @@ async def board(request: web.Request) -> web.StreamResponse:
     query = read(ScoreboardQuery, dict(request.query))
     export = await scoreboard_export.board(
         visit.member, query, local_day(now), scoreboard_rules(app), now=now
+    )
+    return await send(request, export, "xlsx")
+
+
+async def orders(request: web.Request) -> web.StreamResponse:
+    visit = await signed_in(request)
+    app = request.app
+    export = await order_export.open_orders(
+        visit.member, now=app[keys.CLOCK](), rows_max=app[keys.SETTINGS].staff.export_rows_max
     )
     return await send(request, export, "xlsx")

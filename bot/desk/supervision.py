@@ -39,7 +39,7 @@ log = structlog.get_logger(__name__)
 SUPERVISORS = ("supervisor", "county_admin")
 # A ticket that never was worked is not supervised.
 _ENDED = frozenset({tickets.REJECTED, tickets.WITHDRAWN})
-_RELATED = ("ticket", "township", "unit", "issued_by", "answered_by", "closed_by")
+RELATED = ("ticket", "township", "unit", "issued_by", "answered_by", "closed_by")
 
 
 def visible(member: StaffMember) -> Q:
@@ -130,16 +130,14 @@ async def issue(
 
 
 async def _get(order_id: int) -> SupervisionOrder:
-    return await SupervisionOrder.get(id=order_id).select_related(*_RELATED)
+    return await SupervisionOrder.get(id=order_id).select_related(*RELATED)
 
 
 async def find(member: StaffMember, order_id: int) -> SupervisionOrder:
     """The order if this person may see it; another jurisdiction's is the same 404 as
     none."""
     found = (
-        await SupervisionOrder.filter(visible(member), id=order_id)
-        .select_related(*_RELATED)
-        .first()
+        await SupervisionOrder.filter(visible(member), id=order_id).select_related(*RELATED).first()
     )
     if found is None:
         raise Refused(404, texts.STAFF_ORDER_NOT_FOUND)
@@ -158,7 +156,7 @@ async def page(member: StaffMember, query: OrderQuery, *, today: date, page_size
         q = q.filter(state=query.state)
     if query.before is not None:
         q = q.filter(id__lt=query.before)
-    rows = await q.order_by("-id").limit(limit).select_related(*_RELATED)
+    rows = await q.order_by("-id").limit(limit).select_related(*RELATED)
     return OrderList(
         orders=[order_summary(o, today) for o in rows],
         next=str(rows[-1].id) if len(rows) == limit else None,
@@ -172,7 +170,7 @@ async def waiting(member: StaffMember, today: date, limit: int) -> list[OrderSum
         await SupervisionOrder.filter(visible(member), state=supervision.OPEN)
         .order_by("answer_by", "id")
         .limit(limit)
-        .select_related(*_RELATED)
+        .select_related(*RELATED)
     )
     return [order_summary(o, today) for o in rows]
 
