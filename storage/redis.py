@@ -27,7 +27,10 @@ def without_timeout(client: aioredis.Redis) -> aioredis.Redis:
         max_connections=client.connection_pool.max_connections,
         **kwargs,
     )
-    return aioredis.Redis(connection_pool=pool)
+    # Owning its pool: closing the client disconnects the pool's connections too (a
+    # client handed a pool leaves it open, and its sockets to be found by the garbage
+    # collector).
+    return aioredis.Redis.from_pool(pool)
 
 
 @contextlib.asynccontextmanager
