@@ -55,7 +55,9 @@ class Digest(Worker):
         self._deadlines = deadlines
         self._rules = rules
         self._rendering = rendering
-        super().__init__(database=database, poll_seconds=poll_seconds, name="weekly digest")
+        super().__init__(
+            database=database, poll_seconds=poll_seconds, name="weekly digest", clock=clock
+        )
 
     async def step(self) -> bool:
         now = self._clock()
@@ -69,7 +71,6 @@ class Digest(Worker):
                 )
                 if not given:
                     await self._send(person, source, today, now)
-        self.looked_at = now
         return False
 
     async def _readers(self) -> list[Staff]:

@@ -82,7 +82,9 @@ class Reminders(Worker):
         self._deadlines = deadlines
         self._rules = rules
         self._rendering = rendering
-        super().__init__(database=database, poll_seconds=poll_seconds, name="reminders")
+        super().__init__(
+            database=database, poll_seconds=poll_seconds, name="reminders", clock=clock
+        )
 
     def working(self, now: datetime) -> bool:
         """Whether reminders may go now: a working day, within the working day."""
@@ -95,19 +97,19 @@ class Reminders(Worker):
 
     async def step(self) -> bool:
         now = self._clock()
+        if not self.working(now):
+            return False
+        today = now.astimezone(BEIJING).date()
         more = False
-        if self.working(now):
-            today = now.astimezone(BEIJING).date()
-            for stage in (self._due_soon, self._overdue, self._escalate, self._orders):
-                more = await stage(today, now) or more
-        self.looked_at = now
+        for stage in (self._due_soon, self._overdue, self._escalate, self._orders):
+            more = await stage(today, now) or more
         return more
 
     # Stages ---------------------------------------------------------------------------
 
     async def _due_soon(self, today: date, now: datetime) -> bool:
         """预警, once per deadline (an extension or a 重办 brings a new one)."""
-        async for t, due in self._pending(self._deadlines.due_soon(today), "soon", today):
+        async for t, due in self._pending(self._deadlines.due_soon(today), "soon"):
             if t.status == SUBMITTED:
                 people = await self._on_duty(t)
                 words = texts.REMIND_ACCEPT_SOON
@@ -118,7 +120,7 @@ class Reminders(Worker):
             text = words.format(
                 township=township.name, number=t.number, title=t.title, due=_day(due)
             )
-            await self._give(_Notice(t, f"soon:{due}", people, text, texts.REMIND_FIRST))
+            await self._give(_Notice(t, f"soon:{due}", people, text, texts.REMIND_FIRST), now)
         return False
 
     async def _overdue(self, today: date, now: datetime) -> bool:
@@ -140,7 +142,7 @@ class Reminders(Worker):
             words = texts.URGE_ACCEPT if t.status == SUBMITTED else texts.URGE
             text = words.format(number=t.number, title=t.title, days=days, due=_day(due))
             note = texts.URGE_NOTE.format(days=days, who=_names(people))
-            await self._give(_Notice(t, key, people, text, texts.URGE_FIRST, urge_note=note))
+            await self._give(_Notice(t, key, people, text, texts.URGE_FIRST, urge_note=note), now)
         return len(rows) == BATCH
 
     async def _escalate(self, today: date, now: datetime) -> bool:
@@ -164,7 +166,7 @@ class Reminders(Worker):
                 )
 
             notice = _Notice(t, ESCALATED, people, text, texts.SUPERVISE_FIRST, also=issue)
-            if await self._give(notice):
+            if await self._give(notice, now):
                 log.info("ticket escalated", ticket=t.number, days_overdue=days)
         return len(rows) == BATCH
 
@@ -183,7 +185,7 @@ class Reminders(Worker):
                 number=t.number, title=t.title, answer_by=_day(order.answer_by)
             )
             note = texts.URGE_ORDER_NOTE.format(who=_names(people))
-            await self._give(_Notice(t, key, people, text, texts.URGE_FIRST, urge_note=note))
+            await self._give(_Notice(t, key, people, text, texts.URGE_FIRST, urge_note=note), now)
         return False
 
     # Who hears ----------------------------------------------------------------------
@@ -207,9 +209,7 @@ class Reminders(Worker):
 
     # Doing it once ------------------------------------------------------------------
 
-    async def _pending(
-        self, which: Q, stage: str, today: date
-    ) -> AsyncIterator[tuple[Ticket, date]]:
+    async def _pending(self, which: Q, stage: str) -> AsyncIterator[tuple[Ticket, date]]:
         """Open tickets ``which`` picks whose reminder of ``stage`` for their present
         deadline is not given yet, with that deadline, page by page."""
         after = 0
@@ -228,12 +228,11 @@ class Reminders(Worker):
                 if found is not None and (t.id, f"{stage}:{found[0]}") not in given:
                     yield t, found[0]
 
-    async def _give(self, n: _Notice) -> bool:
+    async def _give(self, n: _Notice, now: datetime) -> bool:
         """The reminder, its event and its pushes, together; False when another process
         gave it first (or it was given already)."""
         people = {p.id: p for p in n.people if p.wechat_appid and p.wechat_openid}
         channel, payload = self._rendering.to_staff(n.ticket, n.text, n.heading)
-        now = self._clock()
         try:
             async with in_transaction():
                 await Reminder.create(ticket_id=n.ticket.id, key=n.key, at=now)

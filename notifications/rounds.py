@@ -53,11 +53,19 @@ class Worker:
     """A background job that works in rounds (``step``) inside the app's database
     context until stopped: the fan-out, the ticket clock, the media fetcher."""
 
-    def __init__(self, *, database: TortoiseContext, poll_seconds: float, name: str) -> None:
+    def __init__(
+        self,
+        *,
+        database: TortoiseContext,
+        poll_seconds: float,
+        name: str,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._database = database
         self._rounds = Rounds(poll_seconds, name)
-        # The service clock's time at the end of the last round (set by workers that keep
-        # time): shows the worker alive, and tells a test a round looked at a moment.
+        self._round_clock = clock
+        # For a worker given the service's clock: the time its last finished round began.
+        # Shows the worker alive, and tells a test a round has looked at a moment.
         self.looked_at: datetime | None = None
 
     def poke(self) -> None:
@@ -69,7 +77,13 @@ class Worker:
 
     async def run(self) -> None:
         with use(self._database):
-            await self._rounds.run(self.step)
+            await self._rounds.run(self._round)
+
+    async def _round(self) -> bool:
+        began = self._round_clock() if self._round_clock is not None else None
+        more = await self.step()
+        self.looked_at = began
+        return more
 
     async def step(self) -> bool:
         """One round; True when there may be more work at once."""

@@ -142,14 +142,6 @@ def mask_name(name: str) -> str:
     return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else ""
 
 
-# Deadlines ------------------------------------------------------------------------------
-
-
-def deadline_state(t: TicketModel, today: date, deadlines: Deadlines) -> str | None:
-    """normal, due_soon (预警) or overdue (超期) while the ticket is open (storage.deadlines)."""
-    return deadlines.state(t, today)
-
-
 async def counts(member: StaffMember, today: date, deadlines: Deadlines) -> dict[str, int]:
     """The home page's figures for this person: waiting to be accepted, being worked, due
     soon, overdue, and extensions waiting for approval. One pass over their open tickets
