@@ -17,7 +17,17 @@ from bot.api.errors import refuse
 from bot.api.inputs import read_body, read_query
 from bot.api.responses import respond
 from bot.api.routes import Operation, roles
-from bot.desk.fields import DIGITS, ID_MAX, NO_NUL, Answer, Day, QueryShape, Says, Shape, Why
+from bot.desk.fields import (
+    BEFORE,
+    DIGITS,
+    NO_NUL,
+    Answer,
+    Day,
+    QueryShape,
+    Says,
+    Shape,
+    Why,
+)
 from bot.desk.signing_in import sign_in
 from conversations import texts
 from storage import logins, staff
@@ -142,11 +152,7 @@ class FailureQuery(QueryShape):
         Day | None, Field(description="On or after this day (Beijing)"), Why(texts.STAFF_WHY_DATE)
     ] = None
     limit: Annotated[int, Field(ge=1, le=100), DIGITS, Why(texts.STAFF_WHY_COUNT)] = 50
-    before: Annotated[
-        Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
-        Field(description="The previous page's `next`"),
-        Why(texts.STAFF_WHY_WHOLE),
-    ] = None
+    before: BEFORE = None
 
 
 class FailedLogin(Answer):

@@ -12,6 +12,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from tortoise.fields import CharField
 from tortoise.models import Model
 
+from conversations import texts
+
 # Every character str.isspace() takes for a blank: what "strip" removes, spelled out so
 # the document's patterns and the handlers agree on what an empty answer is.
 BLANKS = (
@@ -124,6 +126,18 @@ def _digits(value: Any) -> Any:
 
 # A whole number read from text (a query string or a path): after the type, then bounds.
 DIGITS = BeforeValidator(_digits)
+
+# Keyset pages of a list, newest first: how many rows, and where the page starts.
+PAGE_LIMIT = Annotated[
+    Annotated[int, Field(ge=1, le=100), DIGITS] | None,
+    Field(description="Rows in a page ([tickets] page_size if not given)"),
+    Why(texts.STAFF_WHY_COUNT),
+]
+BEFORE = Annotated[
+    Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
+    Field(description="The previous page's `next`"),
+    Why(texts.STAFF_WHY_WHOLE),
+]
 
 
 def _whole(value: Any) -> Any:

@@ -10,8 +10,10 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from bot.desk.fields import (
+    BEFORE,
     DIGITS,
     ID_MAX,
+    PAGE_LIMIT,
     STRIP,
     STRIP_MAYBE,
     Answer,
@@ -58,16 +60,8 @@ class OrderQuery(QueryShape):
         Field(description="open 待反馈, answered 已反馈, closed 已销号"),
         _STATES,
     ] = None
-    limit: Annotated[
-        Annotated[int, Field(ge=1, le=100), DIGITS] | None,
-        Field(description="Orders in a page ([tickets] page_size if not given)"),
-        Why(texts.STAFF_WHY_COUNT),
-    ] = None
-    before: Annotated[
-        Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
-        Field(description="The previous page's `next`"),
-        Why(texts.STAFF_WHY_WHOLE),
-    ] = None
+    limit: PAGE_LIMIT = None
+    before: BEFORE = None
 
 
 class OrderRef(QueryShape):

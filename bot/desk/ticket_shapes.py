@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, RootModel
 
 from bot.desk.fields import (
+    BEFORE,
     DIGITS,
     ID_MAX,
+    PAGE_LIMIT,
     STRIP,
     STRIP_MAYBE,
     WHOLE,
@@ -160,16 +162,8 @@ class TicketFilter(QueryShape):
 class TicketQuery(TicketFilter):
     """A page of the queue: its filters, and where the page starts."""
 
-    limit: Annotated[
-        Annotated[int, Field(ge=1, le=100), DIGITS] | None,
-        Field(description="Tickets in a page ([tickets] page_size if not given)"),
-        Why(texts.STAFF_WHY_COUNT),
-    ] = None
-    before: Annotated[
-        Annotated[int, Field(ge=1, le=ID_MAX), DIGITS] | None,
-        Field(description="The previous page's `next`"),
-        Why(texts.STAFF_WHY_WHOLE),
-    ] = None
+    limit: PAGE_LIMIT = None
+    before: BEFORE = None
     after: Annotated[
         Annotated[int, Field(ge=0, le=ID_MAX), DIGITS] | None,
         Field(description="Only tickets newer than this one (a page's `newest`): what came since"),
