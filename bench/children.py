@@ -1,15 +1,17 @@
 """What the benchmarks share: starting the service (and other helpers) as child
-processes, waiting until they answer, stopping them, and printing URLs safely."""
+processes, waiting until they answer, stopping them, a throwaway PostgreSQL database,
+and printing URLs safely."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +21,42 @@ if TYPE_CHECKING:
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def service_env(data_dir: Path, port: int, settings: dict[str, str]) -> dict[str, str]:
+    """The environment of a `township serve` a benchmark starts: this one without its own
+    TOWNSHIP_* settings, then the data folder, the address, warnings-only logs and
+    ``settings`` (TOWNSHIP_... names)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNSHIP_")}
+    env.update(
+        {
+            "TOWNSHIP_DATA_DIR": str(data_dir),
+            "TOWNSHIP_HTTP__HOST": HOST,
+            "TOWNSHIP_HTTP__PORT": str(port),
+            "TOWNSHIP_LOGGING__LEVEL": "warning",
+            "PYTHONUNBUFFERED": "1",
+            **settings,
+        }
+    )
+    return env
+
+
+@contextlib.asynccontextmanager
+async def throwaway_database(server: str, prefix: str) -> AsyncIterator[str]:
+    """A database of its own on a PostgreSQL server (``server``: its URL without a
+    database), named after ``prefix`` and this process, dropped at the end whatever
+    happens; yields its URL."""
+    import asyncpg
+
+    server = server.rstrip("/")
+    name = f"{prefix}_{os.getpid()}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{server}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 def free_port() -> int:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import statistics
 import sys
@@ -34,7 +33,15 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.children import HOST, free_port, shown, start, wait_healthy
+from bench.children import (
+    HOST,
+    free_port,
+    service_env,
+    shown,
+    start,
+    throwaway_database,
+    wait_healthy,
+)
 from bench.staff_queue import STAFF_USER, add_staff, fill_sql
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -171,17 +178,9 @@ def check(path: Path, tickets: int) -> str:
 
 async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     import aiohttp
-    import asyncpg
 
-    name = f"bench_exports_{os.getpid()}"
-    url = f"{args.server}/{name}"
-    admin = await asyncpg.connect(f"{args.server}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    async with throwaway_database(args.server, "bench_exports") as url:
         return await _run(args, url, data_dir, aiohttp)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _run(args: argparse.Namespace, url: str, data_dir: Path, aiohttp: Any) -> int:
@@ -189,17 +188,7 @@ async def _run(args: argparse.Namespace, url: str, data_dir: Path, aiohttp: Any)
     began = time.perf_counter()
     township = await fill(url, args.tickets)
     port, password = free_port(), secrets.token_urlsafe(16)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNSHIP_")}
-    env.update(
-        {
-            "TOWNSHIP_DATA_DIR": str(data_dir),
-            "TOWNSHIP_DATABASE__URL": url,
-            "TOWNSHIP_HTTP__HOST": HOST,
-            "TOWNSHIP_HTTP__PORT": str(port),
-            "TOWNSHIP_LOGGING__LEVEL": "warning",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
+    env = service_env(data_dir, port, {"TOWNSHIP_DATABASE__URL": url})
     add_staff(env, township, password)
     await add_steps(url)
     print(f"  filled in {time.perf_counter() - began:.0f} s", flush=True)

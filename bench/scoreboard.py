@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 from datetime import date, datetime
 from datetime import time as clock_time
+
+from bench.children import shown, throwaway_database
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 TARGET_MS = 1000.0
@@ -202,20 +203,10 @@ def ms(samples: list[float], q: int) -> float:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    import asyncpg
-
-    name = f"bench_scoreboard_{os.getpid()}"
-    server = args.server_url.rstrip("/")
-    admin = await asyncpg.connect(server + "/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{server}/{name}"
-    try:
-        print(f"filling {name} with {args.tickets} tickets ...", flush=True)
+    async with throwaway_database(args.server_url, "bench_scoreboard") as url:
+        print(f"filling {shown(url)} with {args.tickets} tickets ...", flush=True)
         per_ticket = await fill(url, args.tickets)
         timings, baseline = await measure(url, args.runs)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     parts = [f"by {by} p50 {ms(t, 9):.0f} ms p95 {ms(t, 18):.0f} ms" for by, t in timings.items()]
     worst = max(ms(t, 18) for t in timings.values())
     verdict = "PASS" if worst < TARGET_MS else f"FAIL: p95 {worst:.0f} ms"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.children import HOST, ROOT, free_port, shown, start, wait_healthy
+from bench.children import HOST, ROOT, free_port, service_env, shown, start, wait_healthy
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_queue"
 STAFF_USER = "bench-queue"
@@ -187,19 +186,12 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     townships = await fill(url, args.tickets)
     port = free_port()
     password = secrets.token_urlsafe(16)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNSHIP_")}
-    env.update(
-        {
-            "TOWNSHIP_DATA_DIR": str(data_dir),
-            "TOWNSHIP_DATABASE__URL": url,
-            "TOWNSHIP_HTTP__HOST": HOST,
-            "TOWNSHIP_HTTP__PORT": str(port),
-            "TOWNSHIP_LOGGING__LEVEL": "warning",
-            # One account reading as fast as it can: the per-account limit out of the way.
-            "TOWNSHIP_STAFF__REQUESTS_PER_SECOND": "0",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
+    settings = {
+        "TOWNSHIP_DATABASE__URL": url,
+        # One account reading as fast as it can: the per-account limit out of the way.
+        "TOWNSHIP_STAFF__REQUESTS_PER_SECOND": "0",
+    }
+    env = service_env(data_dir, port, settings)
     if args.redis_url:
         env["TOWNSHIP_REDIS__URL"] = args.redis_url
     conn = await asyncpg.connect(url)
