@@ -1310,10 +1310,12 @@ CONSOLE_SCOREBOARD: dict[str, str] = {
     "table_hint": "表格较宽，可以左右滑动。",
     "weekly": "每周受理量和按期办结率",
     "weekly_caption": (
-        "柱：每周受理量（最多 {peak} 件）；线：按期办结率（0–100%），{first} 至 {last}"
+        "柱：每周受理量（最多 {peak} 件）；线：按期办结率（0–100%），"
+        "{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
     ),
-    "weekly_bar": "{week}：受理 {n} 件",
-    "weekly_dot": "{week}：按期办结率 {rate}",
+    "week_of": "{month}月{day}日起",
+    "weekly_bar": "{week}的一周：受理 {n} 件",
+    "weekly_dot": "{week}的一周：按期办结率 {rate}",
     "satisfaction_chart": "满意率",
     "no_ratings": "这个时段办结的工单还没有评价。",
     "satisfaction_caption": "各组满意率（非常满意 + 满意 ÷ 有评价），没有评价的不画",

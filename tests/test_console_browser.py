@@ -295,6 +295,14 @@ async def test_every_page_fits_the_screen_and_is_photographed(
     await expect(page.locator("ol.timeline li")).to_have_count(4)  # 提交 受理 转办 回复
     await assert_fits(page)
     await shoot(page, f"ticket-{screen}")
+    for name in ("考核", "督办"):  # the township's figures, and its 督办单 (none yet)
+        await page.goto(f"{served.base}/console")
+        await page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        await assert_fits(page)
+    await shoot(page, f"supervision-{screen}")
+    await page.goto(f"{served.base}/console/scoreboard")
+    await shoot(page, f"scoreboard-{screen}")
     await page.goto(f"{served.base}/console/help")
     await assert_fits(page)
     await page.goto(f"{served.base}/console/tickets/20990101-0001")  # the not-found page

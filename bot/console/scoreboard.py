@@ -58,6 +58,7 @@ async def page(request: web.Request) -> web.Response:
         shortcuts=[(name, _link(a, b, board.by)) for name, a, b in periods(today)],
         groupings=[(by, _link(board.start, board.end, by)) for by in texts.SCOREBOARD_GROUPING],
         percent=charts.percent,
+        week_name=charts.week_name,
         weekly=charts.weekly(board.weeks),
         satisfaction=charts.satisfaction(board.groups),
         export="/console/exports/scoreboard.xlsx?"

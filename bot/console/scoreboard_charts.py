@@ -5,6 +5,7 @@ satisfaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.desk.scoreboard_shapes import Group, WeekFigures
 from conversations import texts
@@ -56,6 +57,11 @@ class Weekly:
     top: int = TOP
 
 
+def week_name(w: WeekFigures) -> str:
+    """A week as a clerk says it: the day it starts (not its ISO number)."""
+    return _WORDS["week_of"].format(month=w.monday.month, day=w.monday.day)
+
+
 def weekly(weeks: list[WeekFigures]) -> Weekly | None:
     """None when the period has no week with anything in it."""
     if not any(w.accepted or w.due for w in weeks):
@@ -68,17 +74,17 @@ def weekly(weeks: list[WeekFigures]) -> Weekly | None:
     for i, w in enumerate(weeks):
         h = round(plot_h * w.accepted / peak, 2)
         x = round(LEFT + i * step + gap / 2, 2)
-        label = _WORDS["weekly_bar"].format(week=w.week, n=w.accepted)
+        label = _WORDS["weekly_bar"].format(week=week_name(w), n=w.accepted)
         bars.append(Bar(x, round(HEIGHT - BOTTOM - h, 2), round(step - gap, 2), h, label))
         if w.on_time_rate is not None:
             y = round(HEIGHT - BOTTOM - plot_h * w.on_time_rate, 2)
             rate = percent(w.on_time_rate)
-            label = _WORDS["weekly_dot"].format(week=w.week, rate=rate)
+            label = _WORDS["weekly_dot"].format(week=week_name(w), rate=rate)
             dots.append(Dot(round(LEFT + (i + 0.5) * step, 2), y, label))
-    first, last = weeks[0].monday.isoformat(), weeks[-1].monday.isoformat()
+    first, last = weeks[0].monday, weeks[-1].monday + timedelta(days=6)
     caption = _WORDS["weekly_caption"].format(peak=peak, first=first, last=last)
     line = " ".join(f"{d.x},{d.y}" for d in dots)
-    return Weekly(bars, dots, line, peak, caption, weeks[0].week, weeks[-1].week)
+    return Weekly(bars, dots, line, peak, caption, week_name(weeks[0]), week_name(weeks[-1]))
 
 
 @dataclass(frozen=True)
