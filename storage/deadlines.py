@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Protocol
 
 from tortoise.expressions import Q
 
@@ -27,6 +28,19 @@ WORKING = ("accepted", "in_progress")  # open, past 受理: counted against due_
 # Time limits up to this many working days get their own width of warning in a query;
 # longer ones share the width of this one (no time limit in the catalog comes close).
 _LONGEST_LIMIT = 366
+
+
+class Dated(Protocol):
+    """What the clock reads of a ticket: a model, or a row read as plain values."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def due_on(self) -> date | None: ...
+    @property
+    def time_limit_days(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class Deadlines:
         """The last day to accept (受理) a request submitted then."""
         return self.calendar.add(local_day(submitted_at), self.accept_days)
 
-    def deadline(self, t: Ticket) -> tuple[date, int] | None:
+    def deadline(self, t: Dated) -> tuple[date, int] | None:
         """The date an open ticket runs against now and the time limit that set it; None
         when it is not open or has no deadline."""
         if t.status == SUBMITTED:
@@ -53,7 +67,7 @@ class Deadlines:
             return t.due_on, t.time_limit_days
         return None
 
-    def state(self, t: Ticket, today: date) -> str | None:
+    def state(self, t: Dated, today: date) -> str | None:
         """normal, due_soon or overdue while the ticket is open; None otherwise."""
         found = self.deadline(t)
         if found is None:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from tortoise.queryset import QuerySet
 
@@ -16,6 +17,7 @@ from bot.desk.refused import Refused
 from bot.desk.ticket_shapes import TicketFilter
 from bot.desk.workbook import Column, Export, Row, file_name
 from conversations import texts
+from conversations.answers import mask_phone
 from storage import audit
 from storage.clock import BEIJING, local_day
 from storage.deadlines import Deadlines
@@ -42,9 +44,15 @@ assert [c.header for c in COLUMNS] == list(_W.values()), "a column without its h
 
 @dataclass(frozen=True)
 class _Step:
-    at: datetime
+    at: datetime  # Beijing time
     action: str
     person: str
+
+    @property
+    def line(self) -> str:
+        """The step in 办理经过: "11-03 09:30 受理 王芳" (strftime costs more)."""
+        at, done = self.at, texts.TICKET_ACTIONS.get(self.action, self.action)
+        return f"{at.month:02}-{at.day:02} {at.hour:02}:{at.minute:02} {done} {self.person}"
 
 
 async def tickets(
@@ -83,24 +91,40 @@ def _name(member: StaffMember, query: TicketFilter, today: date) -> str:
     return file_name(texts.EXPORT_TICKETS, place, when)
 
 
+# What a row needs of a ticket, read as plain values in one joined query a page (building
+# model instances cost more than the database did).
+_FIELDS = (
+    "id", "number", "kind", "status", "title", "township__name", "village__name",
+    "unit__name", "contact_name", "contact_phone", "created_at", "accepted_by_id",
+    "accepted_at", "handler_id", "due_on", "time_limit_days", "redo_count", "rating",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    """A ticket's row as read: what the deadline clock reads, and the rest by name."""
+
+    status: str
+    created_at: datetime
+    due_on: date | None
+    time_limit_days: int
+    values: dict[str, Any]
+
+
 async def _batches(
     found: QuerySet[TicketModel], today: date, deadlines: Deadlines, names: dict[int, str]
 ) -> AsyncIterator[Sequence[Row]]:
     before: int | None = None
     while True:
         page = found.filter(id__lt=before) if before is not None else found
-        rows = (
-            await page.order_by("-id")
-            .limit(BATCH)
-            .select_related("township", "village", "unit", "grid")
-        )
+        rows = await page.order_by("-id").limit(BATCH).values(*_FIELDS)
         if not rows:
             return
-        steps = await _steps([t.id for t in rows], names)
-        yield [_row(t, steps[t.id], today, deadlines, names) for t in rows]
+        steps = await _steps([r["id"] for r in rows], names)
+        yield [_row(r, steps[r["id"]], today, deadlines, names) for r in rows]
         if len(rows) < BATCH:
             return
-        before = rows[-1].id
+        before = rows[-1]["id"]
 
 
 async def _steps(ticket_ids: list[int], names: dict[int, str]) -> dict[int, list[_Step]]:
@@ -121,30 +145,36 @@ def _last(steps: list[_Step], action: str) -> _Step | None:
     return next((s for s in reversed(steps) if s.action == action), None)
 
 
+def _at(value: datetime | None) -> datetime | None:
+    return value.astimezone(BEIJING) if value else None
+
+
 def _row(
-    t: TicketModel,
+    r: dict[str, Any],
     steps: list[_Step],
     today: date,
     deadlines: Deadlines,
     names: dict[int, str],
 ) -> Row:
-    shown = desk.summary(t, today, deadlines)
+    state = deadlines.state(
+        _Ticket(r["status"], r["created_at"], r["due_on"], r["time_limit_days"], r), today
+    )
     assigned, resolved = _last(steps, "assign"), _last(steps, "resolve")
+    rating = r["rating"]
     return [
-        shown.number, shown.kind_name, shown.status_name, shown.title, shown.township,
-        shown.village, shown.unit, shown.contact.name, shown.contact.phone, shown.created_at,
-        names.get(t.accepted_by_id or 0, ""), t.accepted_at,
+        r["number"], texts.TICKET_KINDS.get(r["kind"], r["kind"]),
+        texts.TICKET_STATUS.get(r["status"], r["status"]), r["title"], r["township__name"],
+        r["village__name"], r["unit__name"], desk.mask_name(r["contact_name"]),
+        mask_phone(r["contact_phone"]), _at(r["created_at"]),
+        names.get(r["accepted_by_id"] or 0, ""), _at(r["accepted_at"]),
         assigned.person if assigned else "", assigned.at if assigned else None,
-        names.get(t.handler_id or 0, ""),
+        names.get(r["handler_id"] or 0, ""),
         resolved.person if resolved else "", resolved.at if resolved else None,
-        t.due_on,
-        texts.CONSOLE_DEADLINE_STATE.get(shown.deadline, "") if shown.deadline else "",
+        r["due_on"],
+        texts.CONSOLE_DEADLINE_STATE.get(state, "") if state else "",
         sum(s.action == "approve-extension" for s in steps),
         sum(s.action == "return" for s in steps),
-        t.redo_count,
-        texts.RATINGS.get(t.rating, "") if t.rating is not None else "",
-        "\n".join(
-            f"{s.at:%m-%d %H:%M} {texts.TICKET_ACTIONS.get(s.action, s.action)} {s.person}"
-            for s in steps
-        ),
+        r["redo_count"],
+        texts.RATINGS.get(rating, "") if rating is not None else "",
+        "\n".join(s.line for s in steps),
     ]  # fmt: skip
