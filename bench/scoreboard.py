@@ -30,6 +30,7 @@ from datetime import date, datetime
 from datetime import time as clock_time
 
 from bench.children import shown, throwaway_database
+from storage.ticket_facts import REBUILD
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 TARGET_MS = 1000.0
@@ -142,11 +143,19 @@ async def fill(url: str, tickets: int) -> float:
             " t.created_at + interval '14 days', 'phone', true, 3 + t.id % 3, ''"
             " FROM ticket t WHERE t.id % 10 = 5 AND t.status <> 'in_progress'"
         )
+        # The events went in as raw SQL, past the signal that keeps each ticket's facts:
+        # the facts are made from them as `township scoreboard rebuild` makes them.
+        began = time.perf_counter()
+        await conn.execute(REBUILD)
+        rebuilt = time.perf_counter() - began
         # As autovacuum would have by the time anyone looks: statistics and the
         # visibility map (index-only scans).
         await conn.execute("VACUUM ANALYZE")
         events = await conn.fetchval("SELECT count(*) FROM ticket_event")
-        print(f"  {events} events, VACUUM ANALYZE ({time.perf_counter() - started:.0f} s)")
+        print(
+            f"  {events} events, facts rebuilt from them in {rebuilt:.1f} s, VACUUM ANALYZE"
+            f" ({time.perf_counter() - started:.0f} s)"
+        )
         return float(events) / tickets
     finally:
         await conn.close()

@@ -222,6 +222,27 @@ def _catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scoreboard_rebuild(args: argparse.Namespace) -> int:
+    from tortoise.transactions import in_transaction
+
+    from conversations import texts
+    from storage import ticket_facts
+    from storage.db import open_database, use
+    from storage.models import TicketFacts
+
+    settings = _settings(args)
+
+    async def rebuild() -> int:
+        async with open_database(settings.database_url) as ctx:
+            with use(ctx):
+                async with in_transaction() as tx:
+                    await ticket_facts.rebuild(tx)
+                return await TicketFacts.all().count()
+
+    print(texts.SCOREBOARD_REBUILT.format(count=asyncio.run(rebuild())))
+    return 0
+
+
 def _chat(args: argparse.Namespace) -> int:
     from bot.chat import run_chat
 
@@ -272,6 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file")
     load.set_defaults(run=_catalog_import)
+
+    board = sub.add_parser("scoreboard", help="the scoreboard (考核)")
+    board_sub = board.add_subparsers(dest="scoreboard_command", required=True)
+    rebuild = board_sub.add_parser(
+        "rebuild",
+        help="make every ticket's scoreboard facts again from its events (after loading "
+        "events by hand; the service keeps them as it writes)",
+    )
+    rebuild.set_defaults(run=_scoreboard_rebuild)
     return parser
 
 

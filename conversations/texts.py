@@ -319,6 +319,7 @@ CATALOG_PROBLEMS = {
 }
 CATALOG_NOTHING_LOADED = "共 {count} 处问题，整个文件都没有导入，改好后请重新导入。"
 CATALOG_LOADED = "目录已导入：共 {count} 项，新增 {added}，更新 {updated}，下架 {retired}。"
+SCOREBOARD_REBUILT = "考核数据已按办理记录重新生成：共 {count} 件。"
 STAFF_TICKET_NOT_FOUND = "没有这个受理编号"
 STAFF_UNKNOWN_UNIT = "没有这个责任单位：{name}"
 STAFF_NOT_A_HANDLER = "这个人不是{unit}的经办人"

@@ -17,6 +17,9 @@ from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate
 from tortoise.models import Model
 
+# The scoreboard's facts follow each ticket event as it is written (its signals).
+import storage.ticket_facts  # noqa: F401
+
 MODELS = ["storage.models"]
 
 

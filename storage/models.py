@@ -803,3 +803,39 @@ class Reminder(Model):
     class Meta:
         table = "reminder"
         unique_together = (("ticket_id", "key"),)
+
+
+class TicketFacts(Model):
+    """What the scoreboard (考核) reads of one ticket, kept from its events (and 回访) as
+    they are written, in the same transaction (storage.ticket_facts): nothing here that
+    the events do not say, so the whole table can be made again from them at any time
+    (``township scoreboard rebuild``). Any past period is still counted from these: each
+    is a fact of the ticket's life (its first 受理 and 办结, the deadline it was done
+    against), not of a period."""
+
+    id = fields.BigIntField(primary_key=True)
+    ticket: fields.OneToOneRelation[Ticket] = fields.OneToOneField(
+        "models.Ticket", related_name="facts", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    # Where it is now (the groups): its township, unit and handler, as on the ticket.
+    township_id = fields.IntField()
+    unit_id = fields.IntField(null=True)
+    handler_id = fields.IntField(null=True)
+    resolver_id = fields.IntField(null=True)  # who did the first 办结
+    accepted_at = fields.DatetimeField(null=True)  # the first 受理
+    resolved_at = fields.DatetimeField(null=True)  # the first 办结
+    first_step_at = fields.DatetimeField(null=True)  # the unit's first answer to the 受理
+    # The deadline it was done against (as it stood at the first 办结, after approved
+    # extensions) or, while it is being worked, runs against; none otherwise.
+    due_on = fields.DateField(null=True)
+    returned = fields.BooleanField(default=False)  # ever 退单
+    extended = fields.BooleanField(default=False)  # an approved 延期
+    redone = fields.BooleanField(default=False)  # 重办: reopened, or sent back by a rating
+    followed = fields.BooleanField(default=False)  # a 回访 recorded
+    score = fields.IntField(null=True)  # the resident's rating, else the last 回访's
+
+    class Meta:
+        table = "ticket_facts"
+        # A period's tickets: accepted, done, or due in it.
+        indexes = (("accepted_at",), ("resolved_at",), ("due_on",))

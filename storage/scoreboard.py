@@ -2,8 +2,9 @@
 period can be counted again, grouped by township, by responsible unit or by handler.
 
 What each figure counts (the words staff read are in conversations.texts, beside the
-figures): see :class:`Figures`. One statement does it all (storage.scoreboard_sql); the
-response times' ranks come back from it and only their interpolation is done here."""
+figures): see :class:`Figures`. One statement does it all (storage.scoreboard_sql), over
+each ticket's facts (storage.ticket_facts); the response times' ranks come back from it
+and only their interpolation is done here."""
 
 from __future__ import annotations
 
@@ -219,8 +220,8 @@ def _board(rows: Sequence[dict[str, Any]], monday: date, period: Period) -> Boar
         a = None if row["a"] is None else int(row["a"])
         b = None if row["b"] is None else int(row["b"])
         counts = {name: int(row[name] or 0) for name in COUNTS}
-        if part == "group":
-            groups[Key(a, b)] = Figures(**counts)
+        if part == "group":  # a group's figures, and apart from them its 催办 and 督办
+            groups.setdefault(Key(a, b), Figures()).add(Figures(**counts))
         elif part in ("took", "due") and a is not None and 0 <= a < len(weeks):
             week = weeks[a]
             week.accepted += counts["accepted"]

@@ -1,13 +1,12 @@
-"""The scoreboard's one statement (storage.scoreboard reads it): every figure of a period
-from the ticket events, grouped, with the weekly series and the response-time ranks, in
-one pass over the period's tickets. The same SQL on SQLite and PostgreSQL; only how a
-timestamp becomes seconds and a date a day number differ.
+"""The scoreboard's one statement (storage.scoreboard reads it): every figure of a period,
+grouped, with the weekly series and the response-time ranks, in one pass over the
+period's tickets' facts (storage.ticket_facts: one row a ticket, kept from its events as
+they are written). The same SQL on SQLite and PostgreSQL; only how a timestamp becomes
+seconds and a date a day number differ.
 
-The period's tickets are found by index (steps of a kind in the period, 办结 due in it,
-open ones late in it); their events are then read as one range of ticket ids, lowest to
-highest of them (ids grow with time), not ticket by ticket: one sequential read instead
-of a hundred thousand look-ups. So the cost follows that span: a ticket open for months
-and counted in the period widens it.
+The period's tickets are found by index: accepted, done, or due in it. The 催办 and 督办
+of the period are counted from the events by their own index ((action, at)), each under
+its ticket's group.
 
 Marks are written ``@name`` and bound by :func:`bind` (``$n`` on PostgreSQL, ``?`` on
 SQLite), so a value used twice is written once."""
@@ -23,22 +22,12 @@ from typing import Any
 BEIJING_OFFSET = 8 * 3600
 DAY = 86400
 
-# The steps that answer a 受理 (response time runs until the first of them).
-HANDLING = ("reply", "resolve", "return", "request-extension")
-# Where a ticket still is when it is open past 受理 (only those have a deadline).
-WORKING = ("accepted", "in_progress")
 # How a group is keyed: two columns, so a unit's "none" can be told apart per township.
 GROUPS = {
     "township": ("t.township_id", "NULL"),
     "unit": ("t.unit_id", "CASE WHEN t.unit_id IS NULL THEN t.township_id END"),
-    "handler": ("COALESCE(t.resolver, t.handler_id)", "NULL"),
+    "handler": ("COALESCE(t.resolver_id, t.handler_id)", "NULL"),
 }
-# One ticket's steps are written one after another (each a conditional update of the
-# ticket), so their times grow with their ids: the earliest 办结 is also the first.
-# The first 办结's deadline (as a day number) and who did it, carried beside its event id
-# in one number: the smallest such number is the first 办结's, in one pass over the events
-# with no second look-up (ids are far below 2**63 / _SLOT, days and staff ids below _SLOT).
-_SLOT = 1_000_000
 # The figures summed per group (and per week), in the order the statement gives them.
 COUNTS = (
     "accepted",
@@ -77,10 +66,6 @@ def _local_day(seconds: str) -> str:
     return f"(({seconds}) + {BEIJING_OFFSET}) / {DAY}"
 
 
-def _listed(names: Sequence[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
-
-
 def _days(days: Sequence[tuple[int, int, int]]) -> str:
     """The working-day table: (day number, working seconds before that day, working
     seconds the day itself can hold), as literal rows (numbers we made, nothing given)."""
@@ -95,78 +80,35 @@ def statement(by: str, scope: str, days: Sequence[tuple[int, int, int]], pg: boo
     f_at = _epoch("t.first_step_at", pg)
     return f"""
 WITH days(d, prior, span) AS (VALUES {_days(days)}),
-picked AS (
-  SELECT ticket_id FROM ticket_event
-   WHERE action IN ('accept', 'resolve', 'urge', 'supervise') AND at >= @S AND at < @E
-  UNION
-  SELECT ticket_id FROM ticket_event WHERE action = 'resolve' AND due_on >= @s AND due_on <= @e
-  UNION
-  SELECT e.ticket_id FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
-   WHERE e.action = 'resolve' AND e.due_on IS NULL AND t.due_on >= @s AND t.due_on <= @e
-  UNION
-  SELECT id FROM ticket
-   WHERE status IN ({_listed(WORKING)}) AND due_on >= @s AND due_on <= @e AND due_on < @today
-),
-bounds AS (SELECT MIN(ticket_id) AS lo, MAX(ticket_id) AS hi FROM picked),
-mine AS (
-  SELECT t.id, t.township_id, t.unit_id, t.handler_id, t.rating, t.due_on
-  FROM bounds b JOIN ticket t ON t.id >= b.lo AND t.id <= b.hi
-  WHERE {scope}
-),
-events AS (
-  SELECT e.ticket_id, e.id, e.at, e.action, e.due_on, e.staff_id, e.to_status
-  FROM bounds b JOIN ticket_event e ON e.ticket_id >= b.lo AND e.ticket_id <= b.hi
-),
-steps AS (
-  SELECT e.ticket_id,
-    MIN(CASE WHEN e.action = 'accept' THEN e.at END) AS accepted_at,
-    MIN(CASE WHEN e.action = 'resolve' THEN e.at END) AS resolved_at,
-    MIN(CASE WHEN e.action = 'resolve'
-        THEN e.id * {_SLOT} + COALESCE({_day_number("e.due_on", pg)}, 0) END) AS resolve_due,
-    MIN(CASE WHEN e.action = 'resolve'
-        THEN e.id * {_SLOT} + COALESCE(e.staff_id, 0) END) AS resolve_staff,
-    MIN(CASE WHEN e.action IN ({_listed(HANDLING)}) THEN e.at END) AS first_step_at,
-    MAX(CASE WHEN e.action = 'return' THEN 1 ELSE 0 END) AS returned,
-    MAX(CASE WHEN e.action = 'approve-extension' THEN 1 ELSE 0 END) AS extended,
-    MAX(CASE WHEN e.action = 'reopen' OR (e.action = 'rate'
-        AND e.to_status IN ({_listed(WORKING)})) THEN 1 ELSE 0 END) AS redone,
-    SUM(CASE WHEN e.action = 'urge' AND e.at >= @S AND e.at < @E THEN 1 ELSE 0 END) AS urged,
-    SUM(CASE WHEN e.action = 'supervise' AND e.at >= @S AND e.at < @E THEN 1 ELSE 0 END)
-      AS supervised
-  FROM events e
-  GROUP BY e.ticket_id
-),
-follow AS (
-  SELECT f.ticket_id, MAX(CASE WHEN f.satisfaction IS NOT NULL THEN f.id END) AS rated_id
-  FROM follow_up f JOIN mine m ON m.id = f.ticket_id
-  GROUP BY f.ticket_id
-),
-deadlines AS (
-  SELECT s.*, t.township_id, t.unit_id, t.handler_id, t.rating,
-    COALESCE(NULLIF(s.resolve_due % {_SLOT}, 0), {_day_number("t.due_on", pg)}) AS due_day,
-    NULLIF(s.resolve_staff % {_SLOT}, 0) AS resolver
-  FROM steps s JOIN mine t ON t.id = s.ticket_id
-  WHERE s.ticket_id IN (SELECT ticket_id FROM picked)
-),
 facts AS MATERIALIZED (
   SELECT
     {group_a} AS grp_a, {group_b} AS grp_b,
     CASE WHEN t.accepted_at >= @S AND t.accepted_at < @E THEN 1 ELSE 0 END AS took,
     CASE WHEN t.resolved_at >= @S AND t.resolved_at < @E THEN 1 ELSE 0 END AS done,
-    CASE WHEN fo.ticket_id IS NULL THEN 0 ELSE 1 END AS followed,
-    t.returned, t.extended, t.redone, t.urged, t.supervised,
-    COALESCE(t.rating, fs.satisfaction) AS score,
-    CASE WHEN t.due_day >= @first_day AND t.due_day <= @last_day
-          AND (t.resolved_at IS NOT NULL OR t.due_day < @to_day) THEN 1 ELSE 0 END AS due,
-    CASE WHEN t.resolved_at IS NOT NULL AND {_local_day(r_at)} <= t.due_day
+    CASE WHEN t.followed THEN 1 ELSE 0 END AS followed,
+    CASE WHEN t.returned THEN 1 ELSE 0 END AS returned,
+    CASE WHEN t.extended THEN 1 ELSE 0 END AS extended,
+    CASE WHEN t.redone THEN 1 ELSE 0 END AS redone,
+    t.score,
+    CASE WHEN t.due_on >= @s AND t.due_on <= @e
+          AND (t.resolved_at IS NOT NULL OR t.due_on < @today) THEN 1 ELSE 0 END AS due,
+    CASE WHEN t.resolved_at IS NOT NULL AND {_local_day(r_at)} <= {_day_number("t.due_on", pg)}
          THEN 1 ELSE 0 END AS in_time,
     {_local_day(e_at)} AS took_day,
-    t.due_day,
+    {_day_number("t.due_on", pg)} AS due_day,
     {e_at} AS took_at,
     {f_at} AS step_at
-  FROM deadlines t
-  LEFT JOIN follow fo ON fo.ticket_id = t.ticket_id
-  LEFT JOIN follow_up fs ON fs.id = fo.rated_id
+  FROM ticket_facts t
+  WHERE ({scope}) AND ((t.accepted_at >= @S AND t.accepted_at < @E)
+    OR (t.resolved_at >= @S AND t.resolved_at < @E) OR (t.due_on >= @s AND t.due_on <= @e))
+),
+pushed AS (
+  SELECT {group_a} AS grp_a, {group_b} AS grp_b,
+    SUM(CASE WHEN e.action = 'urge' THEN 1 ELSE 0 END) AS urged,
+    SUM(CASE WHEN e.action = 'supervise' THEN 1 ELSE 0 END) AS supervised
+  FROM ticket_event e JOIN ticket_facts t ON t.ticket_id = e.ticket_id
+  WHERE e.action IN ('urge', 'supervise') AND e.at >= @S AND e.at < @E AND ({scope})
+  GROUP BY 1, 2
 ),
 waits AS (
   SELECT f.grp_a, f.grp_b,
@@ -205,9 +147,12 @@ SELECT 'group' AS part, grp_a AS a, grp_b AS b,
   SUM(CASE WHEN done = 1 AND score = 3 THEN 1 ELSE 0 END) AS basic,
   SUM(due) AS due,
   SUM(due * in_time) AS on_time,
-  SUM(urged) AS urged,
-  SUM(supervised) AS supervised
+  0 AS urged,
+  0 AS supervised
 FROM facts GROUP BY grp_a, grp_b
+UNION ALL
+SELECT 'group', grp_a, grp_b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, urged, supervised
+FROM pushed
 UNION ALL
 SELECT 'took', (took_day - @monday) / 7, NULL, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0

@@ -108,21 +108,28 @@ def serving(folder: Path, port: int, **settings: str) -> Iterator[Service]:
                 proc.wait()
 
 
-def staff_add(
-    env: Mapping[str, str], *args: str, password: str = PASSWORD
+def township(
+    env: Mapping[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`township staff add ARGS --password-stdin` with ``env`` (TOWNSHIP_... variables that
-    name the database) over the environment as it is."""
+    """`township ARGS` as an operator runs it, a process, with ``env`` (TOWNSHIP_...
+    variables that name the database) over the environment as it is."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "staff", "add", *args, "--password-stdin"],
+        [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONIOENCODING": "utf-8", **env},
-        input=password + "\n",
+        input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=60,
     )
+
+
+def staff_add(
+    env: Mapping[str, str], *args: str, password: str = PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    """`township staff add ARGS --password-stdin`, the password on standard input."""
+    return township(env, "staff", "add", *args, "--password-stdin", stdin=password + "\n")
 
 
 def complaint(words: str, name: str, phone: str, township: str = "桑园镇") -> list[tuple[str, str]]:

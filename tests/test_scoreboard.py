@@ -18,11 +18,22 @@ from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot import keys
+from conversations import texts
 from storage import staff, supervision, tickets
 from storage.clock import BEIJING
 from storage.db import use
-from storage.models import AuditEntry, FollowUp, Resident, Staff, Ticket, TicketEvent, Township
+from storage.models import (
+    AuditEntry,
+    FollowUp,
+    Resident,
+    Staff,
+    Ticket,
+    TicketEvent,
+    TicketFacts,
+    Township,
+)
 from tests.conftest import APPID, Desk, DeskFactory
+from tests.served import township
 from tests.test_console import Browser, _close_browsers  # noqa: F401 (autouse fixture)
 from tests.test_notices import FAST, PASSWORD, token_for
 from tests.test_service_desk import staff_act
@@ -234,6 +245,30 @@ async def test_the_figures_are_the_ones_worked_out_by_hand(month: Month) -> None
     await township_by_unit(month)
     await township_by_handler(month)
     await county_in_excel(month)
+    await rebuilt_from_the_events(month)
+
+
+async def rebuilt_from_the_events(month: Month) -> None:
+    """The scoreboard reads each ticket's facts, kept from its events as they were
+    written; lost, they are made again from the events by `township scoreboard rebuild`,
+    and the figures are the same."""
+    before = await scoreboard(month.desk, "ducha")
+    with use(month.desk.app[keys.DATABASE]):
+        await TicketFacts.all().delete()
+    emptied = await scoreboard(month.desk, "ducha")
+    assert emptied["groups"] == [] and emptied["total"]["accepted"] == 0
+    settings = month.desk.app[keys.SETTINGS]
+    database = {
+        "TOWNSHIP_DATA_DIR": str(settings.data_dir),
+        "TOWNSHIP_DATABASE__URL": settings.database_url,
+    }
+    done = township(database, "scoreboard", "rebuild")
+    assert done.returncode == 0, done.stderr
+    with use(month.desk.app[keys.DATABASE]):
+        assert done.stdout.strip() == texts.SCOREBOARD_REBUILT.format(
+            count=await Ticket.all().count()
+        )
+    assert await scoreboard(month.desk, "ducha") == before
 
 
 async def county_in_excel(month: Month) -> None:
