@@ -332,6 +332,16 @@ async def page(pages: Pages, screen: str) -> Page:
     return await pages.open(screen)
 
 
+async def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+    """The console's sign-in form at ``base``, filled and sent as a person does; the home
+    page follows."""
+    await page.goto(f"{base}/console/login")
+    await page.get_by_label("用户名", exact=True).fill(username)
+    await page.get_by_label("密码", exact=True).fill(password)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await expect(page.get_by_role("heading", name=f"您好，{username}")).to_be_visible()
+
+
 async def assert_fits(page: Page) -> None:
     """Nothing on the page makes it wider than the screen. A phone lays a page out 980 px
     wide without ``<meta name="viewport" content="width=device-width">``, and widens its

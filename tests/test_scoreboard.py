@@ -82,8 +82,12 @@ async def new_ticket(desk: Desk, name: str, township: str) -> str:
 
 
 async def rate(desk: Desk, name: str, rating: str, comment: str = "跳过") -> None:
-    """The resident rates over WeChat: 评价, the rating, a comment."""
-    openid = f"oScore{name:0>22}"
+    """The resident of ``new_ticket(desk, name, ...)`` rates it over WeChat."""
+    await rated(desk, f"oScore{name:0>22}", rating, comment)
+
+
+async def rated(desk: Desk, openid: str, rating: str, comment: str = "跳过") -> None:
+    """The resident rates their ticket over WeChat: 评价, the rating, a comment."""
     asked = await desk.say("评价", openid=openid)
     assert asked is not None and "满意吗" in asked, asked
     await desk.say(rating, openid=openid)

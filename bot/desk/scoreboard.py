@@ -102,7 +102,8 @@ async def board(
 def ranked(groups: list[Group], min_sample: int) -> list[Group]:
     """Those with at least ``min_sample`` accepted, by on-time rate then satisfaction
     (a figure with nothing to count last), equal figures sharing a place; then the rest,
-    listed by how many they accepted, without a place."""
+    listed by how many they accepted, without a place. Equal figures go by name, so the
+    page, a reload and the Excel file list them in one order (the counts come unordered)."""
 
     def merit(g: Group) -> tuple[float, float]:
         return (
@@ -110,8 +111,9 @@ def ranked(groups: list[Group], min_sample: int) -> list[Group]:
             -1 if g.satisfaction is None else g.satisfaction,
         )
 
-    placed = sorted((g for g in groups if g.accepted >= min_sample), key=merit, reverse=True)
-    rest = sorted((g for g in groups if g.accepted < min_sample), key=lambda g: -g.accepted)
+    by_name = sorted(groups, key=lambda g: g.name)  # the sorts below keep this among equals
+    placed = sorted((g for g in by_name if g.accepted >= min_sample), key=merit, reverse=True)
+    rest = sorted((g for g in by_name if g.accepted < min_sample), key=lambda g: -g.accepted)
     shown: list[Group] = []
     for i, g in enumerate(placed):
         tie = shown[-1] if shown and merit(shown[-1]) == merit(g) else None
