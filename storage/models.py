@@ -823,12 +823,14 @@ class TicketFacts(Model):
     unit_id = fields.IntField(null=True)
     handler_id = fields.IntField(null=True)
     resolver_id = fields.IntField(null=True)  # who did the first 办结
-    accepted_at = fields.DatetimeField(null=True)  # the first 受理
-    resolved_at = fields.DatetimeField(null=True)  # the first 办结
-    first_step_at = fields.DatetimeField(null=True)  # the unit's first answer to the 受理
+    # Moments as seconds since 1970 (UTC) and days as day numbers since 1970-01-01, so the
+    # scoreboard does whole-number arithmetic on them, not date functions, row by row.
+    accepted_s = fields.BigIntField(null=True)  # the first 受理
+    resolved_s = fields.BigIntField(null=True)  # the first 办结
+    step_s = fields.BigIntField(null=True)  # the unit's first answer to the 受理
     # The deadline it was done against (as it stood at the first 办结, after approved
     # extensions) or, while it is being worked, runs against; none otherwise.
-    due_on = fields.DateField(null=True)
+    due_day = fields.IntField(null=True)
     returned = fields.BooleanField(default=False)  # ever 退单
     extended = fields.BooleanField(default=False)  # an approved 延期
     redone = fields.BooleanField(default=False)  # 重办: reopened, or sent back by a rating
@@ -838,4 +840,4 @@ class TicketFacts(Model):
     class Meta:
         table = "ticket_facts"
         # A period's tickets: accepted, done, or due in it.
-        indexes = (("accepted_at",), ("resolved_at",), ("due_on",))
+        indexes = (("accepted_s",), ("resolved_s",), ("due_day",))

@@ -185,11 +185,10 @@ async def count(
     days = working_days(period.start, max(period.start, period.today), calendar, hours)
     opens = hours.starts.hour * 3600 + hours.starts.minute * 60 + hours.starts.second
     values |= {
-        "S": start,
-        "E": end,
-        "s": period.start,
-        "e": period.end,
-        "today": period.today,
+        "S": int(start.timestamp()),  # the facts' moments are seconds since 1970
+        "E": int(end.timestamp()),
+        "from": start,  # the events' are timestamps
+        "until": end,
         "first_day": _day_number(period.start),
         "last_day": _day_number(period.end),
         "to_day": _day_number(period.today),
@@ -214,6 +213,7 @@ async def count(
 def _board(rows: Sequence[dict[str, Any]], monday: date, period: Period) -> Board:
     groups: dict[Key, Figures] = {}
     waits: dict[Key | None, list[tuple[int, int, int]]] = {}
+    found: dict[Key | None, tuple[float | None, float | None]] = {}  # median, p90
     weeks = _weeks(monday, period)
     for row in rows:
         part = row["part"]
@@ -222,20 +222,25 @@ def _board(rows: Sequence[dict[str, Any]], monday: date, period: Period) -> Boar
         counts = {name: int(row[name] or 0) for name in COUNTS}
         if part == "group":  # a group's figures, and apart from them its 催办 and 督办
             groups.setdefault(Key(a, b), Figures()).add(Figures(**counts))
-        elif part in ("took", "due") and a is not None and 0 <= a < len(weeks):
-            week = weeks[a]
-            week.accepted += counts["accepted"]
-            week.due += counts["due"]
-            week.on_time += counts["on_time"]
-        elif part in ("wait", "all"):
+        elif part == "took" and a is not None and 0 <= a < len(weeks):
+            weeks[a].accepted += counts["accepted"]
+        elif part == "due" and a is not None and 0 <= a < len(weeks):
+            weeks[a].due += counts["due"]
+            weeks[a].on_time += counts["on_time"]
+        elif part in ("wait", "all"):  # SQLite: the rows around the ranks
             key = Key(a, b) if part == "wait" else None
-            ranks = (counts["accepted"], counts["returned"], counts["extended"])
-            waits.setdefault(key, []).append(ranks)
+            rank = (counts["accepted"], counts["returned"], counts["extended"])
+            waits.setdefault(key, []).append(rank)
+        elif part == "pct" and row["median"] is not None:  # PostgreSQL: in seconds
+            key = None if counts["accepted"] else Key(a, b)  # (none: no waits at all)
+            found[key] = (row["median"] / 3600, row["p90"] / 3600)
+    for key, ranks in waits.items():
+        found[key] = _percentiles(ranks)
     total = Figures()
     for key, figures in groups.items():
         total.add(figures)
-        figures.wait_median, figures.wait_p90 = _percentiles(waits.get(key, []))
-    total.wait_median, total.wait_p90 = _percentiles(waits.get(None, []))
+        figures.wait_median, figures.wait_p90 = found.get(key, (None, None))
+    total.wait_median, total.wait_p90 = found.get(None, (None, None))
     return Board(groups, total, weeks)
 
 
@@ -247,11 +252,9 @@ def _weeks(monday: date, period: Period) -> list[Week]:
     return found
 
 
-def _percentiles(ranks: list[tuple[int, int, int]]) -> tuple[float | None, float | None]:
+def _percentiles(ranks: list[tuple[int, int, int]]) -> tuple[float, float]:
     """The median and 90th percentile (linear between ranks) in hours, from the rows
     around each that the statement picked: (rank, how many, seconds)."""
-    if not ranks:
-        return None, None
     n = ranks[0][1]
     at = {rank: seconds for rank, _n, seconds in ranks}
 

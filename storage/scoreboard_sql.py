@@ -1,8 +1,9 @@
 """The scoreboard's one statement (storage.scoreboard reads it): every figure of a period,
 grouped, with the weekly series and the response-time ranks, in one pass over the
 period's tickets' facts (storage.ticket_facts: one row a ticket, kept from its events as
-they are written). The same SQL on SQLite and PostgreSQL; only how a timestamp becomes
-seconds and a date a day number differ.
+they are written, its moments in seconds and its days as day numbers, so all here is
+whole-number arithmetic). The same SQL on SQLite and PostgreSQL but for the response
+times' percentiles, which PostgreSQL has as aggregates.
 
 The period's tickets are found by index: accepted, done, or due in it. The 催办 and 督办
 of the period are counted from the events by their own index ((action, at)), each under
@@ -48,19 +49,6 @@ COUNTS = (
 )
 
 
-def _epoch(column: str, pg: bool) -> str:
-    if pg:
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
-    return f"CAST(strftime('%s', {column}) AS INTEGER)"
-
-
-def _day_number(column: str, pg: bool) -> str:
-    """A DATE column as days since 1970-01-01."""
-    if pg:
-        return f"({column} - DATE '1970-01-01')"
-    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-
-
 def _local_day(seconds: str) -> str:
     """Seconds since 1970 as the Beijing day's number (they are never before 1970)."""
     return f"(({seconds}) + {BEIJING_OFFSET}) / {DAY}"
@@ -76,38 +64,36 @@ def statement(by: str, scope: str, days: Sequence[tuple[int, int, int]], pg: boo
     """The statement for grouping ``by`` within ``scope`` (a condition on ``t``, the
     ticket, with its own marks), with the working-day table ``days``."""
     group_a, group_b = GROUPS[by]
-    e_at, r_at = _epoch("t.accepted_at", pg), _epoch("t.resolved_at", pg)
-    f_at = _epoch("t.first_step_at", pg)
     return f"""
 WITH days(d, prior, span) AS (VALUES {_days(days)}),
 facts AS MATERIALIZED (
   SELECT
     {group_a} AS grp_a, {group_b} AS grp_b,
-    CASE WHEN t.accepted_at >= @S AND t.accepted_at < @E THEN 1 ELSE 0 END AS took,
-    CASE WHEN t.resolved_at >= @S AND t.resolved_at < @E THEN 1 ELSE 0 END AS done,
+    CASE WHEN t.accepted_s >= @S AND t.accepted_s < @E THEN 1 ELSE 0 END AS took,
+    CASE WHEN t.resolved_s >= @S AND t.resolved_s < @E THEN 1 ELSE 0 END AS done,
     CASE WHEN t.followed THEN 1 ELSE 0 END AS followed,
     CASE WHEN t.returned THEN 1 ELSE 0 END AS returned,
     CASE WHEN t.extended THEN 1 ELSE 0 END AS extended,
     CASE WHEN t.redone THEN 1 ELSE 0 END AS redone,
     t.score,
-    CASE WHEN t.due_on >= @s AND t.due_on <= @e
-          AND (t.resolved_at IS NOT NULL OR t.due_on < @today) THEN 1 ELSE 0 END AS due,
-    CASE WHEN t.resolved_at IS NOT NULL AND {_local_day(r_at)} <= {_day_number("t.due_on", pg)}
-         THEN 1 ELSE 0 END AS in_time,
-    {_local_day(e_at)} AS took_day,
-    {_day_number("t.due_on", pg)} AS due_day,
-    {e_at} AS took_at,
-    {f_at} AS step_at
+    CASE WHEN t.due_day >= @first_day AND t.due_day <= @last_day
+          AND (t.resolved_s IS NOT NULL OR t.due_day < @to_day) THEN 1 ELSE 0 END AS due,
+    CASE WHEN {_local_day("t.resolved_s")} <= t.due_day THEN 1 ELSE 0 END AS in_time,
+    {_local_day("t.accepted_s")} AS took_day,
+    t.due_day,
+    t.accepted_s AS took_at,
+    t.step_s AS step_at
   FROM ticket_facts t
-  WHERE ({scope}) AND ((t.accepted_at >= @S AND t.accepted_at < @E)
-    OR (t.resolved_at >= @S AND t.resolved_at < @E) OR (t.due_on >= @s AND t.due_on <= @e))
+  WHERE ({scope}) AND ((t.accepted_s >= @S AND t.accepted_s < @E)
+    OR (t.resolved_s >= @S AND t.resolved_s < @E)
+    OR (t.due_day >= @first_day AND t.due_day <= @last_day))
 ),
 pushed AS (
   SELECT {group_a} AS grp_a, {group_b} AS grp_b,
     SUM(CASE WHEN e.action = 'urge' THEN 1 ELSE 0 END) AS urged,
     SUM(CASE WHEN e.action = 'supervise' THEN 1 ELSE 0 END) AS supervised
   FROM ticket_event e JOIN ticket_facts t ON t.ticket_id = e.ticket_id
-  WHERE e.action IN ('urge', 'supervise') AND e.at >= @S AND e.at < @E AND ({scope})
+  WHERE e.action IN ('urge', 'supervise') AND e.at >= @from AND e.at < @until AND ({scope})
   GROUP BY 1, 2
 ),
 waits AS (
@@ -124,17 +110,20 @@ waits AS (
   JOIN days a ON a.d = {_local_day("f.took_at")}
   JOIN days b ON b.d = {_local_day("f.step_at")}
   WHERE f.took = 1 AND f.step_at IS NOT NULL
-),
-ranked AS (
-  SELECT grp_a, grp_b, wait,
-    ROW_NUMBER() OVER (PARTITION BY grp_a, grp_b ORDER BY wait) AS rn,
-    COUNT(*) OVER (PARTITION BY grp_a, grp_b) AS n,
-    ROW_NUMBER() OVER (ORDER BY wait) AS all_rn,
-    COUNT(*) OVER () AS all_n
-  FROM waits
 )
-SELECT 'group' AS part, grp_a AS a, grp_b AS b,
-  SUM(took) AS accepted,
+{"" if pg else _RANKED}
+{_pg_counts() if pg else _counts()}
+UNION ALL
+SELECT 'group', grp_a, grp_b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, urged, supervised,
+  NULL, NULL
+FROM pushed
+UNION ALL
+{_PERCENTILES if pg else _RANKS}
+"""
+
+
+# Each figure summed over a group's facts (and, the same sums, over a week's).
+_SUMS = """SUM(took) AS accepted,
   SUM(took * returned) AS returned,
   SUM(took * extended) AS extended,
   SUM(done) AS resolved,
@@ -148,28 +137,68 @@ SELECT 'group' AS part, grp_a AS a, grp_b AS b,
   SUM(due) AS due,
   SUM(due * in_time) AS on_time,
   0 AS urged,
-  0 AS supervised
+  0 AS supervised,
+  CAST(NULL AS DOUBLE PRECISION) AS median,
+  CAST(NULL AS DOUBLE PRECISION) AS p90"""
+
+
+def _counts() -> str:
+    """The groups' figures, then the weeks': tickets accepted in each, and due in each
+    and done on time, each a pass over the facts."""
+    return f"""SELECT 'group' AS part, grp_a AS a, grp_b AS b, {_SUMS}
 FROM facts GROUP BY grp_a, grp_b
 UNION ALL
-SELECT 'group', grp_a, grp_b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, urged, supervised
-FROM pushed
-UNION ALL
 SELECT 'took', (took_day - @monday) / 7, NULL, COUNT(*), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0
+  0, 0, 0, 0, NULL, NULL
 FROM facts WHERE took = 1 GROUP BY (took_day - @monday) / 7
 UNION ALL
 SELECT 'due', (due_day - @monday) / 7, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  COUNT(*), SUM(in_time), 0, 0
-FROM facts WHERE due = 1 GROUP BY (due_day - @monday) / 7
-UNION ALL
-SELECT 'wait', grp_a, grp_b, rn, n, wait, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  COUNT(*), SUM(in_time), 0, 0, NULL, NULL
+FROM facts WHERE due = 1 GROUP BY (due_day - @monday) / 7"""
+
+
+def _pg_counts() -> str:
+    """The same rows in one pass over the facts (grouping sets): the groups' (grouping
+    bits 0011), the weeks' accepted (1101, the week none for a ticket not accepted in the
+    period) and the weeks' due (1110)."""
+    bits = "GROUPING(grp_a, grp_b, took_week, due_week)"
+    return f"""SELECT CASE {bits} WHEN 3 THEN 'group' WHEN 13 THEN 'took' ELSE 'due' END AS part,
+  CASE {bits} WHEN 3 THEN grp_a WHEN 13 THEN took_week ELSE due_week END AS a,
+  CASE {bits} WHEN 3 THEN grp_b END AS b, {_SUMS}
+FROM (SELECT f.*,
+    CASE WHEN took = 1 THEN (took_day - @monday) / 7 END AS took_week,
+    CASE WHEN due = 1 THEN (due_day - @monday) / 7 END AS due_week
+  FROM facts f) f
+GROUP BY GROUPING SETS ((grp_a, grp_b), (took_week), (due_week))"""
+
+
+# The response times' median and 90th percentile, linear between ranks ((n - 1) * p), per
+# group and over all. PostgreSQL has them as aggregates (one sort per group, the total in
+# the same pass): a 'pct' row each, the total's marked 1, the two values in seconds.
+_PERCENTILES = """SELECT 'pct', grp_a, grp_b,
+  CASE WHEN GROUPING(grp_a, grp_b) = 3 THEN 1 ELSE 0 END, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, percentile_cont(0.5) WITHIN GROUP (ORDER BY wait),
+  percentile_cont(0.9) WITHIN GROUP (ORDER BY wait)
+FROM waits GROUP BY GROUPING SETS ((grp_a, grp_b), ())"""
+# SQLite has no such aggregate: the rows around each rank, numbered by window functions,
+# per group ('wait') and over all ('all'): (rank, how many, seconds); Python interpolates.
+_RANKED = """, ranked AS (
+  SELECT grp_a, grp_b, wait,
+    ROW_NUMBER() OVER (PARTITION BY grp_a, grp_b ORDER BY wait) AS rn,
+    COUNT(*) OVER (PARTITION BY grp_a, grp_b) AS n,
+    ROW_NUMBER() OVER (ORDER BY wait) AS all_rn,
+    COUNT(*) OVER () AS all_n
+  FROM waits
+)"""
+_RANKS = """SELECT 'wait', grp_a, grp_b, rn, n, wait, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  NULL, NULL
 FROM ranked
 WHERE rn IN ((n - 1) / 2 + 1, n / 2 + 1, (n - 1) * 9 / 10 + 1, ((n - 1) * 9 + 9) / 10 + 1)
 UNION ALL
-SELECT 'all', NULL, NULL, all_rn, all_n, wait, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+SELECT 'all', NULL, NULL, all_rn, all_n, wait, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  NULL, NULL
 FROM ranked WHERE all_rn IN ((all_n - 1) / 2 + 1, all_n / 2 + 1, (all_n - 1) * 9 / 10 + 1,
-  ((all_n - 1) * 9 + 9) / 10 + 1)
-"""
+  ((all_n - 1) * 9 + 9) / 10 + 1)"""
 
 
 _MARK = re.compile(r"@([a-zA-Z_]+)")

@@ -4,7 +4,11 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
-from storage.ticket_facts import REBUILD
+from storage.ticket_facts import rebuild
+
+
+async def _fill(apps, schema_editor):
+    await rebuild(schema_editor.client)
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0014_scoreboard_due_index')]
@@ -21,19 +25,19 @@ class Migration(migrations.Migration):
                 ('unit_id', fields.IntField(null=True)),
                 ('handler_id', fields.IntField(null=True)),
                 ('resolver_id', fields.IntField(null=True)),
-                ('accepted_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('resolved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('first_step_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('due_on', fields.DateField(null=True)),
+                ('accepted_s', fields.BigIntField(null=True)),
+                ('resolved_s', fields.BigIntField(null=True)),
+                ('step_s', fields.BigIntField(null=True)),
+                ('due_day', fields.IntField(null=True)),
                 ('returned', fields.BooleanField(default=False)),
                 ('extended', fields.BooleanField(default=False)),
                 ('redone', fields.BooleanField(default=False)),
                 ('followed', fields.BooleanField(default=False)),
                 ('score', fields.IntField(null=True)),
             ],
-            options={'table': 'ticket_facts', 'app': 'models', 'indexes': [Index(fields=['accepted_at']), Index(fields=['resolved_at']), Index(fields=['due_on'])], 'pk_attr': 'id', 'table_description': "What the scoreboard (考核) reads of one ticket, kept from its events (and 回访) as"},
+            options={'table': 'ticket_facts', 'app': 'models', 'indexes': [Index(fields=['accepted_s']), Index(fields=['resolved_s']), Index(fields=['due_day'])], 'pk_attr': 'id', 'table_description': "What the scoreboard (考核) reads of one ticket, kept from its events (and 回访) as"},
             bases=['Model'],
         ),
         # The tickets already there, from their events.
-        ops.RunSQL(REBUILD, reverse_sql=[]),
+        ops.RunPython(_fill, reverse_code=ops.RunPython.noop),
     ]
