@@ -8,7 +8,7 @@ and 重度残疾人护理补贴 and lets the person choose."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from rapidfuzz.distance import LCSseq
 
@@ -90,34 +90,52 @@ def core(text: str) -> str:
     return said
 
 
+class Index(Generic[T]):
+    """The items with their names and aliases normalised once, for many searches."""
+
+    def __init__(self, items: Sequence[T]) -> None:
+        self.items = list(items)
+        self._names = [
+            [n for n in map(normalise, (item.name, *item.aliases)) if n] for item in self.items
+        ]
+
+    def named_in(self, said: str) -> list[tuple[T, str]]:
+        """Items whose name or alias (two characters or more) is inside ``said`` (already
+        normalised), the longest named first, each with the word that named it."""
+        named: list[tuple[int, int, T, str]] = []
+        for order, (item, names) in enumerate(zip(self.items, self._names, strict=True)):
+            inside = [n for n in names if len(n) >= 2 and n in said]
+            if inside:
+                word = max(inside, key=len)
+                named.append((-len(word), order, item, word))
+        named.sort(key=lambda hit: hit[:2])
+        return [(item, word) for _, _, item, word in named[:MOST]]
+
+    def find(self, text: str) -> list[T]:
+        """The items ``text`` most likely means, best first; empty when none fits."""
+        said = normalise(text)
+        if len(said) < 2:
+            return []
+        named = self.named_in(said)
+        if named:
+            return [item for item, _ in named]
+        wanted = core(text)
+        if len(wanted) < 2:
+            return []
+        scored: list[tuple[float, int, int, T]] = []
+        for order, (item, names) in enumerate(zip(self.items, self._names, strict=True)):
+            best = 0.0
+            shortest = 99
+            for n in names:
+                share = LCSseq.similarity(wanted, n) / len(wanted)
+                if share > best or (share == best and len(n) < shortest):
+                    best, shortest = share, len(n)
+            if best >= ENOUGH:
+                scored.append((-best, shortest, order, item))
+        scored.sort(key=lambda hit: hit[:3])
+        return [item for *_, item in scored[:MOST]]
+
+
 def find(text: str, items: Sequence[T]) -> list[T]:
     """The items ``text`` most likely means, best first; empty when none fits."""
-    said = normalise(text)
-    if len(said) < 2:
-        return []
-    named: list[tuple[int, int, T]] = []
-    for order, item in enumerate(items):
-        longest = max(
-            (len(n) for n in map(normalise, (item.name, *item.aliases)) if n and n in said),
-            default=0,
-        )
-        if longest >= 2:
-            named.append((-longest, order, item))
-    if named:
-        named.sort(key=lambda hit: hit[:2])
-        return [item for _, _, item in named[:MOST]]
-    wanted = core(text)
-    if len(wanted) < 2:
-        return []
-    scored: list[tuple[float, int, int, T]] = []
-    for order, item in enumerate(items):
-        best = 0.0
-        shortest = 99
-        for n in map(normalise, (item.name, *item.aliases)):
-            share = LCSseq.similarity(wanted, n) / len(wanted)
-            if share > best or (share == best and len(n) < shortest):
-                best, shortest = share, len(n)
-        if best >= ENOUGH:
-            scored.append((-best, shortest, order, item))
-    scored.sort(key=lambda hit: hit[:3])
-    return [item for *_, item in scored[:MOST]]
+    return Index(items).find(text)
