@@ -186,7 +186,7 @@ class Reader:
 
     def index(self, items: Sequence[finder.Named]) -> finder.Index[Any]:
         """The catalog's names, normalised once for as long as the catalog is the same."""
-        key = tuple((id(i), i.name, len(i.aliases)) for i in items)
+        key = tuple((i.name, tuple(i.aliases)) for i in items)
         if self._catalog is None or key != self._catalog_key:
             self._catalog = finder.Index(items)
             self._catalog_key = key
@@ -250,7 +250,7 @@ class Reader:
         if positive(self._help):
             return Meaning(Intent.HELP, explicit=True)
         if positive(self._story_suggestion) and len(said) >= 6:
-            return self._story(text, said, "suggestion", positive, explicit=False)
+            return self._story(text, said, "", positive, explicit=False)
         found = catalog.find(said) if catalog else []
         if found:
             return Meaning(Intent.SERVICE, items=tuple(i.id for i in found))

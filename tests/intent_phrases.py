@@ -9,6 +9,11 @@ with "+原话" when the words are the complaint's content, 查进度[:编号 or 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from conversations.intents import Intent, Meaning
+from storage.catalog import demo_text, parse
+
 PHRASES: list[tuple[str, str]] = [
     # 办事, and the catalog search behind it
     ("我要办事", "办事"),
@@ -365,3 +370,58 @@ PHRASES: list[tuple[str, str]] = [
     ("我不投诉了", "不明白"),
     ("不想要上门服务", "不明白"),
 ]
+
+
+@dataclass
+class Item:
+    """A catalog item as the decision sees it (the demo catalog, without a database)."""
+
+    id: int
+    name: str
+    aliases: list[str]
+
+
+def catalog() -> list[Item]:
+    return [Item(i, s.name, list(s.aliases)) for i, s in enumerate(parse(demo_text()), 1)]
+
+
+KINDS = {
+    "complaint": "投诉",
+    "suggestion": "建议",
+    "help": "求助",
+    "home": "上门服务",
+    "": "反映问题",
+}
+PARTS = {"phone": "手机号", "village": "村", "name": "姓名", "delete": "删除"}
+PLAIN = {
+    Intent.NOTICES: "政策通知",
+    Intent.HUMAN: "人工",
+    Intent.HELP: "帮助",
+    Intent.GREETING: "问候",
+    Intent.THANKS: "感谢",
+    Intent.EITHER: "二选一",
+    Intent.UNKNOWN: "不明白",
+}
+
+
+def destination(meaning: Meaning, names: dict[int, str]) -> str:
+    """Where a meaning goes, written as the table writes it."""
+    intent = meaning.intent
+    if intent is Intent.SERVICE:
+        return f"办事:{names[meaning.items[0]]}" if meaning.items else "办事"
+    if intent is Intent.FEEDBACK:
+        return KINDS[meaning.detail] + ("+原话" if meaning.story else "")
+    if intent is Intent.PROGRESS:
+        if meaning.detail:
+            return f"查进度:{meaning.detail}"
+        return f"查进度:{names[meaning.items[0]]}" if meaning.items else "查进度"
+    if intent is Intent.SUBSCRIPTION:
+        return "退订" if meaning.detail == "stop" else "订阅"
+    if intent is Intent.MINE:
+        return f"我的:{PARTS[meaning.detail]}" if meaning.detail else "我的"
+    return PLAIN[intent]
+
+
+def matches(got: str, wanted: str) -> bool:
+    # "办事" in the table: any search of the catalog (which items is the finder's matter)
+    return got == wanted or (wanted == "办事" and got.startswith("办事"))
