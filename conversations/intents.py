@@ -292,7 +292,7 @@ class Reader:
         if guessed:
             kind = self._guess(said, positive)
         category = self.category(kind, said)
-        if len(rest) < 4:  # "我要投诉": nothing told yet
+        if len(rest) < 3:  # "我要投诉": nothing told yet
             return Meaning(
                 Intent.FEEDBACK,
                 detail="" if guessed else kind,
