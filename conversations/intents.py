@@ -171,13 +171,17 @@ class Reader:
         return _STORY_EDGE.sub("", said)
 
     def _hits(
-        self, pattern: re.Pattern[str], said: str, negations: list[re.Match[str]]
+        self,
+        pattern: re.Pattern[str],
+        said: str,
+        negations: list[re.Match[str]],
+        reach: int = texts.NEGATION_REACH,
     ) -> list[_Hit]:
         found = []
         for m in pattern.finditer(said):
             negated = any(
                 n.end() <= m.start()
-                and m.start() - n.end() < texts.NEGATION_REACH
+                and m.start() - n.end() < reach
                 and not self._turn.search(said, n.end(), m.start())
                 for n in negations
             )
@@ -207,8 +211,12 @@ class Reader:
         def positive(pattern: re.Pattern[str]) -> list[_Hit]:
             return [h for h in self._hits(pattern, said, negations) if not h.negated]
 
+        # Not wanting: "不是通知的事" is no wish to stop them.
+        unwanted = [n for n in negations if n.group() != "不是"]
+
         def negated(pattern: re.Pattern[str]) -> list[_Hit]:
-            return [h for h in self._hits(pattern, said, negations) if h.negated]
+            reach = texts.NEGATION_REACH_PUSH
+            return [h for h in self._hits(pattern, said, unwanted, reach) if h.negated]
 
         if positive(self._human):
             return Meaning(Intent.HUMAN, explicit=True)

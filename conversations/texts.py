@@ -563,11 +563,13 @@ FILLERS = (
 # Words that turn the next words round: "不想收通知" is 退订, "不是投诉" is no complaint.
 # A regular expression; 不会/不知道/不懂 are not here: they ask for help, not the opposite.
 NEGATION = (
-    r"(?:不是|不想|不要|不用|不再|不必|不需要|不打算|再也不|甭|"
+    r"(?:不是|不想|不要|不用|没有要|没要|不再|不必|不需要|不打算|再也不|甭|"
     r"(?<![特区分级类性识告])别(?![人的处家])|不(?![会知懂明清了太到能行好错管给公合通]))"
 )
 # How far before a word a negation still reaches ("不想再收到通知": 3 characters).
 NEGATION_REACH = 4
+# Not wanting pushes is said at length ("不想再收到你们发的通知"): the reach there.
+NEGATION_REACH_PUSH = 9
 # Words that end a negation's reach: "不是投诉是建议" is a suggestion.
 NEGATION_ENDS = r"是|但|而|可"
 
