@@ -8,6 +8,7 @@ from bot import keys
 from storage.db import use
 from storage.models import Ticket
 from tests.conftest import Desk
+from tests.test_grid import WORKER, bound_worker
 from tests.test_menu import assert_menu
 from tests.test_notices_bot import subscriptions
 from tests.test_service_desk import FIRST, PHONE, SECOND, register_and_apply
@@ -137,3 +138,18 @@ async def test_help_and_greetings_at_the_menu_answer_in_plain_words(desk: Desk) 
     reply = await said(desk, "你好。")
     assert reply.startswith("您好！")
     assert_menu(reply)
+
+
+async def test_a_grid_workers_menu_keeps_its_own_words(desk: Desk) -> None:
+    """Resident words do not take a grid worker out of their menu or a report; from their
+    resident menu (群众服务) they work as for anyone."""
+    await bound_worker(desk)
+    reply = await said(desk, "我要投诉", WORKER)
+    assert reply.startswith("没有看明白") and "网格员菜单" in reply
+    assert (await said(desk, "你好", WORKER)).startswith("您好！\n网格员菜单")
+    await said(desk, "事件上报", WORKER)
+    reply = await said(desk, "不想收通知了", WORKER)  # the report's words, not 订阅设置
+    assert reply.startswith("记下了。\n上报什么事？")
+    await said(desk, "菜单", WORKER)
+    await said(desk, "群众服务", WORKER)
+    assert (await said(desk, "我要投诉", WORKER)).startswith("是哪方面的？")
