@@ -15,6 +15,7 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.]{2,20}$")
 _DATE_FULL = re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$")
 _DATE_SHORT = re.compile(r"^(\d{1,2})[-./月](\d{1,2})[日号]?$")
+_TICKET_NUMBER = re.compile(r"(\d{8})\s*[-－—_ ]?\s*(\d{4})")
 
 
 def _plain(text: str) -> str:
@@ -27,6 +28,14 @@ def mobile(text: str) -> str | None:
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits if _MOBILE.match(digits) else None
+
+
+def number_in(text: str) -> str | None:
+    """A 受理编号 anywhere in what was typed or read out: 20261127-0042, 202611270042,
+    "受理编号二零二六一一二七零零四二"."""
+    digits = unicodedata.normalize("NFKC", text).translate(_SPOKEN_DIGITS)
+    found = _TICKET_NUMBER.search(digits)
+    return f"{found[1]}-{found[2]}" if found else None
 
 
 def person_name(text: str, reserved: Sequence[str] = ()) -> str | None:

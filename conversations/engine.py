@@ -27,6 +27,7 @@ from conversations.flow import (
 )
 from conversations.flows import FlowRegistry
 from conversations.flows.home import Role
+from conversations.intents import Intent, Meaning
 from conversations.services import Services
 from conversations.session import HISTORY_LIMIT, Session
 from wechat.messages import (
@@ -60,10 +61,9 @@ _COMMANDS: dict[str, str] = {
 
 _HELP_CLICK = "MENU_HELP"
 
-_SMALL_TALK: dict[str, str] = {
-    **{normalise(w): texts.GREETING_REPLY for w in texts.GREETINGS},
-    **{normalise(w): texts.THANKS_REPLY for w in texts.THANKS},
-}
+_SMALL_TALK = {Intent.GREETING: texts.GREETING_REPLY, Intent.THANKS: texts.THANKS_REPLY}
+# Said mid-flow, these are the global commands of the same name.
+_AS_COMMAND = {Intent.HELP: "help", Intent.HUMAN: "human"}
 
 
 def _join(*parts: str | None) -> str:
@@ -169,15 +169,46 @@ class _Exchange:
         assert step is not None
         outcome = await self._handle(msg, session, flow, step)
         if isinstance(outcome, Invalid) and msg.text:
-            # Words the step could not use may still be plain: a greeting, thanks, or a
-            # main-menu item named from inside a flow ("我的" on a 我的 screen).
-            said = normalise(msg.text)
-            if said in _SMALL_TALK and not flow.hold:
-                return await self._to_menu(msg, loaded, _SMALL_TALK[said])
-            item = self._home.item_named(said)
-            if item is not None and not self._home.is_menu(flow.id):
-                return await self._menu_choice(item, msg, loaded)
+            instead = await self._instead(msg, session, flow, loaded)
+            if instead is not None:
+                return instead
         return await self._apply(outcome, msg, flow, step, session, loaded)
+
+    async def _instead(
+        self, msg: Inbound, session: Session, flow: Flow, loaded: int
+    ) -> Reply | None:
+        """Words the step could not use may still be plain: a greeting, thanks, a main-menu
+        item named from inside a flow ("我的" on a 我的 screen), or something said outright
+        ("我要投诉" deep in the 办事 browser: conversations.intents). Not in a grid worker's
+        own flows, whose words are the report's."""
+        assert msg.text is not None
+        said = normalise(msg.text)
+        at_menu = self._home.is_menu(flow.id)
+        item = self._home.item_named(said)
+        if item is not None and not at_menu:
+            return await self._menu_choice(item, msg, loaded)
+        meaning = self._services.reader.read(msg.text)
+        if meaning.intent in _SMALL_TALK:
+            if flow.hold:
+                return None
+            return await self._to_menu(msg, loaded, _SMALL_TALK[meaning.intent])
+        if at_menu or not meaning.explicit or self._home.reserved_for(flow.id) is not None:
+            return None
+        if meaning.intent in _AS_COMMAND:
+            return await self._command(_AS_COMMAND[meaning.intent], msg, session, loaded, None)
+        if meaning.intent in (Intent.SERVICE, Intent.PROGRESS):
+            # read again with the catalog: the service named ("我的低保批下来没")
+            items = await self._services.catalog.active_items()
+            meaning = self._services.reader.read(msg.text, items)
+        return await self._understood(meaning, msg, loaded)
+
+    async def _understood(self, meaning: Meaning, msg: Inbound, loaded: int) -> Reply:
+        """Go where a meaning leads (conversations.flows.route), from wherever they are."""
+        chooser = self._home.chooser
+        fresh = self._begin(chooser)
+        context = StepContext(msg.appid, msg.openid, fresh.data, self._services, chooser)
+        outcome = await self._home.lead(context, msg, meaning)
+        return await self._apply(outcome, msg, chooser, chooser.first, fresh, loaded)
 
     async def _handle(self, msg: Inbound, session: Session, flow: Flow, step: Step) -> Outcome:
         if (

@@ -7,9 +7,11 @@ and 重度残疾人护理补贴 and lets the person choose."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
+from rapidfuzz import process
 from rapidfuzz.distance import LCSseq
 
 from conversations.flow import normalise
@@ -90,34 +92,63 @@ def core(text: str) -> str:
     return said
 
 
+class Index(Generic[T]):
+    """The items with their names and aliases normalised once, for many searches."""
+
+    def __init__(self, items: Sequence[T]) -> None:
+        self.items = list(items)
+        self._names = [
+            [n for n in map(normalise, (item.name, *item.aliases)) if n] for item in self.items
+        ]
+        # Each name or alias of two characters or more, and the items it names.
+        self._by_name: dict[str, list[int]] = {}
+        for order, names in enumerate(self._names):
+            for n in names:
+                if len(n) >= 2 and order not in self._by_name.setdefault(n, []):
+                    self._by_name[n].append(order)
+        self._longest = max(map(len, self._by_name), default=0)
+        # Every name in one list for the fuzzy search, with the item each belongs to.
+        self._flat = [n for names in self._names for n in names]
+        self._owner = [order for order, names in enumerate(self._names) for _ in names]
+
+    def named_in(self, said: str) -> list[tuple[T, str]]:
+        """Items whose name or alias (two characters or more) is inside ``said`` (already
+        normalised), the longest named first, each with the word that named it."""
+        words: dict[int, str] = {}
+        for start in range(len(said) - 1):
+            for end in range(start + 2, min(len(said), start + self._longest) + 1):
+                word = said[start:end]
+                for order in self._by_name.get(word, ()):
+                    if len(word) > len(words.get(order, "")):
+                        words[order] = word
+        named = sorted(words.items(), key=lambda hit: (-len(hit[1]), hit[0]))
+        return [(self.items[order], word) for order, word in named[:MOST]]
+
+    def find(self, text: str) -> list[T]:
+        """The items ``text`` most likely means, best first; empty when none fits."""
+        said = normalise(text)
+        if len(said) < 2:
+            return []
+        named = self.named_in(said)
+        if named:
+            return [item for item, _ in named]
+        wanted = core(text)
+        if len(wanted) < 2:
+            return []
+        # Each item's best share over its names, the shortest name on a tie.
+        enough = math.ceil(ENOUGH * len(wanted) - 1e-9)
+        best: dict[int, tuple[float, int]] = {}
+        for name, common, at in process.extract(
+            wanted, self._flat, scorer=LCSseq.similarity, limit=None, score_cutoff=enough
+        ):
+            order = self._owner[at]
+            share = common / len(wanted)
+            if order not in best or (-share, len(name)) < best[order]:
+                best[order] = (-share, len(name))
+        scored = sorted((*rank, order) for order, rank in best.items())
+        return [self.items[order] for *_, order in scored[:MOST]]
+
+
 def find(text: str, items: Sequence[T]) -> list[T]:
     """The items ``text`` most likely means, best first; empty when none fits."""
-    said = normalise(text)
-    if len(said) < 2:
-        return []
-    named: list[tuple[int, int, T]] = []
-    for order, item in enumerate(items):
-        longest = max(
-            (len(n) for n in map(normalise, (item.name, *item.aliases)) if n and n in said),
-            default=0,
-        )
-        if longest >= 2:
-            named.append((-longest, order, item))
-    if named:
-        named.sort(key=lambda hit: hit[:2])
-        return [item for _, _, item in named[:MOST]]
-    wanted = core(text)
-    if len(wanted) < 2:
-        return []
-    scored: list[tuple[float, int, int, T]] = []
-    for order, item in enumerate(items):
-        best = 0.0
-        shortest = 99
-        for n in map(normalise, (item.name, *item.aliases)):
-            share = LCSseq.similarity(wanted, n) / len(wanted)
-            if share > best or (share == best and len(n) < shortest):
-                best, shortest = share, len(n)
-        if best >= ENOUGH:
-            scored.append((-best, shortest, order, item))
-    scored.sort(key=lambda hit: hit[:3])
-    return [item for *_, item in scored[:MOST]]
+    return Index(items).find(text)

@@ -8,10 +8,11 @@ anything with the same methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from conversations.intents import Reader
 from storage import catalog, drafts, grids, notices, residents, staff, tickets
 from storage.drafts import Draft
 from storage.grids import Redemption
@@ -216,3 +217,5 @@ class Services:
     # Whether Redis lost sessions lately (storage.redis_loss): then each conversation is
     # checked against its draft.
     recovering: Callable[[], bool] = _never
+    # What a message means (conversations.intents): its patterns compiled once.
+    reader: Reader = field(default_factory=Reader)

@@ -137,6 +137,10 @@ SUBS_DONE = "完成"
 SUBS_ON = "已订阅“{area}”。"
 SUBS_OFF = "已退订“{area}”，以后不再推送这类通知。"
 SUBS_SAVED = "订阅设置已保存。"
+SUBS_ALL_OFF = "全部退订"
+SUBS_ALL_OFF_WORDS = ("全部退订", "都退订", "全部取消", "都不要了")
+SUBS_ALL_OFF_DONE = "已全部退订，以后只推送应急预警（关系安全，不能退订）。"
+SUBS_STOP_HOW = "不想收通知，回复“全部退订”，以后只收应急预警；也可以回复数字，一类一类退订。"
 
 # What a notice looks like when it is pushed.
 NOTICE_PUSH_TEXT = "【{area}】{title}\n{summary}\n回复“政策通知”查看全文。"
@@ -479,6 +483,246 @@ RATE_COMMENT_REDO = "您选的是“{rating}”，这件事会重新办理。请
 RATE_THANKS = "谢谢您的评价！"
 RATE_REDO = "很抱歉让您不满意。已安排重新办理，并报告督办，办理情况会再通知您。"
 RATE_ALREADY = "这件事已经评价过了。"
+
+# What people say: the words the intent decision reads (conversations.intents) --------
+# Every list here is data: add a word and the phrase table in tests/test_intents.py says
+# whether the decision got better or worse.
+
+# Dialect and slips of one finger or of voice recognition, read as the usual word before
+# anything else is looked at (longest first).
+SAID_AS = {
+    "俺们": "我们",
+    "俺": "我",
+    "咱家": "我家",
+    "咋样": "怎么样",
+    "咋整": "怎么办",
+    "咋弄": "怎么弄",
+    "咋": "怎么",
+    "啥子": "什么",
+    "啥": "什么",
+    "木有": "没有",
+    "没得": "没有",
+    "莫得": "没有",
+    "么有": "没有",
+    "投述": "投诉",
+    "投拆": "投诉",
+    "头诉": "投诉",
+    "偷诉": "投诉",
+    "举抱": "举报",
+    "举扳": "举报",
+    "建意": "建议",
+    "见议": "建议",
+    "剑议": "建议",
+    "求住": "求助",
+    "球助": "求助",
+    "进渡": "进度",
+    "近度": "进度",
+    "进读": "进度",
+    "尽度": "进度",
+    "通之": "通知",
+    "痛知": "通知",
+    "同志": "通知",
+    "政册": "政策",
+    "正策": "政策",
+    "定阅": "订阅",
+    "订月": "订阅",
+    "退定": "退订",
+    "手机好": "手机号",
+    "手鸡号": "手机号",
+    "电话好": "电话号",
+    "受里": "受理",
+    "上们": "上门",
+    "办里": "办理",
+    "申清": "申请",
+    "由门": "上门",
+    "人公": "人工",
+    "卫生间": "厕所",
+    "茅房": "厕所",
+    "茅厕": "厕所",
+}
+# Said before or between what people mean (voice adds them): dropped first.
+FILLERS = (
+    "嗯嗯",
+    "嗯",
+    "呃",
+    "额",
+    "那个",
+    "这个",
+    "就是说",
+    "就是",
+    "然后",
+    "哎呀",
+    "哎",
+    "唉",
+    "噢",
+    "哦",
+    "啊",
+    "呀",
+    "吧",
+    "呢",
+)
+# Words that turn the next words round: "不想收通知" is 退订, "不是投诉" is no complaint.
+# A regular expression; 不会/不知道/不懂 are not here: they ask for help, not the opposite.
+NEGATION = (
+    r"(?:不是|不想|不要|不用|没有要|没要|不再|不必|不需要|不打算|再也不|甭|"
+    r"(?<![特区分级类性识告])别(?![人的处家])|不(?![会知懂明清了太到能行好错管给公合通]))"
+)
+# How far before a word a negation still reaches ("不想再收到通知": 3 characters).
+NEGATION_REACH = 4
+# Not wanting pushes is said at length ("不想再收到你们发的通知"): the reach there.
+NEGATION_REACH_PUSH = 9
+# Words that end a negation's reach: "不是投诉是建议" is a suggestion.
+NEGATION_ENDS = r"是|但|而|可"
+
+# One pattern per meaning (regular expressions over the words as read above).
+# 受理编号 are found by conversations.answers.number_in.
+INTENT_HUMAN = (
+    r"人工|真人|找工作人员|工作人员.{0,3}(?:联系|打电话|回电)|客服|热线|电话多少|电话是多少|"
+    r"打电话|找个人|找人|找谁|找.{0,3}(?:领导|负责人|干部)"
+)
+INTENT_HELP = (
+    r"不会用|不会弄|不会操作|不会打字|不会搞|不会整|怎么用|怎么弄|怎么操作|看不懂|不懂|"
+    r"看不明白|不明白|什么意思|不知道怎么|不知道咋|教教我|教我|帮帮我弄|能干什么|能做什么|干什么的|是干什么|有什么用|怎么玩"
+)
+INTENT_GREETING = (
+    r"你好|您好|在吗|在不在|在没在|有人吗|有人在吗|有没有人|喂|哈喽|早上好|中午好|下午好|晚上好|早|"
+    r"大家好|你们好"
+)
+# What may be left around a greeting or thanks that is still only a greeting or thanks.
+GREETING_REST = r"你们|你|您|了|啊|呀|哈|啦|喽|嗯|哦|嘞|呐|大家|们|太|非常|真是|真|好的"
+INTENT_THANKS = r"谢谢|感谢|多谢|谢了|辛苦了|麻烦了|知道了|明白了|再见|拜拜"
+# Stopping pushes, said outright.
+INTENT_STOP = (
+    r"退订|取消订阅|不订阅|别发了|别再发|不要再发|不要发了|别推送|别推了|停止推送|关闭推送|关掉推送|"
+    r"不想收|不要收|不收了|太多了|烦死|骚扰|打扰|屏蔽|别给我发"
+)
+# Pushes and notices: negated ("不想收通知"), they are a wish to stop.
+INTENT_PUSH = r"推送|收通知|收到通知|发通知|收消息|发消息|收到消息|提醒|通知"
+INTENT_SUBSCRIBE = r"订阅|想收|要收|接收|推送给我|发给我|通知我|订一下|订个"
+INTENT_NOTICES = r"通知|政策|公告|文件|新闻|消息|有什么新|有没有新|新规定|惠民|宣传"
+INTENT_PROGRESS = (
+    r"进度|进展|查进|办到哪|到哪一步|到哪了|办好了没|办好没|办完了没|办完没|办了没|"
+    r"怎么样了|怎么还没|咋还没|还没办|还没批|还没下来|还没有消息|有消息没|有没有消息|有结果|"
+    r"结果出来|批下来|批了没|批了吗|批没批|批准了|通过了没|通过了吗|通过没|审核|审批|受理编号|"
+    r"我申请的|我提交的|我反映的|我报的|我交的|我的申请|我的事|我那个事|我的那个|查一下我|查查我|"
+    r"多久能办|多长时间能|什么时候能办|什么时候能批|什么时候下来|处理了没|处理得怎么样|"
+    r"有人管没|回复了没|回复没|给个说法没"
+)
+# 反映问题 and its kinds, said outright.
+INTENT_COMPLAINT = r"投诉|举报|告状|检举|揭发|控告|曝光"
+# 反映: a problem, its kind not said.
+INTENT_RAISE = r"反映问题|反映个问题|反映一下|反映个事|反映情况|反映"
+INTENT_SUGGESTION = r"建议|提意见|提个意见|意见|想法|出个主意|提议"
+INTENT_HELP_REQUEST = (
+    r"求助|求救|帮帮我|帮帮忙|帮个忙|救救|帮一下|需要帮助|要帮助|请帮忙|求你们|求求|帮忙"
+)
+INTENT_HOME_VISIT = (
+    r"上门|到家里|来家里|到我家来|来我家|到家来|上家里|家里来人|送上门|能来人|派人来|派个人来"
+)
+# A problem told as a story: any of these makes the words a complaint (or a call for help,
+# or a suggestion), kept as the complaint's content.
+STORY_PROBLEM = (
+    r"坏了|坏掉|不亮|不通|漏水|漏雨|堵了|堵住|堵塞|臭|脏|乱扔|乱倒|乱堆|乱搭|乱建|乱停|乱收|"
+    r"乱占|占道|占了|占用|吵|噪音|扰民|没人管|不管|没人修|没修|塌了|裂了|危险|隐患|着火|冒烟|"
+    r"停水|没水|停电|没电|断水|断电|积水|淹了|污染|排污|垃圾|粪|打人|打架|骂人|吵架|欺负|偷|"
+    r"丢了|被盗|诈骗|骗了|欠|拖欠|不给钱|不发|克扣|扣我|不公平|不公正|不合理|不透明|优亲厚友|"
+    r"吃拿卡要|态度|刁难|推诿|不作为|不办事|收费|多收|收钱|要钱|好处费|野狗|狗咬|老鼠|蚊子|"
+    r"坑|泥|路不好走|路太烂|年久失修|没有路灯|不让|挡着|放鞭炮|烧秸秆|焚烧|烟熏|味道大|停了|停发|"
+    r"被取消|取消了|给取消|被停|被砍|没批|不给|不盖章|评不上|没评上|推来推去|老是坏|总是坏|又坏|"
+    r"赌博|赌钱|吸毒|传销|偷电|偷水|怪味|异味|裂缝|怕塌|要塌|快塌|冒水|过期|假货|排到|灌到|"
+    r"没发|少发|漏发|少给|没给|没到账|不到账"
+)
+# Which kind a story most likely is when it does not say (a 投诉 otherwise).
+STORY_HELP = (
+    r"困难|没钱|穷|揭不开锅|吃不上饭|看不起病|住不起|生病|病了|住院|没人照顾|没人管我|孤寡|"
+    r"一个人住|摔倒|摔了|瘫痪|下不了床|走不动|救济|急需|急用|走失|找不到了|失联|老人在家|留守|"
+    r"老人没人管|没人管的老人"
+)
+STORY_HOME = (
+    r"走不动|腿脚不好|腿脚不便|行动不便|下不了床|瘫痪|卧床|出不了门|腿不好|眼睛看不见|"
+    r"年纪大了去不了"
+)
+STORY_SUGGESTION = (
+    r"希望|最好|应该|能不能|可不可以|要是能|如果能|建个|修个|装个|增加|多安|多建|多装|多设|"
+    r"盼着|盼望"
+)
+# Which category a story is in, by kind, the first that fits (else the last of the kind's).
+STORY_CATEGORIES = {
+    "complaint": {
+        "环境卫生": (
+            r"垃圾|臭|脏|乱扔|乱倒|乱堆|污水|排污|污染|粪|厕所|苍蝇|蚊子|老鼠|焚烧|烧秸秆|烟熏|味道"
+        ),
+        "道路交通": r"路|桥|路灯|坑|积水|占道|乱停|车|红绿灯|泥",
+        "邻里纠纷": r"邻居|邻里|吵架|打架|骂人|欺负|宅基地|地界|地边|占了我",
+        "工作作风": r"态度|刁难|推诿|不作为|不办事|吃拿卡要|好处费|干部|村长|支书|工作人员|不理",
+        "惠民资金": r"补贴|补助|低保|救助|钱|资金|不公平|优亲厚友|克扣|不发|拖欠|欠",
+    },
+    "suggestion": {
+        "村庄建设": r"路|路灯|桥|广场|厕所|房|建|修|绿化|排水",
+        "公共服务": r"医|学校|上学|车|公交|服务|办事|窗口|网|文化|书",
+        "产业发展": r"种|养|产业|合作社|企业|打工|就业|技术|销路|市场",
+    },
+    "help": {
+        "生活困难": r"困难|没钱|穷|吃不上|住不起|揭不开锅|孤寡|没人照顾",
+        "看病就医": r"病|医|住院|药|看不起",
+        "安全隐患": r"危险|隐患|塌|裂|着火|冒烟|漏电|走失",
+    },
+    "home": {
+        "代办证件": r"证|卡|户口|身份",
+        "代缴费用": r"缴|交钱|交费|费",
+        "政策咨询": r"政策|咨询|问问",
+    },
+}
+# Words around a story that are not the story: what is left must be worth keeping.
+STORY_NOT_CONTENT = (
+    r"不知道|怎么|不会|如何|在哪|哪里|派人|派个人|我要|我想|想要|我有|有个|一个|一下|个|问题|"
+    r"事情|事儿|事|情况|村里|我|要|想|说|给你们|向你们|你们|能不能|可以|吗|了|的|点"
+)
+# 我的 and its parts. 我的 alone (or with 信息/资料) is the screen; "我的事" is 查进度.
+INTENT_MINE = r"^我的$|我的信息|我的资料|个人信息|我的账号|我的账户|我的主页|个人中心|我留的信息"
+INTENT_MINE_PHONE = (
+    r"(?:换|改|变|错|新|更换|更改|修改).{0,4}(?:手机|电话)|"
+    r"(?:手机|电话).{0,4}(?:换|改|变|错|不用了|停了|新)"
+)
+INTENT_MINE_VILLAGE = (
+    r"搬家|搬到|(?:换|改|变|错|修改|更改).{0,4}(?:村|住址|地址|乡镇)|"
+    r"(?:村|住址|地址).{0,3}(?:换|改|变|错|填错|选错)"
+)
+INTENT_MINE_NAME = r"(?:改|错|修改|更改).{0,3}(?:名字|姓名)|(?:名字|姓名).{0,3}(?:改|错|写错|打错)"
+INTENT_MINE_DELETE = (
+    r"删除.{0,4}(?:信息|资料|我)|删掉.{0,4}(?:信息|资料)|(?:信息|资料).{0,3}(?:删|注销)|"
+    r"注销账号|注销我|清除我的"
+)
+# 办事, said outright (the catalog search then finds which).
+INTENT_SERVICE = (
+    r"办事|办个事|办点事|办件事|办理|办手续|怎么办理|怎么申请|申请|要什么材料|需要什么材料|带什么|"
+    r"材料|手续|流程|条件|怎么办|在哪办|去哪办|哪里办|能办|能不能办|补办|领取|怎么领|去哪领"
+)
+
+# What a message meant, answered (conversations.flows.route) ----------------------------
+
+HELP_PLAIN = (
+    "不用记数字，直接说想办的事就行，打字、发语音都可以。比如：\n"
+    "· 办事：“我想办低保”“残疾证怎么办”\n"
+    "· 反映问题：“村里路灯坏了好几天了”\n"
+    "· 查进度：“我的事办得怎么样了”，或者说出受理编号\n"
+    "· 政策通知：“最近有什么新政策”；不想收通知，说“不想收通知了”\n"
+    "· 我的：“我换手机号了”\n"
+    "实在不会，回复“人工”找工作人员。"
+)
+EITHER_ASK = "您是要："
+EITHER_CHOICES = {"feedback": "反映{named}的问题", "service": "了解怎么申请{named}"}
+PROGRESS_NONE_FOR = "没有找到您申请“{name}”的记录。"
+FEEDBACK_KIND_NAMES = {
+    "complaint": "投诉",
+    "suggestion": "建议",
+    "help": "求助",
+    "home": "上门服务",
+}
+FEEDBACK_STORY_ASK = "记下了您说的：“{content}”\n这件事按“{kind}”提交，对吗？"
+FEEDBACK_STORY_YES = "对，按“{kind}”提交"
+FEEDBACK_STORY_OTHER = "改成“{kind}”"
+WORDS_RIGHT = ("对", "是", "是的", "对的", "没错", "对对", "嗯对", "可以", "行", "好")
 
 # Words that mean the bot's own menu, never a name or a comment.
 RESERVED_WORDS = (*MENU_ITEMS.values(), *CMD_RATE, *GREETINGS, *THANKS)

@@ -52,6 +52,14 @@ def test_the_webhook_benchmark_gets_every_reply_right() -> None:
     assert "msg/s" in summary and "bare" in summary
 
 
+def test_the_intents_benchmark_times_the_phrase_table_beside_the_old_reading() -> None:
+    done = _bench("intents", "--rounds", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.startswith("intents (") and "accuracy" in summary
+    assert "decision median" in summary and "old menu reading" in summary
+
+
 def test_the_scoreboard_benchmark_counts_a_quarter_and_drops_its_database() -> None:
     """On the PostgreSQL pass only (it needs a server): a database of its own, made and
     dropped, never the suite's."""

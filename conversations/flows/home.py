@@ -4,13 +4,15 @@ binding codes. The engine asks this and knows no flow by name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from conversations import texts
-from conversations.flow import Flow, Outcome, Question, normalise
-from conversations.flows import binding, grid_menu, grid_report, grid_visit, menu
+from conversations.flow import Flow, Outcome, Question, StepContext, normalise
+from conversations.flows import binding, grid_menu, grid_report, grid_visit, menu, route
+from conversations.intents import Meaning
 from conversations.services import Services
+from wechat.messages import Inbound
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Home:
     # Normalised words, and custom-menu CLICK keys, to the item they choose.
     named: Mapping[str, str]
     clicked: Mapping[str, str]
+    # Where something said outright leads, from wherever it is said (a StepContext of
+    # ``chooser``'s).
+    lead: Callable[[StepContext, Inbound, Meaning], Awaitable[Outcome]]
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -93,4 +98,5 @@ def default_home() -> Home:
             **{normalise(w): menu.RATE for w in texts.CMD_RATE},
         },
         clicked=menu.CLICK_KEYS,
+        lead=route.lead,
     )

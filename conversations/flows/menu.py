@@ -1,15 +1,20 @@
-"""The main menu: where everyone starts and where 菜单 brings them back."""
+"""The main menu: where everyone starts and where 菜单 brings them back. Its items are
+chosen by number or name; anything else said is read for what it means
+(conversations.intents) and led there (conversations.flows.route); when two meanings
+fit, one numbered question asks which."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
 
-from conversations import answers, finder, texts
+from conversations import answers, texts
 from conversations.flow import (
     Choice,
     Finish,
     Flow,
+    Invalid,
+    Next,
     Outcome,
     Question,
     StartFlow,
@@ -17,14 +22,17 @@ from conversations.flow import (
     StepContext,
     invalid_choice,
     pick,
+    pick_exact,
 )
-from conversations.flows import progress, service
+from conversations.flows import progress, route
 from conversations.flows.ids import FlowId
+from conversations.intents import Intent, Meaning
 from wechat.messages import Inbound, Kind
 
 
 class Steps(StrEnum):
     CHOOSE = "choose"
+    EITHER = "either"
 
 
 CHOICES = tuple(Choice(key, label) for key, label in texts.MENU_ITEMS.items())
@@ -80,24 +88,46 @@ async def _handle(ctx: StepContext, msg: Inbound) -> Outcome:
         if len(waiting) == 1:  # straight to the one ticket waiting
             return StartFlow(FlowId.PROGRESS, step=progress.Steps.RATE, data={"number": waiting[0]})
         return choose(RATE)
-    choice = pick(msg.text or "", CHOICES)
+    # An item by its number or its very name; other words are read for what they mean
+    # ("我的事办得咋样了" is 查进度, not 我的).
+    choice = pick_exact(msg.text or "", CHOICES)
     if choice is not None:
         return choose(choice.key)
-    # "我想办低保" said at the menu: straight to the service it names.
-    hits = finder.find(msg.text or "", await ctx.services.catalog.active_items())
-    if len(hits) == 1:
-        return StartFlow(
-            FlowId.SERVICE, step=service.Steps.GUIDE, data={"item_id": hits[0].id, "page": 0}
-        )
-    if hits:
-        return StartFlow(
-            FlowId.SERVICE, step=service.Steps.PICK, data={"hits": [i.id for i in hits]}
-        )
-    return invalid_choice(len(CHOICES))
+    items = await ctx.services.catalog.active_items()
+    meaning = ctx.services.reader.read(msg.text or "", items)
+    if meaning.intent is Intent.EITHER:
+        options = [o.to_data() for o in meaning.options]
+        return Next(Steps.EITHER, {"options": options, "named": meaning.named})
+    if meaning.intent is Intent.UNKNOWN:
+        choice = pick(msg.text or "", CHOICES)  # "我要办事": an item's name inside
+        return choose(choice.key) if choice else invalid_choice(len(CHOICES))
+    return await route.lead(ctx, msg, meaning)
+
+
+def _options(ctx: StepContext) -> tuple[Meaning, tuple[Choice, ...]]:
+    options = tuple(Meaning.from_data(o) for o in ctx.data["options"])
+    asked = Meaning(Intent.EITHER, named=str(ctx.data["named"]), options=options)
+    return asked, route.either(asked)
+
+
+async def _ask_either(ctx: StepContext) -> Question:
+    return Question(texts.EITHER_ASK, _options(ctx)[1])
+
+
+async def _either(ctx: StepContext, msg: Inbound) -> Outcome:
+    asked, choices = _options(ctx)
+    choice = pick(msg.text or "", choices)
+    if choice is None:  # something else said instead: read as said at the menu
+        instead = await _handle(ctx, msg)
+        return invalid_choice(len(choices)) if isinstance(instead, Invalid) else instead
+    return await route.lead(ctx, msg, asked.options[int(choice.key)])
 
 
 FLOW = Flow(
     id=FlowId.MENU,
-    version=1,
-    steps=[Step(Steps.CHOOSE, _ask, _handle, frozenset({Kind.TEXT}))],
+    version=2,
+    steps=[
+        Step(Steps.CHOOSE, _ask, _handle, frozenset({Kind.TEXT})),
+        Step(Steps.EITHER, _ask_either, _either, frozenset({Kind.TEXT})),
+    ],
 )

@@ -15,6 +15,7 @@ from conversations.flow import (
     Next,
     Outcome,
     Question,
+    StartFlow,
     Step,
     StepContext,
     invalid_choice,
@@ -56,16 +57,29 @@ async def _overview(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", _MINE)
     if choice is None:
         return invalid_choice(len(_MINE))
+    return await _part(ctx, choice.key)
+
+
+async def _part(ctx: StepContext, key: str) -> Next | Finish:
+    """Where changing one part of 我的 (a key of texts.MINE_CHOICES) begins."""
     person = await ctx.services.residents.profile(ctx.appid, ctx.openid)
-    if choice.key == "delete":
+    if key == "delete":
         if not (person.consented or person.name or person.phone or person.village):
             return Finish(texts.MINE_NOTHING_TO_DELETE)
         return Next(Steps.DELETE)
     # what to ask after consent, if it has to be asked first
-    step = Details.TOWNSHIP if choice.key == "village" else Details(choice.key)
+    step = Details.TOWNSHIP if key == "village" else Details(key)
     if person.consented:
         return Next(step, {"then": step})
     return Next(Details.CONSENT, {"then": step})
+
+
+async def start_at(ctx: StepContext, key: str) -> Outcome:
+    """我的, straight at changing one part ("我换手机号了"), from anywhere."""
+    begun = await _part(ctx, key)
+    if isinstance(begun, Finish):
+        return begun
+    return StartFlow(FlowId.MINE, step=begun.step, data=begun.data)
 
 
 async def _consent(ctx: StepContext, msg: Inbound) -> Outcome:

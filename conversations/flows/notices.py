@@ -151,6 +151,7 @@ async def _read(ctx: StepContext, msg: Inbound) -> Outcome:
 
 _OPTIONAL = tuple(a for a in texts.NOTICE_AREAS if a != texts.ALWAYS_SENT_AREA)
 _DONE = "done"
+_ALL_OFF = "all_off"
 
 
 async def _subs_choices(ctx: StepContext) -> tuple[Choice, ...]:
@@ -161,6 +162,7 @@ async def _subs_choices(ctx: StepContext) -> tuple[Choice, ...]:
         name = texts.NOTICE_AREAS[area]
         line = texts.SUBS_LINE_ON if area in have else texts.SUBS_LINE_OFF
         choices.append(Choice(area, line.format(area=name), aliases=(name,)))
+    choices.append(Choice(_ALL_OFF, texts.SUBS_ALL_OFF, aliases=texts.SUBS_ALL_OFF_WORDS))
     choices.append(Choice(_DONE, texts.SUBS_DONE))
     return tuple(choices)
 
@@ -178,6 +180,10 @@ async def _subs(ctx: StepContext, msg: Inbound) -> Outcome:
         return Finish(texts.SUBS_SAVED)
     resident, _ = await _where(ctx)
     notices = ctx.services.notices
+    if choice.key == _ALL_OFF:
+        for area in set(await notices.areas_of(resident.id)) & set(_OPTIONAL):
+            await notices.unsubscribe(resident.id, area, reason=texts.REASON_UNSUBSCRIBED)
+        return Next(Steps.SUBS, note=texts.SUBS_ALL_OFF_DONE)
     name = texts.NOTICE_AREAS[choice.key]
     if choice.key in await notices.areas_of(resident.id):
         await notices.unsubscribe(resident.id, choice.key, reason=texts.REASON_UNSUBSCRIBED)
@@ -190,7 +196,7 @@ async def _subs(ctx: StepContext, msg: Inbound) -> Outcome:
 
 FLOW = Flow(
     id=FlowId.NOTICES,
-    version=1,
+    version=2,
     steps=[
         Step(Steps.LIST, _ask_list, _list),
         Step(Steps.READ, _ask_read, _read),

@@ -4,7 +4,6 @@ accepted; rating one that is done (不满意 or worse sends it back for 重办).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from enum import StrEnum
 
@@ -50,16 +49,9 @@ class Steps(StrEnum):
 
 LISTED = 5
 TRIM = 100
-_NUMBER = re.compile(r"(\d{8})\s*[-－—_ ]?\s*(\d{4})")
 
 _WITHDRAW = tuple(Choice(k, v) for k, v in texts.WITHDRAW_CHOICES.items())
 _RATINGS = tuple(Choice(str(k), v) for k, v in texts.RATINGS.items())
-
-
-def number_in(text: str) -> str | None:
-    """A 受理编号 however it was typed or read out: 20261127-0042, 202611270042."""
-    found = _NUMBER.search(text.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
-    return f"{found[1]}-{found[2]}" if found else None
 
 
 async def _resident_id(ctx: StepContext) -> int:
@@ -101,7 +93,7 @@ async def _ask_list(ctx: StepContext) -> Question:
 
 async def _list(ctx: StepContext, msg: Inbound) -> Outcome:
     said = msg.text or ""
-    number = number_in(said)
+    number = answers.number_in(said)
     if number is None:
         rows = await _mine(ctx)
         if not rows:  # Invalid, so a menu item named here ("办事") still goes there
@@ -179,7 +171,7 @@ async def _ask_detail(ctx: StepContext) -> Question:
 
 async def _detail(ctx: StepContext, msg: Inbound) -> Outcome:
     t = await _ticket(ctx)
-    number = number_in(msg.text or "")
+    number = answers.number_in(msg.text or "")
     if number is not None and number != t.number:  # another number straight away
         if await _own(ctx, number) is None:
             return Invalid(texts.PROGRESS_NOT_FOUND)
