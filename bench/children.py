@@ -42,10 +42,10 @@ def service_env(data_dir: Path, port: int, settings: dict[str, str]) -> dict[str
 
 
 @contextlib.asynccontextmanager
-async def throwaway_database(server: str, prefix: str) -> AsyncIterator[str]:
+async def throwaway_database(server: str, prefix: str, keep: bool = False) -> AsyncIterator[str]:
     """A database of its own on a PostgreSQL server (``server``: its URL without a
     database), named after ``prefix`` and this process, dropped at the end whatever
-    happens; yields its URL."""
+    happens (unless ``keep``: then its URL is printed); yields its URL."""
     import asyncpg
 
     server = server.rstrip("/")
@@ -55,7 +55,10 @@ async def throwaway_database(server: str, prefix: str) -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield f"{server}/{name}"
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"kept {shown(f'{server}/{name}')}: drop it when done", flush=True)
+        else:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 

@@ -151,7 +151,7 @@ async def fill(url: str, tickets: int) -> float:
         # As autovacuum would have by the time anyone looks: statistics and the
         # visibility map (index-only scans).
         await conn.execute("VACUUM ANALYZE")
-        events = await conn.fetchval("SELECT count(*) FROM ticket_event")
+        events: int = await conn.fetchval("SELECT count(*) FROM ticket_event")
         print(
             f"  {events} events, facts rebuilt from them in {rebuilt:.1f} s, VACUUM ANALYZE"
             f" ({time.perf_counter() - started:.0f} s)"
@@ -205,6 +205,22 @@ async def measure(url: str, runs: int) -> tuple[dict[str, list[float]], list[flo
     return timings, baseline
 
 
+async def counted(url: str, tickets: int) -> float:
+    """Events per ticket of a database filled before; refused if it holds another size."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        held: int = await conn.fetchval("SELECT count(*) FROM ticket")
+        events: int = await conn.fetchval("SELECT count(*) FROM ticket_event")
+    finally:
+        await conn.close()
+    if held != tickets:
+        raise SystemExit(f"{shown(url)} holds {held} tickets, not --tickets {tickets}")
+    print(f"reusing {shown(url)}: {held} tickets, {events} events", flush=True)
+    return float(events) / held
+
+
 def ms(samples: list[float], q: int) -> float:
     if len(samples) < 2:
         return samples[0] * 1000
@@ -212,10 +228,14 @@ def ms(samples: list[float], q: int) -> float:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    async with throwaway_database(args.server_url, "bench_scoreboard") as url:
-        print(f"filling {shown(url)} with {args.tickets} tickets ...", flush=True)
-        per_ticket = await fill(url, args.tickets)
-        timings, baseline = await measure(url, args.runs)
+    if args.reuse:  # a database an earlier run filled and kept (--keep)
+        per_ticket = await counted(args.reuse, args.tickets)
+        timings, baseline = await measure(args.reuse, args.runs)
+    else:
+        async with throwaway_database(args.server_url, "bench_scoreboard", args.keep) as url:
+            print(f"filling {shown(url)} with {args.tickets} tickets ...", flush=True)
+            per_ticket = await fill(url, args.tickets)
+            timings, baseline = await measure(url, args.runs)
     parts = [f"by {by} p50 {ms(t, 9):.0f} ms p95 {ms(t, 18):.0f} ms" for by, t in timings.items()]
     worst = max(ms(t, 18) for t in timings.values())
     verdict = "PASS" if worst < TARGET_MS else f"FAIL: p95 {worst:.0f} ms"
@@ -233,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-url", default=DEFAULT_SERVER, help="a PostgreSQL server")
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each grouping")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the filled database (its URL is printed)"
+    )
+    parser.add_argument(
+        "--reuse", metavar="URL", help="measure a database a run with --keep filled, no fill"
+    )
     args = parser.parse_args(argv)
     return asyncio.run(bench(args))
 

@@ -194,6 +194,8 @@ async def count(
         "to_day": _day_number(period.today),
         "monday": _day_number(monday),
         "open": opens,
+        "priors": [prior for _d, prior, _span in days],  # PostgreSQL's arrays of them
+        "spans": [span for _d, _prior, span in days],
     }
     async with in_transaction() as tx:
         pg = tx.capabilities.dialect == "postgres"

@@ -65,7 +65,7 @@ def statement(by: str, scope: str, days: Sequence[tuple[int, int, int]], pg: boo
     ticket, with its own marks), with the working-day table ``days``."""
     group_a, group_b = GROUPS[by]
     return f"""
-WITH days(d, prior, span) AS (VALUES {_days(days)}),
+WITH {"" if pg else f"days(d, prior, span) AS (VALUES {_days(days)}),"}
 facts AS MATERIALIZED (
   SELECT
     {group_a} AS grp_a, {group_b} AS grp_b,
@@ -96,21 +96,7 @@ pushed AS (
   WHERE e.action IN ('urge', 'supervise') AND e.at >= @from AND e.at < @until AND ({scope})
   GROUP BY 1, 2
 ),
-waits AS (
-  SELECT f.grp_a, f.grp_b,
-    (b.prior + CASE WHEN b.span = 0 THEN 0
-       WHEN (f.step_at + {BEIJING_OFFSET}) % {DAY} <= @open THEN 0
-       WHEN (f.step_at + {BEIJING_OFFSET}) % {DAY} >= @open + b.span THEN b.span
-       ELSE (f.step_at + {BEIJING_OFFSET}) % {DAY} - @open END)
-    - (a.prior + CASE WHEN a.span = 0 THEN 0
-       WHEN (f.took_at + {BEIJING_OFFSET}) % {DAY} <= @open THEN 0
-       WHEN (f.took_at + {BEIJING_OFFSET}) % {DAY} >= @open + a.span THEN a.span
-       ELSE (f.took_at + {BEIJING_OFFSET}) % {DAY} - @open END) AS wait
-  FROM facts f
-  JOIN days a ON a.d = {_local_day("f.took_at")}
-  JOIN days b ON b.d = {_local_day("f.step_at")}
-  WHERE f.took = 1 AND f.step_at IS NOT NULL
-)
+waits AS ({_pg_waits() if pg else _waits()})
 {"" if pg else _RANKED}
 {_pg_counts() if pg else _counts()}
 UNION ALL
@@ -119,6 +105,46 @@ SELECT 'group', grp_a, grp_b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, urged, supe
 FROM pushed
 UNION ALL
 {_PERCENTILES if pg else _RANKS}
+"""
+
+
+def _worked(at: str, prior: str, span: str) -> str:
+    """The working seconds from the table's first day to the moment ``at`` (seconds since
+    1970), given its day's working seconds before it and the seconds it can hold."""
+    clock = f"(({at}) + {BEIJING_OFFSET}) % {DAY}"
+    return (
+        f"({prior} + CASE WHEN {span} = 0 THEN 0 WHEN {clock} <= @open THEN 0"
+        f" WHEN {clock} >= @open + {span} THEN {span} ELSE {clock} - @open END)"
+    )
+
+
+def _waits() -> str:
+    """Each ticket accepted in the period and answered: its group and the working
+    seconds between, its two days looked up in the working-day table."""
+    step = _worked("f.step_at", "b.prior", "b.span")
+    took = _worked("f.took_at", "a.prior", "a.span")
+    return f"""
+  SELECT f.grp_a, f.grp_b, {step} - {took} AS wait
+  FROM facts f
+  JOIN days a ON a.d = {_local_day("f.took_at")}
+  JOIN days b ON b.d = {_local_day("f.step_at")}
+  WHERE f.took = 1 AND f.step_at IS NOT NULL
+"""
+
+
+def _pg_waits() -> str:
+    """The same, the days looked up by position in two arrays (@priors, @spans: from
+    @first_day on), cheaper than joining a table twice for every ticket."""
+    took = f"{_local_day('f.took_at')} - @first_day + 1"
+    step = f"{_local_day('f.step_at')} - @first_day + 1"
+    wait = f"{_worked('step_at', 'b_prior', 'b_span')} - {_worked('took_at', 'a_prior', 'a_span')}"
+    return f"""
+  SELECT grp_a, grp_b, {wait} AS wait
+  FROM (SELECT f.grp_a, f.grp_b, f.took_at, f.step_at,
+      (@priors::bigint[])[{took}] AS a_prior, (@spans::bigint[])[{took}] AS a_span,
+      (@priors::bigint[])[{step}] AS b_prior, (@spans::bigint[])[{step}] AS b_span
+    FROM facts f WHERE f.took = 1 AND f.step_at IS NOT NULL) f
+  WHERE a_prior IS NOT NULL AND b_prior IS NOT NULL
 """
 
 
