@@ -152,6 +152,9 @@ class Reader:
             ("name", p(texts.INTENT_MINE_NAME)),
         )
         self._service = p(texts.INTENT_SERVICE)
+        self._incident = [(key, p(words)) for key, words in texts.GRID_CATEGORY_WORDS.items()]
+        self._urgent = p(texts.GRID_URGENT_WORDS)
+        self._calm = p(texts.GRID_CALM_WORDS)
         self._catalog: finder.Index[Any] | None = None
         self._catalog_key: tuple[Any, ...] = ()
 
@@ -326,6 +329,14 @@ class Reader:
         if positive(self._story_help):
             return "help"
         return "complaint"
+
+    def incident(self, text: str) -> tuple[str | None, bool]:
+        """A grid report's words: its category (a texts.GRID_CATEGORIES key) when they fit
+        exactly one, else None (to be asked); and whether they say it is urgent."""
+        said = self.plain(text)
+        fits = [key for key, pattern in self._incident if pattern.search(said)]
+        urgent = bool(self._urgent.search(said)) and not self._calm.search(said)
+        return (fits[0] if len(fits) == 1 else None), urgent
 
     def category(self, kind: str, said: str) -> str:
         """The category of ``kind`` (texts.FEEDBACK_CATEGORIES) the words fit best."""

@@ -760,7 +760,24 @@ GRID_CATEGORIES = {
     "facility": "设施损坏",
     "other": "其他",
 }
-GRID_URGENCY = {"urgent": "紧急，马上处理", "normal": "一般"}
+# What a report's words say of its category (GRID_CATEGORIES' keys): guessed when the words
+# fit exactly one, asked otherwise; and words that make it urgent (not when calmed).
+GRID_CATEGORY_WORDS = {
+    "dispute": r"吵|打架|打起来|纠纷|矛盾|争执|闹事|骂|宅基地|地界|地边|邻里|分家|赡养",
+    "hazard": (
+        r"隐患|危险|冒烟|着火|起火|失火|火灾|漏电|电线|变压器|燃气|煤气|漏气|塌|裂缝|裂了|危房|"
+        r"歪了|要倒|快倒|溺水|落水|井盖|滑坡"
+    ),
+    "sanitation": r"垃圾|污水|臭|脏|卫生|粪|乱倒|乱堆|乱扔|焚烧|烧秸秆|死猪|死鸡|苍蝇|老鼠",
+    "security": r"偷|盗|小偷|贼|赌|诈骗|骗子|可疑|陌生人|传销|吸毒",
+    "care": r"独居|空巢|留守|孤寡|五保|残疾|走失|没人照顾|没人管|精神病|低保户",
+    "facility": r"路灯|坏了|破损|损坏|水管|管道|路面|坑|桥|护栏|停水|停电|堵了",
+}
+GRID_URGENT_WORDS = r"紧急|急|马上|立刻|赶紧|快点|着火|起火|失火|有人受伤|受伤|流血|溺水|要倒|快倒"
+GRID_CALM_WORDS = r"不急|不紧急|不着急|不用急|一般"
+# At the summary, what changes a report's urgency (the category: its name).
+GRID_SAY_URGENT = ("紧急", "紧急，马上处理", "很急", "急", "改成紧急")
+GRID_SAY_NORMAL = ("一般", "不急", "不紧急", "改成一般")
 GRID_ASK_CATEGORY = "上报什么事？"
 GRID_ASK_WORDS = "简单说说情况（打字或发语音）："
 GRID_WORDS_SHORT = "请多说几个字。"
@@ -768,10 +785,11 @@ GRID_ASK_PHOTO = "请拍一张现场照片发过来（可以发几张）；没�
 GRID_ASK_LOCATION = "请发送位置（点“+”选“位置”），或说出地点；就在自己网格里，回复 1："
 GRID_IN_GRID = ("就在网格里", "网格里", "本网格", "就在这")
 GRID_LOCATION_NEEDED = "请发送位置、说出地点，或回复 1（就在网格里）。"
-GRID_ASK_URGENT = "紧急吗？"
 GRID_GOT_PHOTO = "收到照片（共{count}张）。"
 GRID_SUMMARY = "请核对：\n类别：{category}\n情况：{words}\n照片：{photos}张\n位置：{place}"
-GRID_SUMMARY_URGENT = "紧急：是，会马上通知值班人员"
+GRID_SUMMARY_URGENT = "紧急：是，会马上通知值班人员（不急请回复“一般”）"
+GRID_SUMMARY_NORMAL = "紧急程度：一般（紧急请回复“紧急”）"
+GRID_SUMMARY_GUESSED = "类别是按您说的事定的，不对请回复正确的类别，如“安全隐患”。"
 GRID_PLACE_PIN = "已发送的位置"
 GRID_ADD_MORE = "还可以再发照片或语音补充。"
 GRID_TICKET_TITLE = "网格事件：{category}"

@@ -145,16 +145,13 @@ async def test_a_report_sent_photo_first_asks_only_for_what_is_missing(
     pole = wechat.state.store_media(PHOTO, "image/jpeg")
     voiced = wechat.state.store_media(VOICE, "audio/amr")
     reply = await desk.send(desk.sim.image(WORKER, pole))
-    assert reply is not None and reply.startswith("收到照片（共1张）") and "上报什么事" in reply
-    reply = await desk.say("安全隐患", openid=WORKER)
-    assert reply is not None and reply.startswith("简单说说情况")
+    assert reply is not None and reply.startswith("收到照片（共1张）") and "简单说说情况" in reply
     spoken = desk.sim.voice(WORKER, "村口电线杆歪了，快倒了。", media_id=voiced)
-    reply = await desk.send(spoken)
+    reply = await desk.send(spoken)  # the category and the urgency are in the words
     assert reply is not None and "请发送位置" in reply  # the photo is already here
-    reply = await desk.say("就在网格里", openid=WORKER)
-    assert reply is not None and reply.startswith("紧急吗")
-    summary = await desk.say("紧急", openid=WORKER)
+    summary = await desk.say("就在网格里", openid=WORKER)
     assert summary is not None and "类别：安全隐患" in summary and "照片：1张" in summary
+    assert "紧急：是" in summary and "不对请回复正确的类别" in summary
     done = await desk.say("确认", openid=WORKER)
     assert done is not None and done.startswith("已上报！受理编号：")
     number = done.split("受理编号：")[1][:13]
@@ -174,19 +171,18 @@ async def test_a_report_sent_location_first_or_in_order_ends_in_one_ticket(
 ) -> None:
     auth, _ = await bound_worker(desk)
     reply = await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "桑园镇东街12号"))
-    assert reply is not None and reply.startswith("收到位置") and "上报什么事" in reply
-    await desk.say("矛盾纠纷", openid=WORKER)
+    assert reply is not None and reply.startswith("收到位置") and "简单说说情况" in reply
     await desk.say("两家为宅基地边界吵架", openid=WORKER)
     fence = wechat.state.store_media(PHOTO + b"fence", "image/jpeg")
-    reply = await desk.send(desk.sim.image(WORKER, fence))
-    assert reply is not None and reply.startswith("收到照片") and "紧急吗" in reply
-    summary = await desk.say("一般", openid=WORKER)
-    assert summary is not None and "位置：桑园镇东街12号" in summary
+    summary = await desk.send(desk.sim.image(WORKER, fence))
+    assert summary is not None and summary.startswith("收到照片") and "请核对" in summary
+    assert "类别：矛盾纠纷" in summary and "位置：桑园镇东街12号" in summary
+    assert "紧急程度：一般" in summary
     first = (await desk.say("确认", openid=WORKER) or "").split("受理编号：")[1][:13]
     assert await fetched_files(desk, auth, first) == [PHOTO + b"fence"]
     # In the asked order, from the menu.
-    assert "上报什么事" in (await desk.say("事件上报", openid=WORKER) or "")
-    await desk.say("环境卫生", openid=WORKER)
+    assert "简单说说情况" in (await desk.say("事件上报", openid=WORKER) or "")
+    await desk.say("环境卫生", openid=WORKER)  # the category said first: kept
     await desk.say("垃圾堆在路边", openid=WORKER)
     trash = wechat.state.store_media(PHOTO + b"trash", "image/jpeg")
     await desk.send(desk.sim.image(WORKER, trash))
@@ -311,8 +307,10 @@ async def test_an_urgent_report_reaches_the_township_staff_on_duty_at_once(
     await desk.send(desk.sim.image(WORKER, "m2"))
     await desk.say("安全隐患", openid=WORKER)
     await desk.say("变压器冒烟", openid=WORKER)
-    await desk.say("就在网格里", openid=WORKER)
-    await desk.say("紧急", openid=WORKER)
+    summary = await desk.say("就在网格里", openid=WORKER)
+    assert summary is not None and "紧急程度：一般" in summary
+    summary = await desk.say("紧急", openid=WORKER)  # changed at the summary
+    assert summary is not None and "紧急：是" in summary
     done = await desk.say("确认", openid=WORKER)
     assert done is not None and done.startswith("已上报")
     number = done.split("受理编号：")[1][:13]
@@ -440,17 +438,18 @@ async def test_a_report_by_voice_alone_keeps_everything_sent(desk: Desk) -> None
     assert (await desk.say("你好", openid=WORKER) or "").startswith("没有看明白")  # kept
     reply = await desk.send(desk.sim.voice(WORKER, "跳过", media_id="v-skip"))
     assert reply is not None and reply.startswith("请发送位置")
-    reply = await desk.send(desk.sim.voice(WORKER, "村委会东边老槐树下", media_id="v-place"))
-    assert reply is not None and reply.startswith("紧急吗")
-    summary = await desk.send(desk.sim.voice(WORKER, "紧急", media_id="v-urgent"))
+    place = desk.sim.voice(WORKER, "村委会东边老槐树下", media_id="v-place")
+    summary = await desk.send(place)
     assert summary is not None and "位置：村委会东边老槐树下" in summary
-    assert "紧急：是" in summary and "情况：发现一处安全隐患，变压器冒烟了" in summary
-    # Starting the answers again keeps what was sent and asks urgency again.
+    assert "紧急程度：一般" in summary and "情况：发现一处安全隐患，变压器冒烟了" in summary
+    summary = await desk.send(desk.sim.voice(WORKER, "紧急", media_id="v-urgent"))
+    assert summary is not None and "紧急：是" in summary
+    # Starting the answers again keeps what was sent and asks the category again.
     await desk.send(desk.sim.image(WORKER, "m-late"))
     await desk.say("重新填写", openid=WORKER)
     await desk.say("安全隐患", openid=WORKER)
-    reply = await desk.say("1", openid=WORKER)  # 就在网格里
-    assert reply is not None and reply.startswith("紧急吗")
+    summary = await desk.say("1", openid=WORKER)  # 就在网格里
+    assert summary is not None and "请核对" in summary and "紧急程度：一般" in summary
     await desk.say("紧急", openid=WORKER)
     done = await desk.send(desk.sim.voice(WORKER, "确认", media_id="v-ok"))
     assert done is not None and done.startswith("已上报")
@@ -485,12 +484,11 @@ async def test_a_worker_of_two_grids_says_which_and_hears_when_nobody_is_on_duty
     code = (await invite(desk, auth, west["id"]))["code"]
     assert "西街社区网格" in (await desk.say(f"绑定 {code}", openid=WORKER) or "")
     await desk.send(desk.sim.image(WORKER, "m-fight"))
-    await desk.say("矛盾纠纷", openid=WORKER)
-    await desk.say("两户为排水沟吵起来了", openid=WORKER)
-    await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "西街菜市场"))
-    asked = await desk.say("紧急", openid=WORKER)
-    assert asked is not None and asked.startswith("是哪个网格的事")
-    await desk.say("西街社区网格", openid=WORKER)
+    await desk.say("两户为排水沟吵起来了，赶紧来人", openid=WORKER)
+    asked = await desk.send(desk.sim.location(WORKER, 37.6, 116.4, "西街菜市场"))
+    assert asked is not None and "是哪个网格的事" in asked
+    summary = await desk.say("西街社区网格", openid=WORKER)
+    assert summary is not None and "类别：矛盾纠纷" in summary and "紧急：是" in summary
     done = await desk.say("确认", openid=WORKER)
     assert done is not None and done.startswith("已上报")
     assert "现在没有值班人员在线" in done and "0317-7200000" in done
@@ -547,3 +545,52 @@ async def test_media_can_be_kept_in_an_s3_compatible_bucket(
         served = await desk.client.get(body["attachments"][0]["file"], headers=auth)
         assert served.status == 200 and await served.read() == PHOTO
         assert not (desk.app[keys.SETTINGS].data_dir / "media").exists()  # not on disk
+
+
+async def plain_report(desk: Desk, first: dict[str, Any], words: str) -> tuple[int, str]:
+    """A worker who sends ``first`` and then answers exactly what is asked, nothing more:
+    the messages it took, and the summary they confirmed."""
+    sent, reply = 1, await desk.send(first)
+    summary = ""
+    while reply is not None and not reply.startswith("已上报"):
+        assert sent < 10, reply
+        if "简单说说情况" in reply:
+            answer = desk.sim.text(WORKER, words)
+        elif "上报什么事" in reply:
+            answer = desk.sim.text(WORKER, "矛盾纠纷")
+        elif "现场照片" in reply:
+            answer = desk.sim.image(WORKER, f"m-{sent}")
+        elif "请发送位置" in reply:
+            answer = desk.sim.location(WORKER, 37.6, 116.4, "东街菜市场")
+        elif "请核对" in reply:
+            summary, answer = reply, desk.sim.text(WORKER, "确认")
+        else:
+            raise AssertionError(reply)
+        sent, reply = sent + 1, await desk.send(answer)
+    assert reply is not None, "no answer"
+    return sent, summary
+
+
+async def test_a_report_takes_four_messages_in_any_order_and_five_when_words_are_unclear(
+    desk: Desk,
+) -> None:
+    """Photo, words, place and 确认, whichever comes first; the category is read from the
+    words and asked only when they do not settle it (the fifth message)."""
+    await bound_worker(desk)
+    story = "两家为宅基地边界吵起来了"
+    firsts = {
+        "photo-first": desk.sim.image(WORKER, "m-first"),
+        "words-first": desk.sim.text(WORKER, story),  # typed at the grid menu
+        "location-first": desk.sim.location(WORKER, 37.6, 116.4, "东街菜市场"),
+        "voice-first": desk.sim.voice(WORKER, f"嗯，{story}。", media_id="v-first"),
+    }
+    for name, first in firsts.items():
+        sent, summary = await plain_report(desk, first, story)
+        assert sent == 4, name
+        assert "类别：矛盾纠纷" in summary and "紧急程度：一般" in summary, summary
+    unclear = "情况有点复杂你们来看看"
+    sent, summary = await plain_report(desk, desk.sim.image(WORKER, "m-x"), unclear)
+    assert sent == 5 and "类别：矛盾纠纷" in summary and "不对请回复" not in summary
+    with use(desk.app[keys.DATABASE]):
+        made = await Ticket.filter(kind="incident").order_by("id")
+    assert len(made) == 5 and made[1].content == story and not any(t.urgent for t in made)

@@ -52,6 +52,8 @@ async def _choose(ctx: StepContext, msg: Inbound) -> Outcome:
     if _starts_report(msg):
         return await grid_report.report_from(ctx, msg)
     choice = pick(msg.text or "", CHOICES)
+    if choice is None and grid_report.reads_as_report(ctx, msg.text or ""):
+        return await grid_report.report_from(ctx, msg)  # "两家为宅基地吵起来了": a report
     if choice is None:
         return invalid_choice(len(CHOICES))
     if choice.key == "report":

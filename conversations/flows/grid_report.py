@@ -1,5 +1,10 @@
 """事件上报: a grid worker's report, taken in whatever order it comes (a photo first, the
-location first, or as asked), asking only for what is still missing."""
+location first, the words first, or as asked), asking only for what is still missing.
+
+Four messages make a report whatever their order: a photo, the words (typed or said), the
+place, and 确认. The category is read from the words (conversations.intents) and asked
+only when they do not settle it; urgency too (紧急, 马上, 着火 ...), else it is 一般. The
+summary says both, and how to change them with a word before 确认."""
 
 from __future__ import annotations
 
@@ -32,19 +37,16 @@ from wechat.messages import ImageMessage, Inbound, Kind, LocationMessage, VoiceM
 
 
 class Steps(StrEnum):
-    CATEGORY = "category"
     WORDS = "words"
+    CATEGORY = "category"
     PHOTOS = "photos"
     LOCATION = "location"
-    URGENCY = "urgency"
     GRID = "grid"
     CONFIRM = "confirm"
 
 
-URGENT_CATEGORIES = frozenset({"dispute", "hazard"})
 PHOTOS_MAX = 9
 _CATEGORIES = tuple(Choice(k, v) for k, v in texts.GRID_CATEGORIES.items())
-_URGENCY = tuple(Choice(k, v) for k, v in texts.GRID_URGENCY.items())
 SUBMIT = tuple(
     Choice(k, v, aliases=(*texts.WORDS_SUBMIT, *texts.WORDS_REPORT_DONE))
     if k == "submit"
@@ -80,25 +82,43 @@ def _more_words(data: dict[str, Any], said: str | None) -> str:
 
 
 def _missing(data: dict[str, Any]) -> Steps:
-    if not data.get("category"):
-        return Steps.CATEGORY
     if not data.get("words") and not data.get("voices"):
         return Steps.WORDS
+    if not data.get("category"):
+        return Steps.CATEGORY
     if not data.get("photos") and not data.get("photos_skipped"):
         return Steps.PHOTOS
     if not data.get("location"):
         return Steps.LOCATION
-    if data.get("category") in URGENT_CATEGORIES and data.get("urgent") is None:
-        return Steps.URGENCY
     if len(data.get("grid_ids", [])) > 1 and not data.get("grid_id"):
         return Steps.GRID
     return Steps.CONFIRM
+
+
+def _read(ctx: StepContext, data: dict[str, Any]) -> dict[str, Any]:
+    """What the report's words settle that is not yet answered: the category (when they
+    fit one only) and urgency (when they say so)."""
+    if not data.get("words"):
+        return {}
+    category, urgent = ctx.services.reader.incident(data["words"])
+    found: dict[str, Any] = {}
+    if category and not data.get("category"):
+        found |= {"category": category, "guessed": True}
+    if urgent and data.get("urgent") is None:
+        found["urgent"] = True
+    return found
+
+
+def reads_as_report(ctx: StepContext, said: str) -> bool:
+    """Words typed at the grid menu that tell of an incident (their category is plain)."""
+    return len(said.strip()) >= 6 and ctx.services.reader.incident(said)[0] is not None
 
 
 async def report_from(ctx: StepContext, msg: Inbound) -> Outcome:
     """Start a report with whatever the first message carried (from the grid menu)."""
     added, note = _taken(msg, {})
     merged = {**added, **await new_report(ctx)}
+    merged |= _read(ctx, merged)
     return StartFlow(FlowId.GRID_REPORT, note=note, step=_missing(merged), data=merged)
 
 
@@ -115,10 +135,12 @@ def _keep(ctx: StepContext, msg: Inbound) -> Outcome:
     added, note = _taken(msg, ctx.data)
     if not added:
         return Invalid(note or texts.NOT_UNDERSTOOD)
-    return Next(_missing({**ctx.data, **added}), added, note=note)
+    return _answer(ctx, added, note)
 
 
 def _answer(ctx: StepContext, answer: dict[str, Any], note: str | None = None) -> Outcome:
+    """The answer kept, with what its words settle, and on to what is still missing."""
+    answer = {**answer, **_read(ctx, {**ctx.data, **answer})}
     return Next(_missing({**ctx.data, **answer}), answer, note=note)
 
 
@@ -130,7 +152,7 @@ async def _category(ctx: StepContext, msg: Inbound) -> Outcome:
     choice = pick(msg.text or "", _CATEGORIES)
     if choice is None:
         return _keep(ctx, msg)
-    answer: dict[str, Any] = {"category": choice.key}
+    answer: dict[str, Any] = {"category": choice.key, "guessed": False}
     said = normalise(msg.text or "")
     if isinstance(msg, VoiceMessage) or len(said) > len(normalise(choice.label)) + 2:
         # "发现一处安全隐患，变压器冒烟了": the category, and the words (and the voice).
@@ -146,6 +168,9 @@ async def _ask_words(ctx: StepContext) -> Question:
 async def _words(ctx: StepContext, msg: Inbound) -> Outcome:
     if msg.kind is not Kind.TEXT:
         return _keep(ctx, msg)
+    named = pick_exact(msg.text or "", _CATEGORIES)
+    if named is not None:  # the category named first ("安全隐患"): the words still to come
+        return _answer(ctx, {"category": named.key, "guessed": False})
     said = (msg.text or "").strip()
     if len(said) < 2:
         return Invalid(texts.GRID_WORDS_SHORT)
@@ -193,17 +218,6 @@ async def _location(ctx: StepContext, msg: Inbound) -> Outcome:
     return _keep(ctx, msg) if msg.kind is not Kind.TEXT else Invalid(texts.GRID_LOCATION_NEEDED)
 
 
-async def _ask_urgency(ctx: StepContext) -> Question:
-    return Question(texts.GRID_ASK_URGENT, _URGENCY)
-
-
-async def _urgency(ctx: StepContext, msg: Inbound) -> Outcome:
-    choice = pick(msg.text or "", _URGENCY)
-    if choice is None:
-        return _keep(ctx, msg)
-    return _answer(ctx, {"urgent": choice.key == "urgent"})
-
-
 async def _grid_choices(ctx: StepContext) -> tuple[Choice, ...]:
     places = await ctx.services.grids.grids_of(ctx.appid, ctx.openid)
     return tuple(Choice(str(g.id), g.name) for g in places)
@@ -232,13 +246,28 @@ async def _ask_confirm(ctx: StepContext) -> Question:
             place=(d.get("location") or {}).get("label") or texts.GRID_PLACE_PIN,
         )
     ]
-    if d.get("urgent"):
-        lines.append(texts.GRID_SUMMARY_URGENT)
+    lines.append(texts.GRID_SUMMARY_URGENT if d.get("urgent") else texts.GRID_SUMMARY_NORMAL)
+    if d.get("guessed"):
+        lines.append(texts.GRID_SUMMARY_GUESSED)
     lines.append(texts.GRID_ADD_MORE)
     return Question("\n".join(lines), SUBMIT)
 
 
+def _change(msg: Inbound) -> dict[str, Any] | None:
+    """A word at the summary that changes the urgency or names the category."""
+    said = msg.text or ""
+    if answers.is_one_of(said, texts.GRID_SAY_URGENT):
+        return {"urgent": True}
+    if answers.is_one_of(said, texts.GRID_SAY_NORMAL):
+        return {"urgent": False}
+    named = [c for c in _CATEGORIES if answers.is_one_of(said, (c.label,))]
+    return {"category": named[0].key, "guessed": False} if named else None
+
+
 async def _confirm(ctx: StepContext, msg: Inbound) -> Outcome:
+    changed = _change(msg)
+    if changed is not None:  # the summary again, changed
+        return Next(Steps.CONFIRM, changed)
     # Only a choice named outright submits: "好了，还有一棵树倒了" is more detail.
     choice = pick_exact(msg.text or "", SUBMIT)
     if choice is None:  # a photo, a place, a voice note or words to add
@@ -304,13 +333,12 @@ def _ticket(ctx: StepContext, grid: Grid, person: Profile) -> NewTicket:
 
 FLOW = Flow(
     id=FlowId.GRID_REPORT,
-    version=1,
+    version=2,  # 2: the words asked first, the category and urgency read from them
     steps=[
-        Step(Steps.CATEGORY, _ask_category, _category, ANYTHING),
         Step(Steps.WORDS, _ask_words, _words, ANYTHING),
+        Step(Steps.CATEGORY, _ask_category, _category, ANYTHING),
         Step(Steps.PHOTOS, _ask_photos, _photos, ANYTHING),
         Step(Steps.LOCATION, _ask_location, _location, ANYTHING),
-        Step(Steps.URGENCY, _ask_urgency, _urgency, ANYTHING),
         Step(Steps.GRID, _ask_grid, _grid, ANYTHING),
         Step(Steps.CONFIRM, _ask_confirm, _confirm, ANYTHING),
     ],
