@@ -388,9 +388,12 @@ class Bench:
     children: list[Child] = field(default_factory=list)
     profile: int | None = None  # the pid to profile during the next timed run
 
-    def run(self, name: str, url: str, requests: Requests | Path, judge: Judge | None) -> Run:
-        """Time ``url`` for --seconds. Prepared requests (a Requests) are each sent once:
-        a warm-up shows roughly how many the run needs and as many again are made."""
+    def run(self, name: str, url: str, requests: Path | str, judge: Judge | None = None) -> Run:
+        """Time ``url`` for --seconds. ``requests``: a list to go round (a Path: the
+        stateless handlers), or a mix, whose requests are each sent once: a warm-up by
+        other people shows roughly how many the run needs, and three times that many are
+        made for people of the run's own (each greeted first, untimed: where a run stops
+        is not known, so its people are not used again)."""
         common = {
             "connections": self.args.connections,
             "threads": self.threads,
@@ -409,10 +412,18 @@ class Bench:
                 **common,
             )
         base = self.folder / re.sub(r"\W+", "-", name)
-        asyncio.run(greet(url, requests.greetings(), self.args.connections))
-        requests.write(base, self.args.max_rate * WARMUP_SECONDS)
+        mix = requests
+        warming = self.people(url, mix)
+        warming.write(base, self.args.max_rate * WARMUP_SECONDS)
         warm = wrk(
-            self.wrk, name, url, base, seconds=WARMUP_SECONDS, cycle=False, judge=judge, **common
+            self.wrk,
+            name,
+            url,
+            base,
+            seconds=WARMUP_SECONDS,
+            cycle=False,
+            judge=judge_encrypted(self.sim, warming.expected),
+            **common,
         )
         if warm.failures:
             warm.name = f"{name} (warm-up)"
@@ -420,13 +431,15 @@ class Bench:
         rate = self.args.max_rate if warm.exhausted or not warm.rate else warm.rate
         seconds = self.args.seconds
         sampler = None
-        if self.profile is not None:
+        if self.profile is not None and name == self.args.profile_run:
             from bench import profile
 
             seconds = max(seconds, self.args.profile + 1)
             sampler = profile.start(self.profile, self.args.profile, self.folder / "profile.txt")
             self.profile = None
-        requests.write(base, int(min(rate * MARGIN, self.args.max_rate) * seconds))
+        timed = self.people(url, mix)
+        timed.write(base, int(min(rate * MARGIN, self.args.max_rate) * seconds))
+        judge = judge_encrypted(self.sim, timed.expected)
         run = wrk(self.wrk, name, url, base, seconds=seconds, cycle=False, judge=judge, **common)
         report(run)
         if sampler is not None:
@@ -440,6 +453,12 @@ class Bench:
                 if self.args.profile_out:
                     shutil.copy(self.folder / "profile.txt", self.args.profile_out)
         return run
+
+    def people(self, url: str, mix: str) -> Requests:
+        """--people new people talking in ``mix``, each greeted once (untimed)."""
+        made = Requests(self.sim, people=self.args.people, threads=self.threads, mix=mix)
+        asyncio.run(greet(url, made.greetings(), self.args.connections))
+        return made
 
 
 async def greet(url: str, greetings: list[tuple[str, bytes]], connections: int) -> None:
@@ -650,22 +669,11 @@ def bench(args: argparse.Namespace, folder: Path) -> int:
         runs["werobot"] = b.run("werobot", url.format(ports["werobot"]), peer_list, encrypted)
         report(runs["werobot"])
 
-        def fresh(mix: str) -> Requests:
-            return Requests(sim, people=args.people, threads=threads, mix=mix)
-
-        def judged(r: Requests) -> Judge:
-            return judge_encrypted(sim, r.expected)
-
         if args.profile:
             b.profile = service.proc.pid
-        only = fresh("menu-only")
-        runs["service"] = b.run("service", url.format(ports["service"]), only, judged(only))
-        mixed = fresh("menu")
-        runs["menu"] = b.run(
-            "service, menu mix", url.format(ports["service"]), mixed, judged(mixed)
-        )
-        mine = fresh("mine")
-        runs["mine"] = b.run("service, 我的 mix", url.format(ports["service"]), mine, judged(mine))
+        runs["service"] = b.run("service", url.format(ports["service"]), "menu-only")
+        runs["menu"] = b.run("service, menu mix", url.format(ports["service"]), "menu")
+        runs["mine"] = b.run("service, 我的 mix", url.format(ports["service"]), "mine")
 
         if not args.no_processes:
             second_env = {**env, "TOWNSHIP_HTTP__PORT": str(ports["second"])}
@@ -688,8 +696,7 @@ def bench(args: argparse.Namespace, folder: Path) -> int:
                 nginx = Nginx(program, listen, upstreams)
                 wait_listening(Child("nginx", nginx.proc, nginx.prefix / "error.log"), listen)
                 b.named.update({pid: "nginx" for pid in nginx.pids()})
-                two = fresh("menu-only")
-                runs[label] = b.run(label, f"http://{HOST}:{listen}/wechat", two, judged(two))
+                runs[label] = b.run(label, f"http://{HOST}:{listen}/wechat", "menu-only")
                 nginx.stop()
                 nginx = None
         for child in c:
@@ -793,7 +800,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         metavar="SECONDS",
-        help="sample the service with py-spy for this long during its 菜单 run",
+        help="sample the service with py-spy for this long during one of its runs",
+    )
+    parser.add_argument(
+        "--profile-run",
+        choices=("service", "service, menu mix", "service, 我的 mix"),
+        default="service",
+        help="which of the service's runs --profile samples (default: the 菜单 run)",
     )
     parser.add_argument(
         "--profile-out", default="", metavar="PATH", help="keep py-spy's raw stacks there"
