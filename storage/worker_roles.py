@@ -4,8 +4,8 @@ Every conversation step asks (a worker's menu is not a resident's); bindings cha
 few times a day. A token in Redis (``grid:bindings``) is replaced after each bind and
 unbind commits. Each turn reads it in the round trip that claims the message and loads
 the session (storage.turn_store) and hands it here (``seen``); answers this process got
-from the database under that same token are used, and a new token (or a minute gone
-by, should Redis have lost a replacement) empties them.
+from the database under that same token are used (for five minutes each, should Redis
+have lost a replacement), and a new token empties them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from storage.grids import Redeemed, Redemption
 from storage.models import Grid, Visit
 
 BINDINGS_KEY = "grid:bindings"
-MAX_AGE_SECONDS = 60.0
+MAX_AGE_SECONDS = 300.0
 MAX_KEPT = 100_000
 
 # The token the current turn read with its session; None outside a turn (then the
@@ -46,26 +46,27 @@ class KnownWorkers:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
         self._token: bytes | None = None
-        self._since = 0.0
-        self._answers: dict[tuple[str, str], bool] = {}
+        # (appid, openid) -> (is a worker, when the database said so)
+        self._answers: dict[tuple[str, str], tuple[bool, float]] = {}
 
     async def is_worker(self, appid: str, openid: str) -> bool:
         token = _seen.get()
         if token is None:
             return await grids.is_worker(appid, openid)
-        now = time.monotonic()
-        if token != self._token or now - self._since > MAX_AGE_SECONDS:
+        if token != self._token:
             self._answers.clear()
-            self._token, self._since = token, now
+            self._token = token
         key = (appid, openid)
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = await grids.is_worker(appid, openid)
-            if len(self._answers) >= MAX_KEPT:
-                self._answers.clear()
-            # Not if a turn with another token came meanwhile (the answer is this one's).
-            if token == self._token:
-                self._answers[key] = answer
+        now = time.monotonic()
+        kept = self._answers.get(key)
+        if kept is not None and now - kept[1] <= MAX_AGE_SECONDS:
+            return kept[0]
+        answer = await grids.is_worker(appid, openid)
+        if len(self._answers) >= MAX_KEPT:
+            self._answers.clear()
+        # Not if a turn with another token came meanwhile (the answer is this one's).
+        if token == self._token:
+            self._answers[key] = (answer, now)
         return answer
 
     async def redeem(self, code: str, appid: str, openid: str, now: datetime) -> Redemption:
