@@ -429,6 +429,7 @@ class Bench:
             warm.name = f"{name} (warm-up)"
             report(warm)
         rate = self.args.max_rate if warm.exhausted or not warm.rate else warm.rate
+        timed = self.people(url, mix)  # greeted before any sampling starts
         seconds = self.args.seconds
         sampler = None
         if self.profile is not None and name == self.args.profile_run:
@@ -437,7 +438,6 @@ class Bench:
             seconds = max(seconds, self.args.profile + 1)
             sampler = profile.start(self.profile, self.args.profile, self.folder / "profile.txt")
             self.profile = None
-        timed = self.people(url, mix)
         timed.write(base, int(min(rate * MARGIN, self.args.max_rate) * seconds))
         judge = judge_encrypted(self.sim, timed.expected)
         run = wrk(self.wrk, name, url, base, seconds=seconds, cycle=False, judge=judge, **common)
