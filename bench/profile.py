@@ -13,7 +13,7 @@ from pathlib import Path
 # frame of a sample matches names the sample (a log call made inside the Redis client
 # counts as logging). Every request's stack goes through aiohttp: last.
 PARTS = (
-    ("logging (structlog, logging, masking)", ("structlog", "/logging/", "bot/logs.py")),
+    ("logging (structlog, logging, masking)", ("structlog", "(logging/", "bot/logs.py")),
     ("database (SQLite thread, ORM)", ("aiosqlite", "sqlite3", "tortoise", "pypika", "asyncpg")),
     ("Redis client", ("redis/", "hiredis")),
     ("crypto and signing", ("wechatpy/crypto", "cryptography", "wechat/signing.py", "hashlib")),
