@@ -417,7 +417,7 @@ async def console(month: Month) -> None:
     assert page.count("<svg") == 2  # tickets and on-time rate per week; satisfaction
     # One week (2 to 8 November): its axis names that week once, not at both ends.
     status, page = await browser.get("/console/scoreboard?start=2026-11-02&end=2026-11-08")
-    axis = page.split('<svg')[1].split("</svg>")[0]
+    axis = page.split("<svg")[1].split("</svg>")[0]
     assert status == 200 and axis.count(">11月2日起<") == 1, axis
     # A township's supervisor: nothing of another township on the page.
     theirs = Browser(desk)
