@@ -62,6 +62,30 @@ async def throwaway_database(server: str, prefix: str, keep: bool = False) -> As
         await admin.close()
 
 
+def installed(program: str, package: str) -> str:
+    """The path of ``program``, installed from Debian's ``package`` with apt-get when it is
+    missing and we are root; RuntimeError saying why when it cannot be had."""
+    import shutil
+
+    def which() -> str | None:
+        return shutil.which(program) or shutil.which(program, path="/usr/sbin:/usr/local/sbin")
+
+    found = which()
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise RuntimeError(f"{program} is not installed: apt-get install {package} (as root)")
+    # RUNLEVEL=1: a package with a service (nginx) would otherwise start it on port 80.
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "RUNLEVEL": "1"}
+    install = ["apt-get", "install", "-y", "-q", package]
+    for argv in (install, ["apt-get", "update", "-q"], install):  # updated only if needed
+        subprocess.run(argv, env=env, capture_output=True, check=False)
+        found = which()
+        if found:
+            return found
+    raise RuntimeError(f"{program} is not installed and `apt-get install {package}` failed")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))

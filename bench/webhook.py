@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
-"""Webhook benchmark: the full conversation step against a bare aiohttp handler.
+"""Webhook benchmark: `township serve` against its peers, driven by wrk.
 
-    python -m bench.webhook [--requests 3000] [--warmup 500] [--concurrency 50]
+    python -m bench.webhook [--seconds 5] [--connections 50] [--people 1000]
                             [--redis-url URL] [--database-url URL]
 
-Starts the real service (`python -m bot serve`, safe mode, sandbox secrets in a fresh
-temporary data_dir; embedded SQLite and Redis unless URLs are given) and a second process
-serving a bare aiohttp handler that answers a fixed body the size of an encrypted reply.
-One aiohttp client in this process drives each with the same number of concurrent
-connections. Every request to the service is a fresh signed and AES-encrypted text
-message with its own MsgId (built before the clock starts), so each one runs a whole
-step: signature check, decrypt, dedupe claim, per-person lock, session load and save,
-the flow's reply, encrypt. By default (--mix menu) each simulated person cycles through
-menu steps, which read no database; with --mix mine they follow 5 → 不知道 → 帮助 → 取消
-→ 菜单 (我的, a miss and help, each showing 我的 again, cancel, the menu), three of which
-read the database. Every reply is decrypted after timing and checked for the words expected.
+wrk (Debian's package; installed with apt-get when missing) sends the same prepared
+requests to four handlers, one after the other, each in its own process: a bare aiohttp
+handler answering a fixed body the size of an encrypted reply; a stateless aiohttp +
+wechatpy handler (bench/stateless.py: signature, decrypt, parse, reply, encrypt, no
+state); WeRoBot 1.13 under one gunicorn worker (bench/werobot_app.py); and `township
+serve` (safe mode, sandbox secrets in a fresh data_dir; embedded SQLite and Redis unless
+URLs are given). Every request is "菜单" from one of 1,000 people, signed and encrypted
+before the clock starts, each with a fresh MsgId (the service sees every one as new:
+dedupe claim, per-person lock, session, step, reply, encrypt). The peers need no fresh
+MsgIds and go round their list.
 
-Everything runs on this machine and shares its cores: the client, the service, its Redis
-(and PostgreSQL, if used) and the bare server. The last line is the summary.
+Then, for the service only: the menu mix (2 → 不知道 → 帮助 → 人工 → 菜单, no database
+read), the 我的 mix (5 → 不知道 → 帮助 → 取消 → 菜单, three of five reading the
+database), and the documented multi-process set-up (deploy/nginx/township.conf in front
+of one, then two `township serve` processes on the same data folder) with its scaling.
+
+Every answer is recorded by the wrk script and checked after timing (decrypted, and the
+words expected). Everything shares this machine's cores, wrk included.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import secrets
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,22 +43,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from bench.children import Child, free_port, shown, start, wait_healthy
+from bench.children import Child, free_port, installed, shown, start, wait_healthy
+from bench.nginx import Nginx
+from bench.nginx import find_or_install as find_nginx
 
 if TYPE_CHECKING:
-    import aiohttp
-    from yarl import URL
-
     from wechat.simulator import Simulator
 
 SELF = Path(__file__).resolve()
 ROOT = SELF.parents[1]
+LUA = SELF.with_suffix(".lua")
 HOST = "127.0.0.1"
-TARGET_RATIO = 0.25
-BARE_ROUNDS = 5
+TARGET_STATELESS = 0.5
+TARGET_WEROBOT = 1.5
 TARGET_P99_MS = 50.0
-REQUEST_TIMEOUT = 10.0
-XML_HEADERS = {"Content-Type": "text/xml"}
+WARMUP_SECONDS = 2  # wrk takes whole seconds
+# Prepared fresh requests: the rate seen in the warm-up times this, times the seconds.
+MARGIN = 3.0
 
 
 # The bare baseline server (run as a child: python -m bench.webhook --bare-server PORT SIZE) -----
@@ -77,15 +86,6 @@ def serve_bare(port: int, size: int) -> None:
 # CPU accounting from /proc (Linux; empty elsewhere) --------------------------------------
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def _all_procs() -> Iterator[tuple[int, str, float]]:
@@ -115,37 +115,44 @@ def _machine_busy() -> float:
 @dataclass
 class CpuSnapshot:
     wall: float
-    client: float
     machine: float
     per_pid: dict[int, tuple[str, float]]
 
 
 def cpu_snapshot() -> CpuSnapshot:
     per_pid = {pid: (comm, cpu) for pid, comm, cpu in _all_procs()}
-    return CpuSnapshot(time.perf_counter(), time.process_time(), _machine_busy(), per_pid)
+    return CpuSnapshot(time.perf_counter(), _machine_busy(), per_pid)
 
 
-def cpu_report(before: CpuSnapshot, after: CpuSnapshot, count: int, named: dict[int, str]) -> str:
-    """CPU milliseconds per request by component, and what the rest of the machine used."""
-    used: dict[str, float] = {"client": after.client - before.client}
-    ours = used["client"]
-    mine = os.getpid()
+def _children_cpu() -> float:
+    """CPU-seconds of this process's finished children (wrk, once it has run)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_report(
+    before: CpuSnapshot, after: CpuSnapshot, count: int, named: dict[int, str], load: float
+) -> str:
+    """CPU milliseconds per request by component (wrk, the load, included), and what the
+    rest of the machine used."""
+    used: dict[str, float] = {"wrk": load}
+    ours = load
     for pid, (comm, cpu) in after.per_pid.items():
-        if pid == mine:
-            continue
         delta = cpu - before.per_pid.get(pid, (comm, 0.0))[1]
         if delta <= 0:
             continue
-        label = named.get(pid) or (comm if comm in ("redis-server", "postgres") else "")
+        label = named.get(pid, "")
         if label:
             used[label] = used.get(label, 0.0) + delta
             ours += delta
     other = max(after.machine - before.machine - ours, 0.0)
     wall = after.wall - before.wall
     parts = [
-        f"{k} {v * 1000 / count:.2f}"
+        f"{k} {v * 1000 / count:.3f}"
         for k, v in sorted(used.items(), key=lambda kv: -kv[1])
-        if v * 1000 / count >= 0.005
+        if v * 1000 / count >= 0.0005
     ]
     return (
         f"cpu ms/request: {', '.join(parts)}; rest of machine {other / wall * 100:.0f}% "
@@ -153,235 +160,394 @@ def cpu_report(before: CpuSnapshot, after: CpuSnapshot, count: int, named: dict[
     )
 
 
-# The workload ----------------------------------------------------------------------------
+# The requests ------------------------------------------------------------------------------
+
+# (text sent, words expected in the reply) for one person, repeated in a cycle.
+Script = list[tuple[str, str]]
 
 
-@dataclass
-class Shot:
-    url: URL
-    body: bytes
-    expect: str  # words the decrypted reply must contain ("" for the bare server)
-
-
-@dataclass
-class Outcome:
-    shot: Shot
-    status: int
-    raw: bytes
-    seconds: float
-
-
-@dataclass
-class Phase:
-    name: str
-    seconds: float
-    outcomes: list[Outcome]
-    planned: int
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return len(self.outcomes) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(o.seconds for o in self.outcomes)
-        if not ordered:
-            return float("nan")
-        index = min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))
-        return ordered[index] * 1000
-
-
-def script(mix: str) -> list[tuple[str, str]]:
-    """(text sent, words expected in the reply) for one person, repeated in a cycle.
-
-    "menu" (the default) is the issue's step exactly: decrypt, dedupe, lock, session load
-    and save, reply, encrypt, with no database read. "mine" walks the 我的 flow, three of
-    whose five steps read the database too.
-    """
+def script(mix: str) -> Script:
+    """ "menu-only": "菜单" and nothing else, the issue's request. "menu": the menu steps
+    (a choice starting 反映问题, a miss inside it, 帮助, 人工, 菜单), no database read.
+    "mine": the 我的 flow, three of whose five steps read the database too."""
     from conversations import texts
 
+    if mix == "menu-only":
+        return [(texts.CMD_MENU[0], texts.MENU_TITLE)]
     if mix == "menu":
         return [
-            # A menu choice → its flow's first question (反映问题 asks what kind). Free
-            # text at the main menu searches the service catalog, a database read, so the
-            # miss is sent inside the flow instead.
+            # Free text at the main menu searches the service catalog (a database read),
+            # so the miss is sent inside a flow.
             ("2", texts.FEEDBACK_ASK_KIND),
-            ("不知道", texts.NOT_UNDERSTOOD),  # a miss → reason + question, session saved
-            (texts.CMD_HELP[0], texts.HELP[:4]),  # 帮助 → help + menu
-            (texts.CMD_HUMAN[0], "需要工作人员帮忙"),  # 人工 → the hotline + menu
-            (texts.CMD_MENU[0], texts.MENU_TITLE),  # 菜单 → menu
+            ("不知道", texts.NOT_UNDERSTOOD),
+            (texts.CMD_HELP[0], texts.HELP[:4]),
+            (texts.CMD_HUMAN[0], "需要工作人员帮忙"),
+            (texts.CMD_MENU[0], texts.MENU_TITLE),
         ]
     mine = str(list(texts.MENU_ITEMS).index("mine") + 1)
     # Every cycle alike: changing the village would ask for consent only the first time.
     return [
-        (mine, texts.MINE_SUMMARY.split("\n")[0]),  # menu → 我的 (reads the resident)
-        ("不知道", texts.NOT_UNDERSTOOD),  # a miss → reason + 我的 again (reads again)
-        (texts.CMD_HELP[0], texts.HELP[:4]),  # 帮助 → help + 我的 again (reads again)
-        (texts.CMD_CANCEL[0], texts.CANCELLED),  # 取消 → menu, session deleted
-        (texts.CMD_MENU[0], texts.MENU_TITLE),  # 菜单 → menu
+        (mine, texts.MINE_SUMMARY.split("\n")[0]),
+        ("不知道", texts.NOT_UNDERSTOOD),
+        (texts.CMD_HELP[0], texts.HELP[:4]),
+        (texts.CMD_CANCEL[0], texts.CANCELLED),
+        (texts.CMD_MENU[0], texts.MENU_TITLE),
     ]
 
 
-class People:
-    """Each connection owns a few people and talks for them in turn, so one person's
-    messages never overlap and every reply is predictable."""
+class Requests:
+    """Prepared raw HTTP requests in one file per wrk thread.
 
-    def __init__(self, sim: Simulator, url: str, *, concurrency: int, users: int, mix: str) -> None:
+    Person p is always sent by thread p mod threads, and each thread's list goes through
+    its people before any of them speaks again: a person's next message is hundreds of
+    requests behind, never in flight with the one before (so every reply is predictable,
+    and none waits on the person's lock)."""
+
+    def __init__(self, sim: Simulator, *, people: int, threads: int, mix: str) -> None:
+        tag = secrets.token_hex(3)
         self._sim = sim
-        self._url = url
-        tag = secrets.token_hex(4)
-        per = max(users // concurrency, 1)
-        self._lanes = [
-            [f"o_bench_{tag}_{lane:03d}_{k:03d}".ljust(28, "x") for k in range(per)]
-            for lane in range(concurrency)
-        ]
-        self._sent = [0] * concurrency
+        self._openids = [f"o_bench_{tag}_{p:05d}".ljust(28, "x") for p in range(people)]
+        self._threads = threads
         self._script = script(mix)
+        self._said = [0] * people  # messages each person has sent so far
 
     @property
-    def users(self) -> int:
-        return sum(len(lane) for lane in self._lanes)
+    def expected(self) -> set[str]:
+        return {words for _, words in self._script}
 
-    def plan(self, total: int) -> list[list[Shot]]:
-        """``total`` fresh envelopes spread over the lanes (signed and encrypted now)."""
-        from yarl import URL
+    def write(self, base: Path, count: int) -> None:
+        """``count`` new requests (fresh MsgIds) into base.<k>.req, k = 1..threads."""
+        per_thread = -(-count // self._threads)
+        for k in range(self._threads):
+            people = range(k, len(self._openids), self._threads)
+            with (base.parent / f"{base.name}.{k + 1}.req").open("wb") as out:
+                for n in range(per_thread):
+                    p = people[n % len(people)]
+                    text, _ = self._script[self._said[p] % len(self._script)]
+                    self._said[p] += 1
+                    query, body = self._sim.envelope(self._sim.text(self._openids[p], text))
+                    raw = (
+                        f"POST /wechat?{urlencode(query)} HTTP/1.1\r\nHost: {HOST}\r\n"
+                        f"Content-Type: text/xml\r\nContent-Length: {len(body)}\r\n\r\n"
+                    ).encode() + body
+                    out.write(b"%d\n" % len(raw) + raw)
 
-        lanes = len(self._lanes)
-        plans: list[list[Shot]] = []
-        for lane, people in enumerate(self._lanes):
-            shots: list[Shot] = []
-            for _ in range(total // lanes + (1 if lane < total % lanes else 0)):
-                n = self._sent[lane]
-                self._sent[lane] += 1
-                openid = people[n % len(people)]
-                text, expect = self._script[(n // len(people)) % len(self._script)]
-                query, body = self._sim.envelope(self._sim.text(openid, text))
-                shots.append(
-                    Shot(URL(f"{self._url}?{urlencode(query)}", encoded=True), body, expect)
-                )
-            plans.append(shots)
-        return plans
+    def greetings(self) -> list[tuple[str, bytes]]:
+        """(query, body): "菜单" once from each person, who is then known to the service
+        and at its menu, where every script starts (a first contact records the person:
+        a write no later message makes)."""
+        from conversations import texts
+
+        out = []
+        for openid in self._openids:
+            query, body = self._sim.envelope(self._sim.text(openid, texts.CMD_MENU[0]))
+            out.append((urlencode(query), body))
+        return out
 
 
-async def drive(
-    http: aiohttp.ClientSession, name: str, plans: list[list[Shot]], time_limit: float
-) -> Phase:
-    import aiohttp
+# One wrk run -------------------------------------------------------------------------------
 
-    outcomes: list[Outcome] = []
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
 
-    async def lane(shots: list[Shot]) -> None:
-        for shot in shots:
-            began = time.perf_counter()
-            try:
-                async with http.post(
-                    shot.url, data=shot.body, headers=XML_HEADERS, timeout=timeout
-                ) as resp:
-                    raw = await resp.read()
-                    status = resp.status
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                status, raw = -1, repr(exc).encode()
-            outcomes.append(Outcome(shot, status, raw, time.perf_counter() - began))
+@dataclass
+class Run:
+    name: str
+    requests: int = 0
+    seconds: float = 0.0
+    p50: float = float("nan")  # ms
+    p99: float = float("nan")
+    errors: dict[str, int] = field(default_factory=dict)
+    exhausted: bool = False
+    failures: list[str] = field(default_factory=list)
+    cpu: str = ""
 
-    planned = sum(len(p) for p in plans)
-    began = time.perf_counter()
-    tasks = [asyncio.create_task(lane(p)) for p in plans]
-    _, pending = await asyncio.wait(tasks, timeout=time_limit)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    phase = Phase(name, time.perf_counter() - began, outcomes, planned)
-    if pending:
-        phase.failures.append(
-            f"time limit {time_limit:.0f} s reached: {planned - len(outcomes)} not sent"
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def describe(self) -> str:
+        return f"{self.rate:.0f} msg/s p50 {self.p50:.1f} ms p99 {self.p99:.1f} ms"
+
+
+_WRK_LINE = re.compile(r"^WRK (.*)$", re.M)
+
+Judge = Callable[[int, bytes], str | None]
+
+
+def wrk(
+    program: str,
+    name: str,
+    url: str,
+    base: Path,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    cycle: bool,
+    judge: Judge | None,
+    named: dict[int, str] | None = None,
+) -> Run:
+    argv = [
+        *(program, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"),
+        *("--timeout", "10s", "-s", str(LUA), url, "--", str(base), "1" if cycle else "0"),
+    ]
+    before, load_before = cpu_snapshot(), _children_cpu()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    after, load_after = cpu_snapshot(), _children_cpu()
+    found = _WRK_LINE.search(done.stdout)
+    run = Run(name)
+    if done.returncode != 0 or found is None:
+        run.failures.append(
+            f"wrk failed ({done.returncode}): {(done.stderr or done.stdout)[-300:]}"
         )
-    return phase
+        return run
+    values = dict(pair.split("=") for pair in found.group(1).split())
+    run.requests = int(values["requests"])
+    run.seconds = int(values["duration_us"]) / 1e6
+    run.p50, run.p99 = int(values["p50_us"]) / 1000, int(values["p99_us"]) / 1000
+    run.errors = {
+        k: int(values[k])
+        for k in ("connect", "read", "write", "status", "timeout")
+        if int(values[k])
+    }
+    run.exhausted = values["exhausted"] == "1"
+    if named is not None:
+        run.cpu = cpu_report(before, after, max(run.requests, 1), named, load_after - load_before)
+    if judge is not None:
+        for status, body in answers(base, threads):
+            problem = judge(status, body)
+            if problem is not None:
+                run.failures.append(problem)
+    return run
 
 
-def check(phase: Phase, judge: Callable[[Outcome], str | None]) -> None:
-    """Fill ``phase.failures`` (after timing: decrypting costs nothing measured)."""
-    for outcome in phase.outcomes:
-        problem = judge(outcome)
-        if problem is not None:
-            phase.failures.append(problem)
+def answers(base: Path, threads: int) -> Iterator[tuple[int, bytes]]:
+    """(status, body) of every answer the wrk script recorded (base.<k>.out)."""
+    for k in range(threads):
+        data = (base.parent / f"{base.name}.{k + 1}.out").read_bytes()
+        pos = 0
+        while pos < len(data):
+            nl = data.index(b"\n", pos)
+            status, size = (int(x) for x in data[pos:nl].split())
+            yield status, data[nl + 1 : nl + 1 + size]
+            pos = nl + 2 + size
 
 
-def judge_service(sim: Simulator) -> Callable[[Outcome], str | None]:
-    def judge(o: Outcome) -> str | None:
-        if o.status != 200:
-            return f"status {o.status}: {o.raw[:120]!r}"
+def judge_encrypted(sim: Simulator, expected: set[str]) -> Judge:
+    def judge(status: int, body: bytes) -> str | None:
+        if status != 200:
+            return f"status {status}: {body[:120]!r}"
         try:
-            text = sim.read_reply(o.raw)
+            text = sim.read_reply(body)
         except Exception as exc:
-            return f"unreadable reply ({exc!r}): {o.raw[:120]!r}"
+            return f"unreadable reply ({exc!r}): {body[:120]!r}"
         if text is None:
             return "answered 'success' (no passive reply: step over budget?)"
-        if o.shot.expect not in text:
-            return f"expected {o.shot.expect!r}, got {text[:60]!r}"
+        if not any(words in text for words in expected):
+            return f"expected one of {sorted(expected)!r}, got {text[:60]!r}"
         return None
 
     return judge
 
 
-def judge_bare(body_size: int) -> Callable[[Outcome], str | None]:
-    def judge(o: Outcome) -> str | None:
-        if o.status != 200 or len(o.raw) != body_size:
-            return f"status {o.status}, {len(o.raw)} bytes"
+def judge_bare(size: int) -> Judge:
+    def judge(status: int, body: bytes) -> str | None:
+        if status != 200 or len(body) != size:
+            return f"status {status}, {len(body)} bytes"
         return None
 
     return judge
 
 
-def describe(phase: Phase) -> str:
-    return (
-        f"{phase.rate:.0f} msg/s p50 {phase.percentile(0.50):.1f} ms "
-        f"p99 {phase.percentile(0.99):.1f} ms"
+def report(run: Run) -> None:
+    extra = (
+        f" ({', '.join(f'{k} errors {v}' for k, v in run.errors.items())})" if run.errors else ""
     )
-
-
-def by_message(phase: Phase) -> str:
-    """p50/p99 for each kind of message (the words each reply is expected to carry)."""
-    groups: dict[str, list[float]] = {}
-    for o in phase.outcomes:
-        groups.setdefault(o.shot.expect, []).append(o.seconds * 1000)
-    parts = []
-    for expect, values in groups.items():
-        values.sort()
-        p50 = values[len(values) // 2]
-        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
-        parts.append(f"{expect[:6]!r} p50 {p50:.0f} p99 {p99:.0f}")
-    return "ms by reply: " + ", ".join(parts)
-
-
-def report_failures(phase: Phase) -> None:
-    if not phase.failures:
-        return
-    print(f"  {phase.name}: {len(phase.failures)} FAILED of {phase.planned}", flush=True)
-    for line in sorted(set(phase.failures))[:5]:
-        print(f"    {line}", flush=True)
+    print(f"{run.name}: {run.requests} requests in {run.seconds:.2f} s, {run.describe()}{extra}")
+    if run.cpu:
+        print(f"  {run.cpu}")
+    if run.exhausted:
+        run.failures.append("ran out of prepared requests (the rate shown is too low)")
+    if run.failures:
+        print(f"  {len(run.failures)} FAILED")
+        for line in sorted(set(run.failures))[:5]:
+            print(f"    {line}")
+    sys.stdout.flush()
 
 
 # The run ---------------------------------------------------------------------------------
 
 
-def sample_reply_size(sim: Simulator) -> int:
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    wrk: str
+    sim: Simulator
+    folder: Path
+    threads: int
+    named: dict[int, str] = field(default_factory=dict)
+    children: list[Child] = field(default_factory=list)
+    profile: int | None = None  # the pid to profile during the next timed run
+
+    def run(self, name: str, url: str, requests: Path | str, judge: Judge | None = None) -> Run:
+        """Time ``url`` for --seconds. ``requests``: a list to go round (a Path: the
+        stateless handlers), or a mix, whose requests are each sent once: a warm-up by
+        other people shows roughly how many the run needs, and three times that many are
+        made for people of the run's own (each greeted first, untimed: where a run stops
+        is not known, so its people are not used again)."""
+        common = {
+            "connections": self.args.connections,
+            "threads": self.threads,
+            "named": self.named,
+        }
+        if isinstance(requests, Path):  # a list to go round (the stateless handlers)
+            wrk(self.wrk, name, url, requests, seconds=1, cycle=True, judge=None, **common)
+            return wrk(
+                self.wrk,
+                name,
+                url,
+                requests,
+                seconds=self.args.seconds,
+                cycle=True,
+                judge=judge,
+                **common,
+            )
+        base = self.folder / re.sub(r"\W+", "-", name)
+        mix = requests
+        warming = self.people(url, mix)
+        warming.write(base, self.args.max_rate * WARMUP_SECONDS)
+        warm = wrk(
+            self.wrk,
+            name,
+            url,
+            base,
+            seconds=WARMUP_SECONDS,
+            cycle=False,
+            judge=judge_encrypted(self.sim, warming.expected),
+            **common,
+        )
+        if warm.failures:
+            warm.name = f"{name} (warm-up)"
+            report(warm)
+        rate = self.args.max_rate if warm.exhausted or not warm.rate else warm.rate
+        timed = self.people(url, mix)  # greeted before any sampling starts
+        seconds = self.args.seconds
+        sampler = None
+        if self.profile is not None and name == self.args.profile_run:
+            from bench import profile
+
+            seconds = max(seconds, self.args.profile + 1)
+            sampler = profile.start(self.profile, self.args.profile, self.folder / "profile.txt")
+            self.profile = None
+        timed.write(base, int(min(rate * MARGIN, self.args.max_rate) * seconds))
+        judge = judge_encrypted(self.sim, timed.expected)
+        run = wrk(self.wrk, name, url, base, seconds=seconds, cycle=False, judge=judge, **common)
+        report(run)
+        if sampler is not None:
+            from bench import profile
+
+            _, errors = sampler.communicate(timeout=30)
+            if sampler.returncode != 0:
+                print(f"  py-spy failed: {errors.decode(errors='replace')[-300:]}")
+            else:
+                print("\n".join(profile.summary(self.folder / "profile.txt")), flush=True)
+                if self.args.profile_out:
+                    shutil.copy(self.folder / "profile.txt", self.args.profile_out)
+        return run
+
+    def people(self, url: str, mix: str) -> Requests:
+        """--people new people talking in ``mix``, each greeted once (untimed)."""
+        made = Requests(self.sim, people=self.args.people, threads=self.threads, mix=mix)
+        asyncio.run(greet(url, made.greetings(), self.args.connections))
+        return made
+
+
+async def greet(url: str, greetings: list[tuple[str, bytes]], connections: int) -> None:
+    import aiohttp
+
+    todo = iter(greetings)
+    headers = {"Content-Type": "text/xml"}
+
+    async def lane(http: aiohttp.ClientSession) -> None:
+        for query, body in todo:
+            async with http.post(f"{url}?{query}", data=body, headers=headers) as resp:
+                if resp.status != 200:
+                    raise RuntimeError(f"greeting answered {resp.status}: {await resp.text()}")
+                await resp.read()
+
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        await asyncio.gather(*(lane(http) for _ in range(connections)))
+
+
+def sample_reply_size(sim: Simulator, words: str) -> int:
     """Bytes of an encrypted passive reply carrying the main menu (the bare body's size)."""
     from wechatpy.replies import TextReply
 
-    from conversations.flows import menu
-
     assert sim.cipher is not None
-    xml = str(TextReply(source=sim.account, target="o" * 28, content=menu.render()).render())
+    xml = str(TextReply(source=sim.account, target="o" * 28, content=words).render())
     return len(sim.cipher.encrypt(xml, secrets.token_hex(8), str(int(time.time()))).encode())
 
 
-async def bench(args: argparse.Namespace, data_dir: Path) -> int:
+def service_env(args: argparse.Namespace, data_dir: Path, port: int, wx: object) -> dict[str, str]:
+    from bot.settings import WeChatSettings
+
+    assert isinstance(wx, WeChatSettings) and wx.token and wx.aes_key
+    # Any TOWNSHIP_* setting of the caller's reaches the service (and is named in the
+    # summary): e.g. TOWNSHIP_HTTP__EVENT_LOOP=asyncio to measure without uvloop.
+    env = dict(os.environ)
+    env.update(
+        {
+            "TOWNSHIP_DATA_DIR": str(data_dir),
+            "TOWNSHIP_HTTP__HOST": HOST,
+            "TOWNSHIP_HTTP__PORT": str(port),
+            "TOWNSHIP_WECHAT__MODE": "safe",
+            "TOWNSHIP_LOGGING__LEVEL": os.environ.get("TOWNSHIP_LOGGING__LEVEL", "info"),
+            # As in production: no sandbox mounted (these steps push nothing), secrets given.
+            "TOWNSHIP_WECHAT__SANDBOX": "false",
+            "TOWNSHIP_WECHAT__TOKEN": wx.token,
+            "TOWNSHIP_WECHAT__AES_KEY": wx.aes_key,
+            "TOWNSHIP_WECHAT__SECRET": wx.secret or "bench-secret",
+            "TOWNSHIP_WECHAT__API_BASE_URL": "http://127.0.0.1:9",  # never called here
+            # Each person's message budget is checked as in production, with a burst
+            # that holds all the messages one simulated person sends in a run.
+            "TOWNSHIP_CONVERSATION__MESSAGE_BURST": "1000",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if args.redis_url:
+        env["TOWNSHIP_REDIS__URL"] = args.redis_url
+    if args.database_url:
+        env["TOWNSHIP_DATABASE__URL"] = args.database_url
+    return env
+
+
+def wait_listening(child: Child, port: int, patience: float = 60.0) -> None:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if child.proc.poll() is not None:
+            raise RuntimeError(f"{child.name} exited with {child.proc.returncode}:\n{child.tail()}")
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{child.name} never listened on {port}")
+
+
+async def healthy(child: Child, url: str) -> None:
     import aiohttp
 
+    async with aiohttp.ClientSession() as http:
+        await wait_healthy(http, child, url)
+
+
+def bench(args: argparse.Namespace, folder: Path) -> int:
     from bot.settings import load_settings
+    from conversations.flows import menu
     from wechat.simulator import Simulator
 
+    wrk_program = installed("wrk", "wrk")
+    data_dir = folder / "data"
     # Secrets are generated here into data_dir/sandbox-secrets.json; the service reads them.
     settings = load_settings(
         ROOT / "settings.toml",
@@ -390,159 +556,160 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> int:
     wx = settings.wechat
     assert wx.token and wx.aes_key, "safe mode needs a token and an AES key"
     sim = Simulator(token=wx.token, appid=wx.appid, aes_key=wx.aes_key, mode="safe")
-    reply_size = sample_reply_size(sim)
-
-    service_port, bare_port = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "TOWNSHIP_DATA_DIR": str(data_dir),
-            "TOWNSHIP_HTTP__HOST": HOST,
-            "TOWNSHIP_HTTP__PORT": str(service_port),
-            "TOWNSHIP_WECHAT__MODE": "safe",
-            "TOWNSHIP_LOGGING__LEVEL": "warning",
-            # As in production: no sandbox mounted (these steps push nothing), secrets given.
-            "TOWNSHIP_WECHAT__SANDBOX": "false",
-            "TOWNSHIP_WECHAT__TOKEN": wx.token,
-            "TOWNSHIP_WECHAT__AES_KEY": wx.aes_key,
-            "TOWNSHIP_WECHAT__SECRET": wx.secret or "bench-secret",
-            "TOWNSHIP_WECHAT__API_BASE_URL": "http://127.0.0.1:9",  # never called here
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    # Each person's message budget is checked as in production, with a burst that holds
-    # all the messages one simulated person sends in the run (the default: 20).
-    per_person = -(-(args.warmup + args.requests) // args.users)
-    burst = max(settings.conversation.message_burst, per_person + 1)
-    env["TOWNSHIP_CONVERSATION__MESSAGE_BURST"] = str(burst)
-    if args.redis_url:
-        env["TOWNSHIP_REDIS__URL"] = args.redis_url
-    if args.database_url:
-        env["TOWNSHIP_DATABASE__URL"] = args.database_url
+    words = menu.render()
+    reply_size = sample_reply_size(sim, words)
+    threads = min(2, os.cpu_count() or 1)
+    b = Bench(args, wrk_program, sim, folder, threads)
+    ports = {name: free_port() for name in ("bare", "stateless", "werobot", "service", "second")}
+    peer_env = {
+        **os.environ,
+        "BENCH_TOKEN": wx.token,
+        "BENCH_AES_KEY": wx.aes_key,
+        "BENCH_APPID": wx.appid,
+        "BENCH_REPLY": words,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env = service_env(args, data_dir, ports["service"], wx)
     stores = (
-        f"{args.mix} steps, {'PostgreSQL' if args.database_url else 'SQLite'}, "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}, "
         f"{'Redis ' + shown(args.redis_url) if args.redis_url else 'embedded Redis'}"
     )
-
-    children: list[Child] = []
+    changed = sorted(
+        f"{k}={v}" for k, v in os.environ.items() if k.startswith("TOWNSHIP_") and "URL" not in k
+    )
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    nginx: Nginx | None = None
+    runs: dict[str, Run] = {}
     try:
-        children.append(
-            start("service", [sys.executable, "-m", "bot", "serve"], env, data_dir / "service.log")
+        c = b.children
+        c.append(
+            start("service", [sys.executable, "-m", "bot", "serve"], env, folder / "service.log")
         )
-        children.append(
+        c.append(
             start(
                 "bare server",
                 [
-                    *(sys.executable, "-m", "bench.webhook", "--bare-server"),
-                    *(str(bare_port), str(reply_size)),
+                    sys.executable,
+                    "-m",
+                    "bench.webhook",
+                    "--bare-server",
+                    str(ports["bare"]),
+                    str(reply_size),
                 ],
-                env,
-                data_dir / "bare.log",
+                peer_env,
+                folder / "bare.log",
             )
         )
-        service, bare = children
-        connector = aiohttp.TCPConnector(limit=args.concurrency)
-        async with aiohttp.ClientSession(connector=connector) as http:
-            await wait_healthy(http, service, f"http://{HOST}:{service_port}/healthz")
-            await wait_healthy(http, bare, f"http://{HOST}:{bare_port}/healthz")
-            redis_pids = [
-                pid
-                for pid, comm, _ in _all_procs()
-                if comm == "redis-server" and _cwd(pid) == data_dir
-            ]
-            named = {
+        c.append(
+            start(
+                "stateless",
+                [sys.executable, "-m", "bench.stateless", str(ports["stateless"])],
+                peer_env,
+                folder / "stateless.log",
+            )
+        )
+        if not Path(gunicorn).exists():
+            raise RuntimeError("WeRoBot and gunicorn are not installed: pip install -e '.[bench]'")
+        c.append(
+            start(
+                "werobot",
+                [
+                    gunicorn,
+                    "-w",
+                    "1",
+                    "-b",
+                    f"{HOST}:{ports['werobot']}",
+                    "--log-level",
+                    "warning",
+                    "bench.werobot_app:app",
+                ],
+                peer_env,
+                folder / "werobot.log",
+            )
+        )
+        service, bare, stateless, werobot = c
+        asyncio.run(healthy(service, f"http://{HOST}:{ports['service']}/healthz"))
+        for child, port in ((bare, "bare"), (stateless, "stateless"), (werobot, "werobot")):
+            wait_listening(child, ports[port])
+        redis_pids = [
+            pid
+            for pid, comm, _ in _all_procs()
+            if comm == "redis-server" and str(_cwd(pid)).startswith(str(data_dir))
+        ]
+        b.named.update(
+            {
                 service.proc.pid: "service",
-                bare.proc.pid: "bare server",
-                **{pid: "redis-server (embedded)" for pid in redis_pids},
+                bare.proc.pid: "bare",
+                stateless.proc.pid: "stateless",
+                **{pid: "redis-server" for pid in redis_pids},
             }
-            print(
-                f"service pid {service.proc.pid} on :{service_port} ({stores}, safe mode); "
-                f"bare server pid {bare.proc.pid} on :{bare_port} answering {reply_size} "
-                f"bytes; client pid {os.getpid()}, {args.concurrency} connections, "
-                f"{args.users} people; all share {os.cpu_count()} cores",
-                flush=True,
-            )
+        )
+        b.named.update({pid: "werobot" for pid in _children_of(werobot.proc.pid)})
+        b.named[werobot.proc.pid] = "werobot"
+        print(
+            f"wrk {threads} threads, {args.connections} connections, {args.seconds:g} s each; "
+            f"{args.people} people; service ({stores}, safe mode{'; ' if changed else ''}"
+            f"{' '.join(changed)}); all share {os.cpu_count()} cores",
+            flush=True,
+        )
 
-            people = People(
-                sim,
-                f"http://{HOST}:{service_port}/wechat",
-                concurrency=args.concurrency,
-                users=args.users,
-                mix=args.mix,
-            )
-            judge = judge_service(sim)
+        # The peers go round one list of "菜单" (they keep nothing, so a MsgId seen before
+        # is nothing to them); the service gets fresh ones.
+        peer_list = folder / "peers"
+        Requests(sim, people=args.people, threads=threads, mix="menu-only").write(
+            peer_list, 4 * args.people
+        )
+        expected = {texts_menu_title()}
+        encrypted = judge_encrypted(sim, expected)
+        url = f"http://{HOST}:{{}}/wechat"
+        runs["bare"] = b.run("bare", url.format(ports["bare"]), peer_list, judge_bare(reply_size))
+        report(runs["bare"])
+        runs["stateless"] = b.run("stateless", url.format(ports["stateless"]), peer_list, encrypted)
+        report(runs["stateless"])
+        runs["werobot"] = b.run("werobot", url.format(ports["werobot"]), peer_list, encrypted)
+        report(runs["werobot"])
 
-            warm = await drive(http, "full step warm-up", people.plan(args.warmup), args.time_limit)
-            check(warm, judge)
-            report_failures(warm)
+        if args.profile:
+            b.profile = service.proc.pid
+        runs["service"] = b.run("service", url.format(ports["service"]), "menu-only")
+        runs["menu"] = b.run("service, menu mix", url.format(ports["service"]), "menu")
+        runs["mine"] = b.run("service, 我的 mix", url.format(ports["service"]), "mine")
 
-            plans = people.plan(args.requests)
-            before = cpu_snapshot()
-            full = await drive(http, "full step", plans, args.time_limit)
-            after = cpu_snapshot()
-            check(full, judge)
-            print(
-                f"full step: {len(full.outcomes)} requests in {full.seconds:.2f} s, "
-                f"{describe(full)}",
-                flush=True,
+        if not args.no_processes:
+            second_env = {**env, "TOWNSHIP_HTTP__PORT": str(ports["second"])}
+            c.append(
+                start(
+                    "second service",
+                    [sys.executable, "-m", "bot", "serve"],
+                    second_env,
+                    folder / "second.log",
+                )
             )
-            print("  " + cpu_report(before, after, max(len(full.outcomes), 1), named), flush=True)
-            print("  " + by_message(full), flush=True)
-            report_failures(full)
-
-            bare_url = f"http://{HOST}:{bare_port}/wechat"
-            rebase = [[Shot(_rebase(s.url, bare_url), s.body, "") for s in lane] for lane in plans]
-            bare_judge = judge_bare(len(await _bare_body(http, bare_url)))
-            bare_warm = await drive(http, "bare warm-up", rebase, args.time_limit)
-            check(bare_warm, bare_judge)
-            report_failures(bare_warm)
-            # The bare handler is so fast that one pass of the plan takes half a second,
-            # where one scheduling hiccup moves the rate by a third: go round five times.
-            before = cpu_snapshot()
-            base = await drive(
-                http, "bare", [lane * BARE_ROUNDS for lane in rebase], args.time_limit
-            )
-            after = cpu_snapshot()
-            check(base, bare_judge)
-            print(
-                f"bare: {len(base.outcomes)} requests in {base.seconds:.2f} s, {describe(base)}",
-                flush=True,
-            )
-            print("  " + cpu_report(before, after, max(len(base.outcomes), 1), named), flush=True)
-            report_failures(base)
-            print(
-                "  (one client process drives both; the bare rate is capped by whichever of "
-                "the client and the bare server fills its core first)",
-                flush=True,
-            )
-            if service.proc.poll() is not None:
-                full.failures.append(f"service exited with {service.proc.returncode}")
-            if warm.failures or full.failures:
-                print(f"  service log (last lines):\n{service.tail(25)}", flush=True)
+            asyncio.run(healthy(c[-1], f"http://{HOST}:{ports['second']}/healthz"))
+            b.named[c[-1].proc.pid] = "second service"
+            program = find_nginx()
+            for label, upstreams in (
+                ("nginx, one process", [ports["service"], ports["service"]]),
+                ("nginx, two processes", [ports["service"], ports["second"]]),
+            ):
+                listen = free_port()
+                nginx = Nginx(program, listen, upstreams)
+                wait_listening(Child("nginx", nginx.proc, nginx.prefix / "error.log"), listen)
+                b.named.update({pid: "nginx" for pid in nginx.pids()})
+                runs[label] = b.run(label, f"http://{HOST}:{listen}/wechat", "menu-only")
+                nginx.stop()
+                nginx = None
+        for child in c:
+            if child.proc.poll() is not None and child.name != "werobot":
+                runs["service"].failures.append(f"{child.name} exited with {child.proc.returncode}")
+                print(f"  {child.name} log (last lines):\n{child.tail(25)}", flush=True)
     finally:
-        for child in reversed(children):
+        if nginx is not None:
+            nginx.stop()
+        for child in reversed(b.children):
             child.stop()
 
-    failures = (
-        len(warm.failures) + len(full.failures) + len(bare_warm.failures) + len(base.failures)
-    )
-    ratio = full.rate / base.rate if base.rate else 0.0
-    p99 = full.percentile(0.99)
-    misses = []
-    if ratio < TARGET_RATIO:
-        misses.append(f"ratio < {TARGET_RATIO}")
-    if not p99 < TARGET_P99_MS:
-        misses.append(f"p99 >= {TARGET_P99_MS:.0f} ms")
-    if failures:
-        misses.append(f"{failures} FAILED requests")
-    verdict = "PASS" if not misses else "FAIL: " + ", ".join(misses)
-    print(
-        f"webhook ({stores}): full step {describe(full)} | bare {describe(base)} | "
-        f"ratio {ratio:.2f} (target >= {TARGET_RATIO}, p99 < {TARGET_P99_MS:.0f} ms: "
-        f"{verdict})",
-        flush=True,
-    )
-    return 1 if failures else 0
+    return summary(args, runs, stores)
 
 
 def _cwd(pid: int) -> Path | None:
@@ -552,45 +719,100 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
-def _rebase(url: URL, base: str) -> URL:
-    from yarl import URL as Url
+def texts_menu_title() -> str:
+    from conversations import texts
 
-    return Url(f"{base}?{url.raw_query_string}", encoded=True)
+    return texts.MENU_TITLE
 
 
-async def _bare_body(http: aiohttp.ClientSession, url: str) -> bytes:
-    async with http.post(url, data=b"<xml/>") as resp:
-        return await resp.read()
+def _children_of(parent: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+                out.append(int(entry.name))
+    return out
+
+
+def summary(args: argparse.Namespace, runs: dict[str, Run], stores: str) -> int:
+    service = runs["service"]
+
+    def ratio(other: str) -> float:
+        return service.rate / runs[other].rate if runs[other].rate else 0.0
+
+    misses = []
+    if ratio("stateless") < TARGET_STATELESS:
+        misses.append(f"< {TARGET_STATELESS} x stateless")
+    if ratio("werobot") < TARGET_WEROBOT:
+        misses.append(f"< {TARGET_WEROBOT} x WeRoBot")
+    if not service.p99 < TARGET_P99_MS:
+        misses.append(f"p99 >= {TARGET_P99_MS:.0f} ms")
+    failed = sum(len(r.failures) for r in runs.values())
+    if failed:
+        misses.append(f"{failed} FAILED")
+    verdict = "PASS" if not misses else "FAIL: " + ", ".join(misses)
+    for key, label in (("menu", "menu mix"), ("mine", "我的 mix")):
+        if key in runs:
+            print(f"service, {label}: {runs[key].describe()}")
+    one, two = runs.get("nginx, one process"), runs.get("nginx, two processes")
+    if one and two:
+        print(
+            f"two processes behind nginx (deploy/nginx/township.conf, same data folder): "
+            f"{two.describe()} | one process behind nginx {one.describe()} | scaling "
+            f"{two.rate / one.rate if one.rate else 0:.2f} (one process direct "
+            f"{service.rate:.0f} msg/s; {os.cpu_count()} cores shared with wrk and nginx)"
+        )
+    print(
+        f"webhook (菜单 from {args.people} people, {stores}, wrk {args.connections} "
+        f"connections): service {service.describe()} | stateless {runs['stateless'].describe()}"
+        f" | WeRoBot {runs['werobot'].describe()} | bare {runs['bare'].describe()} | service/"
+        f"stateless {ratio('stateless'):.2f} (target >= {TARGET_STATELESS}), service/WeRoBot "
+        f"{ratio('werobot'):.2f} (target >= {TARGET_WEROBOT}), service/bare "
+        f"{ratio('bare'):.2f}, p99 < {TARGET_P99_MS:.0f} ms: {verdict}",
+        flush=True,
+    )
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument(
-        "--requests",
+        "--seconds", type=int, default=5, help="timed seconds per handler (default 5)"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=50, help="wrk's connections (default 50)"
+    )
+    parser.add_argument(
+        "--people", type=int, default=1000, help="distinct people (openids) talking (default 1000)"
+    )
+    parser.add_argument(
+        "--max-rate",
         type=int,
-        default=3000,
-        help="measured requests for each server (default 3000)",
+        default=8000,
+        help="most messages a second prepared for the service (default 8000)",
     )
     parser.add_argument(
-        "--warmup", type=int, default=500, help="warm-up requests before measuring (default 500)"
+        "--profile",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="sample the service with py-spy for this long during one of its runs",
     )
     parser.add_argument(
-        "--concurrency", type=int, default=50, help="concurrent connections (default 50)"
+        "--profile-run",
+        choices=("service", "service, menu mix", "service, 我的 mix"),
+        default="service",
+        help="which of the service's runs --profile samples (default: the 菜单 run)",
     )
     parser.add_argument(
-        "--users", type=int, default=500, help="distinct people (openids) talking (default 500)"
+        "--profile-out", default="", metavar="PATH", help="keep py-spy's raw stacks there"
     )
     parser.add_argument(
-        "--time-limit",
-        type=float,
-        default=120.0,
-        help="stop any one phase after this many seconds (default 120)",
-    )
-    parser.add_argument(
-        "--mix",
-        choices=("menu", "mine"),
-        default="menu",
-        help="menu: the step alone (default); mine: steps that read the database",
+        "--no-processes", action="store_true", help="skip the nginx and two-process lines"
     )
     parser.add_argument(
         "--redis-url", default="", help="use this Redis instead of the embedded one"
@@ -607,11 +829,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.bare_server:
         serve_bare(*args.bare_server)
         return 0
-    if args.requests < 1 or args.concurrency < 1 or args.users < 1 or args.warmup < 0:
-        parser.error("--requests, --concurrency and --users must be positive")
+    if args.seconds <= 0 or args.connections < 1 or args.people < args.connections:
+        parser.error("--seconds and --connections must be positive, --people >= --connections")
     with tempfile.TemporaryDirectory(prefix="township-bench-") as tmp:
         try:
-            return asyncio.run(bench(args, Path(tmp).resolve()))
+            return bench(args, Path(tmp).resolve())
         except RuntimeError as exc:
             print(f"webhook: could not run: {exc}", file=sys.stderr)
             return 2

@@ -17,7 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot import api, components, console, download, keys, webhook
 from bot.health import healthz
 from bot.metrics import metrics
-from bot.settings import Settings, required
+from bot.settings import LoggingSettings, Settings, required
 from conversations import texts
 from conversations.flows import FlowRegistry, default_flows
 from notifications.channels import Route
@@ -167,16 +167,39 @@ def _unavailable(request: web.Request) -> web.Response:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """Method, path and status only: WeChat puts the openid and signatures in the query."""
+    """Method, path, status and time only: WeChat puts the openid and signatures in the
+    query. At debug level (``access_at`` makes a logger for info); a slow request or a
+    5xx at warning, always."""
+
+    level = logging.DEBUG
+    slow_seconds = 1.0
 
     @property
     def enabled(self) -> bool:
-        # Lets aiohttp skip the whole call when access lines would be dropped anyway.
-        return self.logger.isEnabledFor(logging.INFO)
+        # aiohttp skips the call when this is False; slow requests must still reach log().
+        return self.logger.isEnabledFor(logging.WARNING)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        if request.path.startswith(f"{SANDBOX_PREFIX}/_sandbox/"):
-            return  # `township chat` polls twice a second; its polls are not news
-        self.logger.info(
-            "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
+        if time >= self.slow_seconds or response.status >= 500:
+            level = logging.WARNING
+        elif self.logger.isEnabledFor(self.level):
+            if request.path.startswith(f"{SANDBOX_PREFIX}/_sandbox/"):
+                return  # `township chat` polls twice a second; its polls are not news
+            level = self.level
+        else:
+            return
+        self.logger.log(
+            level, "%s %s %s %.1fms", request.method, request.path, response.status, time * 1000
         )
+
+
+def access_logger(settings: LoggingSettings) -> type[AccessLogger]:
+    """The access logger [logging] asks for: every request at info when ``access``."""
+    return type(
+        "ConfiguredAccessLogger",
+        (AccessLogger,),
+        {
+            "level": logging.INFO if settings.access else logging.DEBUG,
+            "slow_seconds": settings.slow_ms / 1000,
+        },
+    )

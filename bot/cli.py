@@ -24,7 +24,7 @@ def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot import logs
-    from bot.app import AccessLogger, create_app
+    from bot.app import access_logger, create_app
 
     settings = _settings(args)
     logs.configure(settings.logging.level, settings.logging.json_lines)
@@ -38,11 +38,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         web.run_app(
             app,
+            loop=_event_loop(settings.http.event_loop),
             host=settings.http.host,
             port=settings.http.port,
             # Said once the port is really ours, not before.
             print=lambda _: print(ready, flush=True),
-            access_log_class=AccessLogger,
+            access_log_class=access_logger(settings.logging),
         )
     except SettingsError as exc:  # found by a part as it opened
         print(f"township: {exc}", file=sys.stderr)
@@ -59,6 +60,14 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _event_loop(name: str) -> asyncio.AbstractEventLoop:
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 async def _freeze_heap(app: object) -> None:

@@ -56,6 +56,7 @@ class HttpSettings(_Section):
     staff_deadline: float = Field(2.0, gt=0, le=60)
     # Proxies (addresses or networks) whose X-Forwarded-For names the caller (nginx).
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
 
 class WeChatSettings(_Section):
@@ -290,6 +291,10 @@ class SupervisionSettings(_Section):
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_lines: bool = Field(False, alias="json")
+    # One line per HTTP request at info (otherwise at debug); slow or failed requests are
+    # logged as warnings whatever this says.
+    access: bool = False
+    slow_ms: int = Field(1000, ge=1)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -15,6 +15,7 @@ from wechatpy.replies import TextReply
 from conversations.engine import Engine, Reply
 from conversations.session import SessionSnapshot, session_key
 from notifications.receipts import Receipts, is_receipt
+from storage import worker_roles
 from storage.locks import lock_key
 from storage.reply_cache import ReplyCache
 from storage.turn_store import Began, TurnClaim, TurnStore
@@ -214,6 +215,7 @@ class TurnRunner:
                         reply = None
                     else:
                         sessions = SessionSnapshot(turn.session)
+                        worker_roles.seen(turn.read_along)
                         reply = await self._engine.step(msg, sessions)
             except Exception:
                 log.exception("conversation step failed", openid=msg.openid)

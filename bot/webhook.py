@@ -1,7 +1,8 @@
 """GET/POST /wechat: WeChat's server verification and inbound messages.
 
-Every refusal is a 4xx with a short plain reason, logged once without personal data,
-and happens before anything is recorded.
+Only what fails the signature, the size limit or XML parsing is refused: a 4xx with a
+short plain reason, logged once without personal data, before anything is recorded. A
+message missing a field we can do without is processed (wechat.parsing).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.settings import required
-from wechat.parsing import MalformedMessage, parse_inbound, parse_xml
+from wechat.parsing import MalformedMessage, NoSender, parse_inbound, parse_xml
 from wechat.signing import BadSignature, CannotDecrypt, Cipher, check
 
 log = structlog.get_logger(__name__)
@@ -112,6 +113,11 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(refusal.status, str(refusal), request)
     except MalformedMessage as exc:
         return _refuse(400, str(exc), request)
+    except NoSender:
+        # Well-formed and signed, but from no one: nothing to answer or keep. WeChat is
+        # told "success" (anything else shows the person an error, were there one).
+        log.warning("wechat message names no sender; answered success", peer=request.remote)
+        return web.Response(text="success")
     structlog.contextvars.bind_contextvars(openid=msg.openid)
     try:
         reply = await request.app[keys.TURNS].handle(msg)

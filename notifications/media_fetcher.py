@@ -75,7 +75,12 @@ class MediaFetcher(Worker):
 
     async def _fetch(self, fetch: media.Fetch) -> None:
         try:
-            got = await self._api.download_media(fetch.media_id)
+            if fetch.media_id:
+                got = await self._api.download_media(fetch.media_id)
+            elif fetch.url:  # an image in WeChat's older form: PicUrl, no MediaId
+                got = await self._api.download_picture(fetch.url)
+            else:
+                raise ValueError("neither a media id nor a picture URL")
             extension = checked(got.content, got.content_type, self._max_bytes)
         except (WeChatError, WeChatUnavailable, ValueError) as exc:
             await self._missed(fetch, str(exc))

@@ -19,6 +19,8 @@ class Fetch:
     kind: str
     media_id: str
     attempts: int
+    # Where WeChat's older image messages (no MediaId) say the picture is.
+    url: str | None = None
 
 
 async def claim(owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Fetch]:
@@ -31,7 +33,9 @@ async def claim(owner: str, *, now: datetime, lease: timedelta, limit: int) -> l
             id=row.id, fetch=PENDING, fetch_after=row.fetch_after
         ).update(fetch_owner=owner, fetch_after=now + lease)
         if took:
-            claimed.append(Fetch(row.id, row.ticket_id, row.kind, row.media_id, row.fetch_attempts))
+            claimed.append(
+                Fetch(row.id, row.ticket_id, row.kind, row.media_id, row.fetch_attempts, row.url)
+            )
     return claimed
 
 

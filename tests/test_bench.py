@@ -45,11 +45,16 @@ def test_the_fanout_benchmark_reaches_every_household_once() -> None:
 
 
 def test_the_webhook_benchmark_gets_every_reply_right() -> None:
-    done = _bench("webhook", "--requests", "200", "--warmup", "20", "--users", "20")
+    done = _bench(
+        "webhook", "--seconds", "1", "--people", "40", "--connections", "8", "--no-processes"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.strip().splitlines()[-1]
-    assert summary.startswith("webhook (menu steps, SQLite, embedded Redis): full step ")
-    assert "msg/s" in summary and "bare" in summary
+    assert summary.startswith(
+        "webhook (菜单 from 40 people, SQLite, embedded Redis, wrk 8 connections): service "
+    )
+    assert all(peer in summary for peer in ("msg/s", "stateless", "WeRoBot", "bare")), summary
+    assert "service, 我的 mix:" in done.stdout and "service, menu mix:" in done.stdout
 
 
 def test_the_intents_benchmark_times_the_phrase_table_beside_the_old_reading() -> None:

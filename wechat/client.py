@@ -354,5 +354,18 @@ class WeChatAPI:
             return media
         raise AssertionError("unreachable")
 
+    async def download_picture(self, url: str) -> Media:
+        """A picture from the PicUrl of WeChat's older image messages (no token: it is a
+        plain link to WeChat's picture server)."""
+        if not url.startswith(("http://", "https://")):
+            raise WeChatError(0, "picture URL is not http(s)", "PicUrl")
+        try:
+            async with self._http.get(url, timeout=self._timeout) as resp:
+                if resp.status != 200:
+                    raise WeChatUnavailable(f"PicUrl answered {resp.status}", maybe_sent=False)
+                return Media(await resp.read(), resp.content_type)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise WeChatUnavailable(f"PicUrl: {type(exc).__name__}", maybe_sent=False) from exc
+
     async def create_menu(self, menu: Mapping[str, Any]) -> None:
         await self.call("POST", "/cgi-bin/menu/create", json_body=menu)

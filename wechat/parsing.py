@@ -2,6 +2,12 @@
 
 wechatpy parses what it knows; the subscription-notice events and file messages, which
 wechatpy 1.8.18 does not know, are read from the raw fields here.
+
+Tolerant where WeChat is: a message of a known type missing a field we can do without
+(an image in the older form, with PicUrl and no MediaId; a field that is not a number
+or not text) is read with that field empty, never refused. Only a body that is not
+WeChat's XML is (MalformedMessage), and a message from nobody (NoSender) is answered
+without being processed.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from xml.etree import ElementTree
@@ -28,6 +35,10 @@ _MAX_DEPTH = 6
 
 class MalformedMessage(ValueError):
     """The body is not a message WeChat would send; the text is a short plain reason."""
+
+
+class NoSender(ValueError):
+    """Well-formed, but naming no one (no FromUserName): nobody to answer or remember."""
 
 
 def _text_of(body: bytes) -> str:
@@ -84,42 +95,27 @@ def _fields(element: ElementTree.Element, depth: int) -> dict[str, Any] | str | 
 
 
 def _str(raw: Mapping[str, Any], key: str) -> str | None:
+    """The field's text; None when it is absent or not text (nested elements)."""
     value = raw.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _float(raw: Mapping[str, Any], key: str) -> float | None:
+    """The field as a finite number; None when absent or not one."""
+    value = _str(raw, key)
     if value is None:
-        return None
-    if not isinstance(value, str):
-        raise MalformedMessage(f"{key} must be text")
-    return value
-
-
-def _require(raw: Mapping[str, Any], key: str) -> str:
-    value = _str(raw, key)
-    if not value:
-        raise MalformedMessage(f"{key} is missing")
-    return value
-
-
-def _float(raw: Mapping[str, Any], key: str, *, required: bool = True) -> float | None:
-    value = _str(raw, key)
-    if value is None or value.strip() == "":
-        if required:
-            raise MalformedMessage(f"{key} is missing")
         return None
     try:
         number = float(value)
     except ValueError:
-        raise MalformedMessage(f"{key} must be a number") from None
-    if not math.isfinite(number):
-        raise MalformedMessage(f"{key} must be a number")
-    return number
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _int(raw: Mapping[str, Any], key: str) -> int | None:
     value = _str(raw, key)
-    if value is None or value.strip() == "":
+    if value is None or not _INTEGER.match(value):
         return None
-    if not _INTEGER.match(value):
-        raise MalformedMessage(f"{key} must be a whole number")
     return int(value)
 
 
@@ -135,14 +131,17 @@ def _items(container: Any) -> list[Mapping[str, Any]]:
 
 
 def parse_inbound(raw_xml: bytes, appid: str) -> m.Inbound:
-    """Parse one decrypted message. Raises :class:`MalformedMessage` on anything off."""
+    """Parse one decrypted message. Raises :class:`MalformedMessage` when the body is not
+    WeChat's XML, :class:`NoSender` when it names no one; anything else is read."""
     raw = parse_xml(raw_xml)
-    openid = _require(raw, "FromUserName")
-    _require(raw, "ToUserName")
-    msg_type = (_require(raw, "MsgType")).lower()
+    openid = _str(raw, "FromUserName")
+    if not openid:
+        raise NoSender("FromUserName is missing")
+    msg_type = (_str(raw, "MsgType") or "").lower()
     create_time = _int(raw, "CreateTime")
     if create_time is None:
-        raise MalformedMessage("CreateTime is missing")
+        # When it came, then: what tells an event from its retry within a second or so.
+        create_time = int(time.time())
     common: dict[str, Any] = {
         "appid": appid,
         "account": _str(raw, "ToUserName") or "",
@@ -183,13 +182,16 @@ def _text(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
 
 
 def _image(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
-    return m.ImageMessage(**common, media_id=_require(raw, "MediaId"), pic_url=_str(raw, "PicUrl"))
+    # The older form has PicUrl and no MediaId: the picture is fetched from PicUrl.
+    return m.ImageMessage(
+        **common, media_id=_str(raw, "MediaId") or "", pic_url=_str(raw, "PicUrl")
+    )
 
 
 def _voice(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
     return m.VoiceMessage(
         **common,
-        media_id=_require(raw, "MediaId"),
+        media_id=_str(raw, "MediaId") or "",
         format=_str(raw, "Format"),
         recognition=_str(raw, "Recognition"),
     )
@@ -198,7 +200,7 @@ def _voice(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
 def _video(raw: Mapping[str, Any], common: dict[str, Any], *, short: bool) -> m.Inbound:
     return m.VideoMessage(
         **common,
-        media_id=_require(raw, "MediaId"),
+        media_id=_str(raw, "MediaId") or "",
         thumb_media_id=_str(raw, "ThumbMediaId"),
         short=short,
     )
@@ -235,7 +237,7 @@ _MESSAGES: dict[type[Any], _Parse] = {
 
 
 def _parse_event(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
-    event = (_require(raw, "Event")).lower()
+    event = (_str(raw, "Event") or "").lower()
     parse = _EVENTS.get(event)
     if parse is None:
         return m.UnknownMessage(**{**common, "msg_id": None}, msg_type="event", event=event)
@@ -267,7 +269,7 @@ def _location_report(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inboun
         **common,
         latitude=_float(raw, "Latitude") or 0.0,
         longitude=_float(raw, "Longitude") or 0.0,
-        precision=_float(raw, "Precision", required=False),
+        precision=_float(raw, "Precision"),
     )
 
 
@@ -293,8 +295,8 @@ def _location_select(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inboun
     return m.LocationSelectEvent(
         **common,
         key=_key(raw),
-        latitude=_float(info, "Location_X", required=False),
-        longitude=_float(info, "Location_Y", required=False),
+        latitude=_float(info, "Location_X"),
+        longitude=_float(info, "Location_Y"),
         scale=_int(info, "Scale"),
         label=_str(info, "Label"),
         poiname=_str(info, "Poiname"),
@@ -303,14 +305,14 @@ def _location_select(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inboun
 
 def _template_job(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
     return m.TemplateSendJobFinishEvent(
-        **common, job_msg_id=_require(raw, "MsgID"), status=_str(raw, "Status") or ""
+        **common, job_msg_id=_str(raw, "MsgID") or "", status=_str(raw, "Status") or ""
     )
 
 
 def _mass_job(raw: Mapping[str, Any], common: dict[str, Any]) -> m.Inbound:
     return m.MassSendJobFinishEvent(
         **common,
-        job_msg_id=_require(raw, "MsgID"),
+        job_msg_id=_str(raw, "MsgID") or "",
         status=_str(raw, "Status") or "",
         total_count=_int(raw, "TotalCount") or 0,
         filter_count=_int(raw, "FilterCount") or 0,
@@ -324,7 +326,7 @@ def _subscribe_msg(
 ) -> m.Inbound:
     items = tuple(
         m.SubscribeMsgItem(
-            template_id=_require(item, "TemplateId"),
+            template_id=_str(item, "TemplateId") or "",
             status=_str(item, "SubscribeStatusString"),
             popup_scene=_str(item, "PopupScene"),
             msg_id=_str(item, "MsgID"),

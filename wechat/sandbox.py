@@ -23,6 +23,8 @@ from aiohttp import web
 from wechat.errcodes import MASS_REPEATED
 
 PREFIX = "/sandbox"
+# Where the stand-in serves stored media as WeChat's picture server does PicUrl links.
+PICTURES = "/mmbiz/"
 K = TypeVar("K")
 
 # How long WeChat remembers a duplicate guard: a template message's client_msg_id for ten
@@ -291,6 +293,15 @@ async def _media_get(request: web.Request) -> web.StreamResponse:
     return web.Response(body=content, content_type=content_type)
 
 
+async def _picture(request: web.Request) -> web.StreamResponse:
+    """WeChat's picture server (the PicUrl of an image message): stored media by id."""
+    item = request.app[STATE].media.get(request.match_info["media_id"])
+    if item is None:
+        return web.Response(status=404)
+    content, content_type = item
+    return web.Response(body=content, content_type=content_type)
+
+
 async def _menu_create(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await request.json()
@@ -356,6 +367,7 @@ def create_sandbox_app(state: SandboxState) -> web.Application:
     r.add_post("/cgi-bin/message/mass/send", _mass_send)
     r.add_get("/cgi-bin/user/info", _user_info)
     r.add_get("/cgi-bin/media/get", _media_get)
+    r.add_get(PICTURES + "{media_id}", _picture)
     r.add_post("/cgi-bin/menu/create", _menu_create)
     r.add_get("/cgi-bin/menu/get", _menu_get)
     r.add_get("/_sandbox/sent", _sandbox_sent)

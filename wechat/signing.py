@@ -49,10 +49,15 @@ class Cipher:
             raise CannotDecrypt("message cannot be decrypted") from exc
         return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
 
+    def seal(self, xml: str) -> str:
+        """The base64 text of the Encrypt field for ``xml``."""
+        sealed: bytes = self._prp.encrypt(xml, self._appid)
+        return sealed.decode("ascii")
+
     def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
         """The encrypted envelope for a passive reply, as WeChatCrypto.encrypt_message
         renders it."""
-        encrypted = self._prp.encrypt(xml, self._appid).decode("ascii")
+        encrypted = self.seal(xml)
         signature = sign(self._token, timestamp, nonce, encrypted)
         return (
             f"<xml>\n<Encrypt><![CDATA[{encrypted}]]></Encrypt>\n"

@@ -141,8 +141,7 @@ class Simulator:
         plain = to_xml(fields)
         if self.mode == "plain" or self.cipher is None:
             return query, plain.encode("utf-8")
-        wrapped = xmltodict.parse(self.cipher.encrypt(plain, query["nonce"], query["timestamp"]))
-        encrypted = wrapped["xml"]["Encrypt"]
+        encrypted = self.cipher.seal(plain)
         query["encrypt_type"] = "aes"
         query["msg_signature"] = sign(self.token, query["timestamp"], query["nonce"], encrypted)
         if self.mode == "compatible":

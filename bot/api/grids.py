@@ -25,6 +25,7 @@ from bot.desk.grid_shapes import (
     Workers,
 )
 from conversations import texts
+from storage import worker_roles
 
 
 def _grid_id(request: web.Request) -> int:
@@ -59,7 +60,9 @@ async def unbind(request: web.Request) -> web.Response:
     # A worker id that cannot be one is no worker of the grid: after the grid's own checks.
     await desk.managed(member, grid_id)
     worker = read_path(request, WorkerRef, texts.STAFF_WORKER_NOT_FOUND).worker
-    return respond(await desk.unbind(member, grid_id, worker, request.app[keys.CLOCK]()))
+    done = await desk.unbind(member, grid_id, worker, request.app[keys.CLOCK]())
+    await worker_roles.changed(request.app[keys.REDIS])
+    return respond(done)
 
 
 async def list_visits(request: web.Request) -> web.Response:

@@ -18,11 +18,13 @@ from conversations.services import AccountInfo, Services
 from notifications.announced_tickets import AnnouncedTickets
 from notifications.late_replies import send_late_reply
 from notifications.receipts import Receipts
+from storage import worker_roles
 from storage.guesses import Guesses
 from storage.locks import PersonLocks
 from storage.redis_loss import RedisLoss
 from storage.reply_cache import ReplyCache
 from storage.turn_store import TurnStore
+from storage.worker_roles import KnownWorkers
 from wechat.messages import Inbound
 
 # Sessions are kept long past the idle timeout so that a conversation that ended while
@@ -43,6 +45,7 @@ def _engine(app: web.Application) -> Engine:
         feedback_days=settings.tickets.feedback_days.model_dump(),
         guesses=Guesses(app[keys.REDIS_UNBOUNDED]),
         tickets=AnnouncedTickets(app[keys.REDIS]),
+        grids=KnownWorkers(app[keys.REDIS]),
         recovering=app[keys.REDIS_LOSS].recovering,
     )
     return Engine(
@@ -90,6 +93,7 @@ async def turn_runner(app: web.Application) -> AsyncIterator[None]:
             session_keep_seconds=SESSION_KEEP_SECONDS,
             messages_per_minute=conv.messages_per_minute,
             message_burst=conv.message_burst,
+            read_along=worker_roles.BINDINGS_KEY,
         ),
         replies=ReplyCache(redis, keep_seconds=conv.dedupe_seconds),
         scheduler=app[keys.SCHEDULER],

@@ -19,6 +19,7 @@ from bot.desk.grid_shapes import GridQuery, GridShown, Invite
 from bot.desk.reading import read
 from bot.desk.refused import Refused
 from conversations import texts
+from storage import worker_roles
 from storage.models import Grid
 
 PREFIX = "/console/grids"
@@ -180,6 +181,7 @@ async def unbind(request: web.Request) -> web.Response:
         await desk.unbind(visit.member, grid.id, worker, request.app[keys.CLOCK]())
     except Refused as refused:
         raise await _refused(request, visit, refused) from None
+    await worker_roles.changed(request.app[keys.REDIS])
     raise web.HTTPSeeOther(f"{PREFIX}/{grid.id}?done=unbound")
 
 
