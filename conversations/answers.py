@@ -15,7 +15,8 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.]{2,20}$")
 _DATE_FULL = re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$")
 _DATE_SHORT = re.compile(r"^(\d{1,2})[-./月](\d{1,2})[日号]?$")
-_TICKET_NUMBER = re.compile(r"(\d{8})\s*[-－—_ ]?\s*(\d{4})")
+# Eight digits and four, no more on either side: twelve inside a 身份证号 or a bank card are none.
+_TICKET_NUMBER = re.compile(r"(?<!\d)(\d{8})\s*[-－—_ ]?\s*(\d{4})(?!\d)")
 
 
 def _plain(text: str) -> str:

@@ -153,3 +153,10 @@ async def test_a_grid_workers_menu_keeps_its_own_words(desk: Desk) -> None:
     await said(desk, "菜单", WORKER)
     await said(desk, "群众服务", WORKER)
     assert (await said(desk, "我要投诉", WORKER)).startswith("是哪方面的？")
+
+
+async def test_an_id_number_is_not_a_ticket_number(desk: Desk) -> None:
+    """Twelve digits inside a longer run (a 身份证号, a bank card) are no 受理编号."""
+    reply = await said(desk, "俺身份证号130428199001011234，低保咋申请")
+    assert reply.startswith("找到这些事项") and "最低生活保障" in reply
+    assert "受理编号" not in reply
