@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from conversations.flow import Choice, normalise, pick, read_number
 
+# The longest free text kept as an answer or a request's content.
+TEXT_MAX = 300
 _SPOKEN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.]{2,20}$")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -199,7 +199,15 @@ class Reader:
     # The decision ----------------------------------------------------------------
 
     def read(self, text: str, items: Sequence[finder.Named] = ()) -> Meaning:
-        """What ``text`` means; ``items`` is the service catalog."""
+        """What ``text`` means; ``items`` is the service catalog. Words longer than any
+        answer a step keeps are never said outright: mid-flow they are the step's (which
+        asks for them shorter), not a way out of it."""
+        meaning = self._decide(text, items)
+        if meaning.explicit and len(text.strip()) > answers.TEXT_MAX:
+            return replace(meaning, explicit=False)
+        return meaning
+
+    def _decide(self, text: str, items: Sequence[finder.Named]) -> Meaning:
         said = self.plain(text)
         if not said:
             return self._small_talk(text) or UNKNOWN

@@ -155,6 +155,27 @@ async def test_a_grid_workers_menu_keeps_its_own_words(desk: Desk) -> None:
     assert (await said(desk, "我要投诉", WORKER)).startswith("是哪方面的？")
 
 
+LONG = "我要投诉，" + "村里路灯坏了好几天了，晚上出门黑乎乎的，老人孩子都怕摔。" * 12  # > 300
+
+
+async def test_words_too_long_for_a_request_are_asked_shorter_at_the_menu_and_mid_flow(
+    desk: Desk,
+) -> None:
+    """A story longer than a request's content may be is not kept whole from the menu,
+    nor does it take a person out of the step that refused it for its length."""
+    await register(desk)
+    reply = await said(desk, LONG)
+    assert reply.startswith("说得太长了，请简短一些（300字以内）。") and "请把情况说一说" in reply
+    assert (await said(desk, STORY)).startswith("请核对：\n事项：投诉：道路交通")
+    await said(desk, "菜单")
+    await said(desk, "反映问题")
+    await said(desk, "投诉")
+    await said(desk, "1")  # a category: the step that takes the words
+    reply = await said(desk, LONG)
+    assert reply.startswith("说得太长了") and "请把情况说一说" in reply  # the question again
+    assert (await said(desk, STORY)).startswith("请核对：\n事项：投诉")
+
+
 async def test_an_id_number_is_not_a_ticket_number(desk: Desk) -> None:
     """Twelve digits inside a longer run (a 身份证号, a bank card) are no 受理编号."""
     reply = await said(desk, "俺身份证号130428199001011234，低保咋申请")
