@@ -121,8 +121,8 @@ async def told(
     a photo or a place may be added)."""
     if len(words) > answers.TEXT_MAX:  # too long to keep whole: asked for shorter
         note = texts.TEXT_TOO_LONG.format(limit=answers.TEXT_MAX)
-        data = {"choice": kind, "category": category}
-        return StartFlow(FlowId.FEEDBACK, step=Steps.CONTENT, data=data, note=note)
+        asked = {"choice": kind, "category": category}
+        return StartFlow(FlowId.FEEDBACK, step=Steps.CONTENT, data=asked, note=note)
     data = {"content": words, "guess": kind, "category": category, "files": voice_of(msg, words)}
     if guessed:
         return StartFlow(FlowId.FEEDBACK, step=Steps.GUESS, data=data)
