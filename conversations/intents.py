@@ -165,8 +165,9 @@ class Reader:
 
     def story_words(self, text: str) -> str:
         """What the person said, to keep as a request's content: as said, less voice's
-        fillers in front and the punctuation at either end."""
-        said = unicodedata.normalize("NFKC", text).strip()
+        fillers in front and the punctuation at either end (its own punctuation kept:
+        no NFKC, which makes "，" a ",")."""
+        said = text.strip()
         said = self._leading.sub("", said)
         return _STORY_EDGE.sub("", said)
 

@@ -181,3 +181,8 @@ async def test_an_id_number_is_not_a_ticket_number(desk: Desk) -> None:
     reply = await said(desk, "俺身份证号130428199001011234，低保咋申请")
     assert reply.startswith("找到这些事项") and "最低生活保障" in reply
     assert "受理编号" not in reply
+
+
+async def test_a_story_is_kept_with_its_own_punctuation(desk: Desk) -> None:
+    asked = await said(desk, "嗯，村口路灯坏了，晚上黑乎乎的？")
+    assert asked.startswith("记下了您说的：“村口路灯坏了，晚上黑乎乎的”")
