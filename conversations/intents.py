@@ -203,10 +203,13 @@ class Reader:
         """What ``text`` means; ``items`` is the service catalog. Words longer than any
         answer a step keeps are never said outright: mid-flow they are the step's (which
         asks for them shorter), not a way out of it."""
-        meaning = self._decide(text, items)
-        if meaning.explicit and len(text.strip()) > answers.TEXT_MAX:
-            return replace(meaning, explicit=False)
-        return meaning
+        # Read no further than that: the time a message takes stays bounded (a 2,000
+        # character one took 10-40 ms read whole; its story is too long to keep anyway).
+        meaning = self._decide(text[: answers.TEXT_MAX + 1], items)
+        if len(text.strip()) <= answers.TEXT_MAX:
+            return meaning
+        story = self.story_words(text) if meaning.story else ""  # whole, to be found too long
+        return replace(meaning, explicit=False, story=story)
 
     def _decide(self, text: str, items: Sequence[finder.Named]) -> Meaning:
         said = self.plain(text)

@@ -166,6 +166,11 @@ async def test_words_too_long_for_a_request_are_asked_shorter_at_the_menu_and_mi
     await register(desk)
     reply = await said(desk, LONG)
     assert reply.startswith("说得太长了，请简短一些（300字以内）。") and "请把情况说一说" in reply
+    await said(desk, "菜单")
+    reply = await said(desk, f"嗯，那个，就是{LONG}")  # read in part, kept whole or not at all
+    assert reply.startswith("说得太长了") and "请把情况说一说" in reply
+    await said(desk, "菜单")
+    reply = await said(desk, LONG)
     assert (await said(desk, STORY)).startswith("请核对：\n事项：投诉：道路交通")
     await said(desk, "菜单")
     await said(desk, "反映问题")
