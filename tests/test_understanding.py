@@ -191,3 +191,19 @@ async def test_an_id_number_is_not_a_ticket_number(desk: Desk) -> None:
 async def test_a_story_is_kept_with_its_own_punctuation(desk: Desk) -> None:
     asked = await said(desk, "嗯，村口路灯坏了，晚上黑乎乎的？")
     assert asked.startswith("记下了您说的：“村口路灯坏了，晚上黑乎乎的”")
+
+
+async def test_a_phone_number_said_in_a_sentence_while_registering_keeps_the_complaint(
+    desk: Desk,
+) -> None:
+    """Asked for a mobile number on the way to submitting a story, "俺手机号换了…" is the
+    answer: it used to leave for 我的, where the number was saved and the story lost."""
+    await said(desk, STORY)
+    assert "个人信息告知" in await said(desk, "对")
+    assert "姓名" in await said(desk, "同意")
+    assert "手机号" in await said(desk, "李秀英")
+    reply = await said(desk, f"俺手机号换了，新的是{PHONE}")
+    assert reply.startswith("您住在哪个乡镇？")  # the next question of the same request
+    await said(desk, "桑园镇")
+    summary = await said(desk, "1")
+    assert summary.startswith("请核对：\n事项：投诉：道路交通") and f"情况：{STORY}" in summary
