@@ -207,3 +207,18 @@ async def test_a_phone_number_said_in_a_sentence_while_registering_keeps_the_com
     await said(desk, "桑园镇")
     summary = await said(desk, "1")
     assert summary.startswith("请核对：\n事项：投诉：道路交通") and f"情况：{STORY}" in summary
+
+
+async def test_details_said_while_registering_are_answers_not_a_way_to_mine(desk: Desk) -> None:
+    """ "俺搬家了" asked where one lives is asked again, the story kept; it used to leave
+    for 我的's change of village, whose questions look the same, and drop the complaint."""
+    await said(desk, STORY)
+    await said(desk, "对")
+    await said(desk, "同意")
+    await said(desk, "李秀英")
+    assert (await said(desk, PHONE)).startswith("您住在哪个乡镇？")
+    reply = await said(desk, "俺搬家了")
+    assert reply.startswith("没有看明白") and "您住在哪个乡镇？" in reply
+    await said(desk, "桑园镇")
+    summary = await said(desk, "1")
+    assert summary.startswith("请核对：\n事项：投诉：道路交通") and f"情况：{STORY}" in summary
