@@ -10,12 +10,16 @@ from datetime import date, timedelta
 
 from conversations.flow import Choice, normalise, pick, read_number
 
+# The longest free text kept as an answer or a request's content.
+TEXT_MAX = 300
 _SPOKEN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_IN = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•．.]{2,20}$")
 _DATE_FULL = re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$")
 _DATE_SHORT = re.compile(r"^(\d{1,2})[-./月](\d{1,2})[日号]?$")
-_TICKET_NUMBER = re.compile(r"(\d{8})\s*[-－—_ ]?\s*(\d{4})")
+# Eight digits and four, no more on either side: twelve inside a 身份证号 or a bank card are none.
+_TICKET_NUMBER = re.compile(r"(?<!\d)(\d{8})\s*[-－—_ ]?\s*(\d{4})(?!\d)")
 
 
 def _plain(text: str) -> str:
@@ -27,7 +31,11 @@ def mobile(text: str) -> str | None:
     digits = re.sub(r"[\s\-—()（）+]", "", _plain(text)).translate(_SPOKEN_DIGITS)
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    return digits if _MOBILE.match(digits) else None
+    if _MOBILE.match(digits):
+        return digits
+    # said in a sentence ("俺手机号换了，新的是139…"): the one number in it
+    said = _MOBILE_IN.findall(digits)
+    return said[0] if len(said) == 1 else None
 
 
 def number_in(text: str) -> str | None:

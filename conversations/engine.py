@@ -26,6 +26,7 @@ from conversations.flow import (
     normalise,
 )
 from conversations.flows import FlowRegistry
+from conversations.flows.details import Steps as Details
 from conversations.flows.home import Role
 from conversations.intents import Intent, Meaning
 from conversations.services import Services
@@ -64,6 +65,9 @@ _HELP_CLICK = "MENU_HELP"
 _SMALL_TALK = {Intent.GREETING: texts.GREETING_REPLY, Intent.THANKS: texts.THANKS_REPLY}
 # Said mid-flow, these are the global commands of the same name.
 _AS_COMMAND = {Intent.HELP: "help", Intent.HUMAN: "human"}
+# Steps asking for a person's details on the way to a request: 我的 said there ("俺搬家了")
+# is about what is being asked, and leaving would drop the request unsaid.
+_REGISTERING = frozenset(map(str, Details))
 
 
 def _join(*parts: str | None) -> str:
@@ -194,6 +198,8 @@ class _Exchange:
             return await self._to_menu(msg, loaded, _SMALL_TALK[meaning.intent])
         if at_menu or not meaning.explicit or self._home.reserved_for(flow.id) is not None:
             return None
+        if meaning.intent is Intent.MINE and session.step in _REGISTERING:
+            return None  # "俺搬家了" asked where they live: an answer to be asked again
         if meaning.intent in _AS_COMMAND:
             return await self._command(_AS_COMMAND[meaning.intent], msg, session, loaded, None)
         if meaning.intent in (Intent.SERVICE, Intent.PROGRESS):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -168,8 +168,9 @@ class Reader:
 
     def story_words(self, text: str) -> str:
         """What the person said, to keep as a request's content: as said, less voice's
-        fillers in front and the punctuation at either end."""
-        said = unicodedata.normalize("NFKC", text).strip()
+        fillers in front and the punctuation at either end (its own punctuation kept:
+        no NFKC, which makes "，" a ",")."""
+        said = text.strip()
         said = self._leading.sub("", said)
         return _STORY_EDGE.sub("", said)
 
@@ -202,7 +203,18 @@ class Reader:
     # The decision ----------------------------------------------------------------
 
     def read(self, text: str, items: Sequence[finder.Named] = ()) -> Meaning:
-        """What ``text`` means; ``items`` is the service catalog."""
+        """What ``text`` means; ``items`` is the service catalog. Words longer than any
+        answer a step keeps are never said outright: mid-flow they are the step's (which
+        asks for them shorter), not a way out of it."""
+        # Read no further than that: the time a message takes stays bounded (a 2,000
+        # character one took 10-40 ms read whole; its story is too long to keep anyway).
+        meaning = self._decide(text[: answers.TEXT_MAX + 1], items)
+        if len(text.strip()) <= answers.TEXT_MAX:
+            return meaning
+        story = self.story_words(text) if meaning.story else ""  # whole, to be found too long
+        return replace(meaning, explicit=False, story=story)
+
+    def _decide(self, text: str, items: Sequence[finder.Named]) -> Meaning:
         said = self.plain(text)
         if not said:
             return self._small_talk(text) or UNKNOWN

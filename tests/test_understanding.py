@@ -153,3 +153,72 @@ async def test_a_grid_workers_menu_keeps_its_own_words(desk: Desk) -> None:
     await said(desk, "菜单", WORKER)
     await said(desk, "群众服务", WORKER)
     assert (await said(desk, "我要投诉", WORKER)).startswith("是哪方面的？")
+
+
+LONG = "我要投诉，" + "村里路灯坏了好几天了，晚上出门黑乎乎的，老人孩子都怕摔。" * 12  # > 300
+
+
+async def test_words_too_long_for_a_request_are_asked_shorter_at_the_menu_and_mid_flow(
+    desk: Desk,
+) -> None:
+    """A story longer than a request's content may be is not kept whole from the menu,
+    nor does it take a person out of the step that refused it for its length."""
+    await register(desk)
+    reply = await said(desk, LONG)
+    assert reply.startswith("说得太长了，请简短一些（300字以内）。") and "请把情况说一说" in reply
+    await said(desk, "菜单")
+    reply = await said(desk, f"嗯，那个，就是{LONG}")  # read in part, kept whole or not at all
+    assert reply.startswith("说得太长了") and "请把情况说一说" in reply
+    await said(desk, "菜单")
+    reply = await said(desk, LONG)
+    assert (await said(desk, STORY)).startswith("请核对：\n事项：投诉：道路交通")
+    await said(desk, "菜单")
+    await said(desk, "反映问题")
+    await said(desk, "投诉")
+    await said(desk, "1")  # a category: the step that takes the words
+    reply = await said(desk, LONG)
+    assert reply.startswith("说得太长了") and "请把情况说一说" in reply  # the question again
+    assert (await said(desk, STORY)).startswith("请核对：\n事项：投诉")
+
+
+async def test_an_id_number_is_not_a_ticket_number(desk: Desk) -> None:
+    """Twelve digits inside a longer run (a 身份证号, a bank card) are no 受理编号."""
+    reply = await said(desk, "俺身份证号130428199001011234，低保咋申请")
+    assert reply.startswith("找到这些事项") and "最低生活保障" in reply
+    assert "受理编号" not in reply
+
+
+async def test_a_story_is_kept_with_its_own_punctuation(desk: Desk) -> None:
+    asked = await said(desk, "嗯，村口路灯坏了，晚上黑乎乎的？")
+    assert asked.startswith("记下了您说的：“村口路灯坏了，晚上黑乎乎的”")
+
+
+async def test_a_phone_number_said_in_a_sentence_while_registering_keeps_the_complaint(
+    desk: Desk,
+) -> None:
+    """Asked for a mobile number on the way to submitting a story, "俺手机号换了…" is the
+    answer: it used to leave for 我的, where the number was saved and the story lost."""
+    await said(desk, STORY)
+    assert "个人信息告知" in await said(desk, "对")
+    assert "姓名" in await said(desk, "同意")
+    assert "手机号" in await said(desk, "李秀英")
+    reply = await said(desk, f"俺手机号换了，新的是{PHONE}")
+    assert reply.startswith("您住在哪个乡镇？")  # the next question of the same request
+    await said(desk, "桑园镇")
+    summary = await said(desk, "1")
+    assert summary.startswith("请核对：\n事项：投诉：道路交通") and f"情况：{STORY}" in summary
+
+
+async def test_details_said_while_registering_are_answers_not_a_way_to_mine(desk: Desk) -> None:
+    """ "俺搬家了" asked where one lives is asked again, the story kept; it used to leave
+    for 我的's change of village, whose questions look the same, and drop the complaint."""
+    await said(desk, STORY)
+    await said(desk, "对")
+    await said(desk, "同意")
+    await said(desk, "李秀英")
+    assert (await said(desk, PHONE)).startswith("您住在哪个乡镇？")
+    reply = await said(desk, "俺搬家了")
+    assert reply.startswith("没有看明白") and "您住在哪个乡镇？" in reply
+    await said(desk, "桑园镇")
+    summary = await said(desk, "1")
+    assert summary.startswith("请核对：\n事项：投诉：道路交通") and f"情况：{STORY}" in summary

@@ -44,7 +44,6 @@ class Steps(StrEnum):
     CONFIRM = "confirm"
 
 
-TEXT_MAX = 300
 CONTENT_MIN = 5
 FILES_MAX = 9
 
@@ -200,8 +199,8 @@ def _read(spec: dict[str, Any], msg: Inbound, today: date) -> tuple[str, Any] | 
             return invalid_choice(len(spec["choices"]))
         labels = [c.label for c in picked]
         return "、".join(labels), labels
-    if len(said) > TEXT_MAX:
-        return Invalid(texts.TEXT_TOO_LONG.format(limit=TEXT_MAX))
+    if len(said) > answers.TEXT_MAX:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=answers.TEXT_MAX))
     return said, said
 
 

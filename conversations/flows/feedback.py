@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from conversations import texts
+from conversations import answers, texts
 from conversations.flow import (
     Choice,
     Flow,
@@ -75,8 +75,8 @@ async def _content(ctx: StepContext, msg: Inbound) -> Outcome:
     said = (msg.text or "").strip()
     if len(said) < apply.CONTENT_MIN:
         return Invalid(texts.FEEDBACK_CONTENT_SHORT)
-    if len(said) > apply.TEXT_MAX:
-        return Invalid(texts.TEXT_TOO_LONG.format(limit=apply.TEXT_MAX))
+    if len(said) > answers.TEXT_MAX:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=answers.TEXT_MAX))
     return await _request(ctx, str(ctx.data["choice"]), str(ctx.data["category"]), said, msg)
 
 
@@ -119,6 +119,10 @@ async def told(
     """Start 反映问题 with the person's words already its content: the kind asked only when
     it was guessed, then what registering still needs, then the summary to confirm (where
     a photo or a place may be added)."""
+    if len(words) > answers.TEXT_MAX:  # too long to keep whole: asked for shorter
+        note = texts.TEXT_TOO_LONG.format(limit=answers.TEXT_MAX)
+        asked = {"choice": kind, "category": category}
+        return StartFlow(FlowId.FEEDBACK, step=Steps.CONTENT, data=asked, note=note)
     data = {"content": words, "guess": kind, "category": category, "files": voice_of(msg, words)}
     if guessed:
         return StartFlow(FlowId.FEEDBACK, step=Steps.GUESS, data=data)

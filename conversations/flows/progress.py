@@ -21,7 +21,6 @@ from conversations.flow import (
     invalid_choice,
     pick,
 )
-from conversations.flows.apply import TEXT_MAX
 from conversations.flows.ids import FlowId
 from storage.models import Ticket
 from storage.tickets import (
@@ -276,8 +275,8 @@ async def _comment(ctx: StepContext, msg: Inbound) -> Outcome:
         return Invalid(texts.NOT_UNDERSTOOD)  # a menu item: the engine goes there
     if answers.is_one_of(said, texts.WORDS_SKIP):
         said = ""
-    elif len(said) > TEXT_MAX:
-        return Invalid(texts.TEXT_TOO_LONG.format(limit=TEXT_MAX))
+    elif len(said) > answers.TEXT_MAX:
+        return Invalid(texts.TEXT_TOO_LONG.format(limit=answers.TEXT_MAX))
     rating = int(ctx.data["rating"])
     t = await _act(ctx, Change("rate", said, rating=rating))
     if t is None:
