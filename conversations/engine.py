@@ -28,6 +28,7 @@ from conversations.flow import (
 from conversations.flows import FlowRegistry
 from conversations.flows.details import Steps as Details
 from conversations.flows.home import Role
+from conversations.flows.ids import FlowId
 from conversations.intents import Intent, Meaning
 from conversations.services import Services
 from conversations.session import HISTORY_LIMIT, Session
@@ -200,6 +201,8 @@ class _Exchange:
             return None
         if meaning.intent is Intent.MINE and session.step in _REGISTERING:
             return None  # "俺搬家了" asked where they live: an answer to be asked again
+        if meaning.intent is Intent.FEEDBACK and not meaning.story and flow.id == FlowId.FEEDBACK:
+            return None  # "我要投诉" while telling one: the question again, not a fresh start
         if meaning.intent in _AS_COMMAND:
             return await self._command(_AS_COMMAND[meaning.intent], msg, session, loaded, None)
         if meaning.intent in (Intent.SERVICE, Intent.PROGRESS):

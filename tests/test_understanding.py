@@ -119,6 +119,10 @@ async def test_words_said_mid_flow_go_where_they_say(desk: Desk) -> None:
     assert (await said(desk, "投诉")).startswith("是哪方面的？")
     reply = await said(desk, "我不会弄")  # help, and the question again
     assert reply.startswith("使用说明") and reply.endswith("回复数字选择；回复“返回”回到上一步。")
+    # 我要投诉 while telling one is not a fresh start: the category chosen stays
+    assert (await said(desk, "环境卫生")).startswith("请把情况说一说")
+    reply = await said(desk, "我要投诉")
+    assert "是哪方面的" not in reply and "请把情况说一说" in reply, reply
 
 
 async def test_asking_after_ones_own_application_shows_it_not_the_guide(desk: Desk) -> None:
